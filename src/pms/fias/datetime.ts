@@ -1,0 +1,51 @@
+/** @module fias/datetime: FIAS DA (YYMMDD) and TI (HHMMSS or HHMM) fields, always hotel-local time. */
+
+export interface LocalDateTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+function digits(s: string, from: number, len: number): number {
+  let v = 0;
+  for (let i = from; i < from + len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return Number.NaN;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** DA=YYMMDD (years 00..99 are 2000..2099), TI=HHMMSS or HHMM. Returns undefined when invalid. */
+export function parseFiasDateTime(da: string | undefined, ti: string | undefined): LocalDateTime | undefined {
+  if (!da || da.length !== 6) return undefined;
+  const year = 2000 + digits(da, 0, 2);
+  const month = digits(da, 2, 2);
+  const day = digits(da, 4, 2);
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  if (ti) {
+    if (ti.length !== 4 && ti.length !== 6) return undefined;
+    hour = digits(ti, 0, 2);
+    minute = digits(ti, 2, 2);
+    second = ti.length === 6 ? digits(ti, 4, 2) : 0;
+  }
+  const all = [year, month, day, hour, minute, second];
+  if (all.some(Number.isNaN)) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  return { year, month, day, hour, minute, second };
+}
+
+const p2 = (n: number) => String(n).padStart(2, "0");
+
+export function fiasDate(t: LocalDateTime): string {
+  return `${p2(t.year % 100)}${p2(t.month)}${p2(t.day)}`;
+}
+
+export function fiasTime(t: LocalDateTime): string {
+  return `${p2(t.hour)}${p2(t.minute)}${p2(t.second)}`;
+}
