@@ -42,7 +42,13 @@ export function createLogger(opts: { level?: Level; sink?: Sink; fields?: Fields
   const base = opts.fields ?? {};
   const write = (level: Level, msg: string, fields?: Fields) => {
     if (order[level] < min) return;
-    const rec = { t: new Date().toISOString(), level, msg, ...base, ...(fields ? (maskSecrets(fields) as Fields) : {}) };
+    const rec = {
+      t: new Date().toISOString(),
+      level,
+      msg,
+      ...base,
+      ...(fields ? (maskSecrets(fields) as Fields) : {}),
+    };
     sink(JSON.stringify(rec), level);
   };
   return {

@@ -1,0 +1,106 @@
+/**
+ * @module config/schema
+ * The appliance configuration: one JSON file, every key with a built-in default. Objects are strict,
+ * so a misspelt key stops start-up instead of being silently ignored.
+ */
+import * as v from "valibot";
+import { charsets } from "../lib/charset.ts";
+
+const hostPort = v.pipe(
+  v.string(),
+  v.check((s) => {
+    const i = s.lastIndexOf(":");
+    const port = Number(s.slice(i + 1));
+    return i > 0 && Number.isInteger(port) && port >= 0 && port <= 65535;
+  }, "expected HOST:PORT, e.g. 127.0.0.1:8080"),
+);
+const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const timezone = v.pipe(
+  v.string(),
+  v.check((tz) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "expected an IANA time zone such as Europe/Rome"),
+);
+
+export const siteSchema = v.strictObject({
+  name: v.optional(v.string(), "Hotel"),
+  /** Hotel-local time zone for FIAS dates and wake-ups; null = the machine's zone. */
+  timezone: v.optional(v.nullable(timezone), null),
+});
+
+export const apiSchema = v.strictObject({
+  listen: v.optional(hostPort, "127.0.0.1:8080"),
+});
+
+export const pmsSchema = v.strictObject({
+  protocol: v.optional(v.picklist(["fias"]), "fias"),
+  transport: v.optional(v.picklist(["tcp"]), "tcp"),
+  /** client: connect to the PMS interface (the usual case); server: listen for it. */
+  mode: v.optional(v.picklist(["client", "server"]), "server"),
+  host: v.optional(v.string(), "127.0.0.1"),
+  port: v.optional(port, 5010),
+  /** Local address of the PMS NIC for outgoing connections; null = any. */
+  bind: v.optional(v.nullable(v.string()), null),
+  charset: v.optional(v.picklist(charsets), "latin1"),
+  aliveSeconds: v.optional(positiveInt, 300),
+  /** Frames kept for GET /api/v1/pms. */
+  traceSize: v.optional(positiveInt, 500),
+  /** Request a database resync (DR) after every link-up, not only after an unclean stop. */
+  resyncOnLink: v.optional(v.boolean(), false),
+});
+
+export const roomsSchema = v.strictObject({
+  /** Extension for a room first seen in a PMS record. Variables: ${room}. */
+  extensionTemplate: v.optional(v.string(), "${room}"),
+  /** Name pushed to the phone system. Variables: room extension mailbox title first last vip language group arrival departure. */
+  nameTemplate: v.optional(v.string(), "${vip} ${first} ${last} ${extension}"),
+  /** Name pushed at check-out. */
+  vacantNameTemplate: v.optional(v.string(), "Vacant ${extension}"),
+  /** Class of service set at check-in when the PMS sends none (FIAS CS: 0 barred … 3 unrestricted). */
+  checkinClassOfService: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3)), 3),
+  /** Class of service at check-out. */
+  checkoutClassOfService: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3)), 0),
+});
+
+const linkCommon = {
+  name: v.pipe(v.string(), v.minLength(1)),
+  enabled: v.optional(v.boolean(), true),
+  retries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 3),
+  intervalSeconds: v.optional(v.pipe(v.number(), v.minValue(0)), 60),
+  debug: v.optional(v.boolean(), false),
+};
+
+/** Drivers register their link schemas here as they arrive; "log" only records jobs (commissioning). */
+export const pbxLinkSchema = v.variant("type", [v.strictObject({ type: v.literal("log"), ...linkCommon })]);
+
+export const pbxSchema = v.strictObject({
+  links: v.optional(v.array(pbxLinkSchema), []),
+  /** How often the job runner looks for due jobs when nothing woke it. */
+  pollMs: v.optional(positiveInt, 1000),
+});
+
+export const logSchema = v.strictObject({
+  level: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
+});
+
+export const configSchema = v.strictObject({
+  site: v.optional(siteSchema, {}),
+  api: v.optional(apiSchema, {}),
+  pms: v.optional(pmsSchema, {}),
+  rooms: v.optional(roomsSchema, {}),
+  pbx: v.optional(pbxSchema, {}),
+  log: v.optional(logSchema, {}),
+  /** Where the libSQL file lives; the --data flag wins. */
+  dataDir: v.optional(v.string(), "./data"),
+});
+
+export type Config = v.InferOutput<typeof configSchema>;
+export type PmsConfig = Config["pms"];
+export type RoomsConfig = Config["rooms"];
+export type PbxLinkConfig = v.InferOutput<typeof pbxLinkSchema>;

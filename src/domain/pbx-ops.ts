@@ -1,0 +1,87 @@
+/**
+ * @module domain/pbx-ops
+ * What the phone systems must be told after a room changed. Every PBX link gets the same ops; a
+ * driver that lacks the capability for an op skips it with a recorded reason.
+ */
+import { type NameTemplates, roomDisplayName } from "./names.ts";
+import type { Room } from "./room.ts";
+
+export type Capability = "names" | "checkin-state" | "dnd" | "class-of-service" | "guest-info" | "voicemail-cleanup";
+
+export type PbxOp =
+  | {
+      op: "checkin";
+      room: string;
+      extension: string;
+      name: string;
+      arrival: string | null;
+      departure: string | null;
+      vip: string;
+      language: string;
+      classOfService: number;
+    }
+  | { op: "checkout"; room: string; extension: string; name: string }
+  | { op: "name"; room: string; extension: string; name: string; occupied: boolean }
+  | { op: "dnd"; room: string; extension: string; dnd: boolean }
+  | { op: "cos"; room: string; extension: string; classOfService: number }
+  | {
+      op: "guest";
+      room: string;
+      extension: string;
+      arrival: string | null;
+      departure: string | null;
+      vip: string;
+      language: string;
+    }
+  | { op: "voicemail-cleanup"; room: string; extension: string };
+
+export const opCapability: Record<PbxOp["op"], Capability> = {
+  checkin: "checkin-state",
+  checkout: "checkin-state",
+  name: "names",
+  dnd: "dnd",
+  cos: "class-of-service",
+  guest: "guest-info",
+  "voicemail-cleanup": "voicemail-cleanup",
+};
+
+/** Ops for one room's change, in the order they should reach the phone system. */
+export function pbxOpsFor(before: Room | undefined, after: Room, t: NameTemplates): PbxOp[] {
+  const ops: PbxOp[] = [];
+  const base = { room: after.number, extension: after.extension };
+  const wasOccupied = before?.occupied ?? false;
+  const g = after.guests[0];
+  const bg = before?.guests[0];
+  const name = roomDisplayName(after, t);
+  const info = {
+    arrival: g?.arrival ?? null,
+    departure: g?.departure ?? null,
+    vip: g?.vip ?? "",
+    language: g?.language ?? "",
+  };
+  if (!wasOccupied && after.occupied) {
+    ops.push({ op: "checkin", ...base, name, ...info, classOfService: after.classOfService });
+  } else if (wasOccupied && !after.occupied) {
+    ops.push({ op: "checkout", ...base, name });
+    ops.push({ op: "voicemail-cleanup", ...base });
+  } else if (
+    after.occupied &&
+    (bg?.arrival !== info.arrival ||
+      bg?.departure !== info.departure ||
+      bg?.vip !== info.vip ||
+      bg?.language !== info.language)
+  ) {
+    ops.push({ op: "guest", ...base, ...info });
+  }
+  const beforeName = before ? roomDisplayName(before, t) : undefined;
+  if (name !== beforeName || before?.extension !== after.extension) {
+    ops.push({ op: "name", ...base, name, occupied: after.occupied });
+  }
+  if ((before?.dnd ?? false) !== after.dnd) ops.push({ op: "dnd", ...base, dnd: after.dnd });
+  if (before !== undefined && before.classOfService !== after.classOfService) {
+    ops.push({ op: "cos", ...base, classOfService: after.classOfService });
+  } else if (before === undefined && after.occupied) {
+    ops.push({ op: "cos", ...base, classOfService: after.classOfService });
+  }
+  return ops;
+}

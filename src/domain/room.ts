@@ -1,0 +1,176 @@
+/**
+ * @module domain/room
+ * The room model and its rules, as pure functions over plain values: the store loads a room, a rule
+ * returns the new room, the store writes it back and derives the PBX jobs from the difference.
+ */
+
+export interface Guest {
+  /** FIAS G#; "" for room-based PMS. */
+  reservation: string;
+  sharer: boolean;
+  title: string;
+  firstName: string;
+  lastName: string;
+  /** The PMS name field as sent (GN), kept for display. */
+  fullName: string;
+  language: string;
+  vip: string;
+  group: string;
+  /** ISO dates YYYY-MM-DD, or null when unknown. */
+  arrival: string | null;
+  departure: string | null;
+}
+
+export interface Housekeeping {
+  /** FIAS RS code: 1 dirty/vacant … 6 inspected/occupied. */
+  status: number;
+  maid: string | null;
+  at: number;
+}
+
+export interface Room {
+  number: string;
+  extension: string;
+  occupied: boolean;
+  dnd: boolean;
+  /** FIAS CS: 0 barred, 1 local, 2 national, 3 unrestricted. */
+  classOfService: number;
+  /** Messages waiting; the phone's lamp is lit when > 0. */
+  messageLamp: number;
+  housekeeping: Housekeeping | null;
+  /** Primary guest first; sharers after. */
+  guests: Guest[];
+}
+
+export interface RoomRules {
+  checkinClassOfService: number;
+  checkoutClassOfService: number;
+}
+
+export function emptyGuest(reservation = ""): Guest {
+  return {
+    reservation,
+    sharer: false,
+    title: "",
+    firstName: "",
+    lastName: "",
+    fullName: "",
+    language: "",
+    vip: "",
+    group: "",
+    arrival: null,
+    departure: null,
+  };
+}
+
+export function newRoom(number: string, extension: string): Room {
+  return {
+    number,
+    extension,
+    occupied: false,
+    dnd: false,
+    classOfService: 0,
+    messageLamp: 0,
+    housekeeping: null,
+    guests: [],
+  };
+}
+
+export type GuestPatch = Partial<Guest>;
+
+/** Only the fields present in a record change (FIAS GC and resync GI carry no defaults). */
+export function mergeGuest(g: Guest, patch: GuestPatch): Guest {
+  const out = { ...g };
+  for (const [k, v] of Object.entries(patch)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+export interface CheckInInput {
+  guest: GuestPatch & { reservation: string };
+  classOfService?: number;
+  /** A resync record (FIAS SF) or a guest change: keep room statuses, change only what is sent. */
+  keepStatuses: boolean;
+}
+
+/**
+ * Check-in. On an empty room a plain check-in resets the room to the check-in defaults. A guest
+ * already in the room (same reservation) is updated, so a repeated record changes nothing. A
+ * non-sharer arriving in a room held by other reservations means the PMS dropped their check-out:
+ * they are replaced.
+ */
+export function checkIn(room: Room, input: CheckInInput, rules: RoomRules): Room {
+  const { guest, keepStatuses } = input;
+  const existing = room.guests.findIndex((g) => g.reservation === guest.reservation);
+  let next: Room = { ...room, guests: [...room.guests] };
+  if (existing >= 0) {
+    next.guests[existing] = mergeGuest(next.guests[existing], guest);
+  } else {
+    const added = mergeGuest(emptyGuest(guest.reservation), guest);
+    if (room.occupied && added.sharer) next.guests.push(added);
+    else {
+      if (!room.occupied && !keepStatuses) next = resetForCheckIn(next, rules);
+      next.guests = [added];
+    }
+  }
+  next.occupied = true;
+  if (input.classOfService !== undefined) next.classOfService = input.classOfService;
+  return next;
+}
+
+function resetForCheckIn(room: Room, rules: RoomRules): Room {
+  return { ...room, dnd: false, messageLamp: 0, classOfService: rules.checkinClassOfService };
+}
+
+/** Check-out of one reservation (a sharer) or of everyone (reservation undefined or ""). */
+export function checkOut(room: Room, reservation: string | undefined, rules: RoomRules): Room {
+  const guests = reservation ? room.guests.filter((g) => g.reservation !== reservation) : [];
+  if (reservation && guests.length === room.guests.length && room.guests.length > 0) return room;
+  if (guests.length > 0) {
+    // The primary guest left: the first remaining one becomes primary, no longer a sharer.
+    if (guests[0].sharer) guests[0] = { ...guests[0], sharer: false };
+    return { ...room, guests };
+  }
+  return {
+    ...room,
+    guests: [],
+    occupied: false,
+    dnd: false,
+    messageLamp: 0,
+    classOfService: rules.checkoutClassOfService,
+  };
+}
+
+export interface MoveResult {
+  from: Room;
+  to: Room;
+}
+
+/**
+ * Room move: the guest takes names, DND, class of service and the message lamp along; the old room
+ * is checked out when nobody is left in it. (Wake-ups move in the store: they are rows of their own.)
+ */
+export function moveGuest(
+  from: Room,
+  to: Room,
+  patch: GuestPatch & { reservation: string },
+  rules: RoomRules,
+): MoveResult {
+  const moving = from.guests.find((g) => g.reservation === patch.reservation) ?? from.guests[0];
+  const guest = mergeGuest(moving ?? emptyGuest(patch.reservation), patch);
+  const lastOut = from.guests.length <= 1;
+  let nextTo = checkIn(to, { guest, keepStatuses: to.occupied }, rules);
+  if (!to.occupied) {
+    nextTo = {
+      ...nextTo,
+      dnd: from.dnd,
+      classOfService: from.classOfService,
+      messageLamp: lastOut ? from.messageLamp : nextTo.messageLamp,
+    };
+  }
+  const nextFrom = checkOut(from, moving ? moving.reservation || undefined : undefined, rules);
+  return { from: nextFrom, to: nextTo };
+}
+
+export function primaryGuest(room: Room): Guest | undefined {
+  return room.guests[0];
+}

@@ -1,0 +1,32 @@
+/**
+ * @module fias/link-records
+ * The LR records a PBX interface sends after LD. The PMS only sends (and only accepts) the record
+ * types and fields declared here, so a field missing from a list never arrives.
+ */
+import type { FiasRecord } from "./record.ts";
+
+/** `LR|RI<recordId>|FL<fieldIds>|`; fieldIds is the concatenation of two-character field IDs. */
+export function linkRecord(recordId: string, fieldIds: string): FiasRecord {
+  return { type: "LR", fields: { RI: recordId, FL: fieldIds } };
+}
+
+const GUEST_FIELDS = "RNG#GNGFGTGLGVGGGSGAGDCSSF";
+
+/**
+ * LR set for a PBX / voice-mail interface (IF=PB): guest data, room equipment, wake-up and message
+ * records. DR/DS/DE need no LR. Postings (PS/PA) are not included; a call-accounting site adds them.
+ */
+export function defaultLinkRecords(): FiasRecord[] {
+  return [
+    linkRecord("GI", GUEST_FIELDS),
+    linkRecord("GO", "RNG#GSSF"),
+    // RO = the old room of a room move.
+    linkRecord("GC", `${GUEST_FIELDS}RO`),
+    linkRecord("RE", "RNRSMLCSDNIDVM"),
+    linkRecord("WR", "RNDATI"),
+    linkRecord("WC", "RNDATI"),
+    linkRecord("WA", "RNDATIAS"),
+    linkRecord("XL", "RNG#MIMT"),
+    linkRecord("XD", "RNG#MI"),
+  ];
+}

@@ -1,0 +1,24 @@
+/** @module services/context: what every service verb is given. */
+import type { RoomsConfig } from "../config/schema.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { Store } from "../store/db.ts";
+
+export interface ServiceHooks {
+  /** PBX jobs were committed; the runner should look. */
+  pbxJobsQueued(): void;
+  /** PMS outbox rows were committed; the sender should look. */
+  pmsOutboxQueued(): void;
+}
+
+export interface ServiceContext {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** IANA zone of the hotel. */
+  timezone: string;
+  rooms: RoomsConfig;
+  /** Names of the enabled PBX links; each room change queues one job per link and op. */
+  pbxLinks: () => string[];
+  hooks: ServiceHooks;
+}

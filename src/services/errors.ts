@@ -1,0 +1,2 @@
+/** @module services/errors */
+export { AppError as ServiceError } from "../lib/errors.ts";

@@ -1,0 +1,149 @@
+/**
+ * @module services/rooms
+ * Room verbs for the staff API: read, define (installer), check-in/out/move for sites without a
+ * PMS, and front-desk/housekeeping changes. They go through the same change path as PMS records.
+ */
+
+import { extensionFor } from "../domain/names.ts";
+import { checkIn, checkOut, type GuestPatch, moveGuest, newRoom } from "../domain/room.ts";
+import { AppError } from "../lib/errors.ts";
+import { serializeHousekeeping } from "../pms/fias/outgoing.ts";
+import { writeAudit } from "../store/audit.ts";
+import { enqueueOutbox } from "../store/pms-queue.ts";
+import { listRooms, loadRoom, markPredefined, updatePhone } from "../store/rooms.ts";
+import { cancelOpenWakeups, moveOpenWakeups, openWakeups } from "../store/wakeups.ts";
+import type { ServiceContext } from "./context.ts";
+import { changeRoom, commitChange } from "./room-change.ts";
+import { type RoomView, roomView } from "./room-view.ts";
+
+export async function getRoom(ctx: ServiceContext, number: string): Promise<RoomView> {
+  return ctx.store.read(async (db) => {
+    const s = await loadRoom(db, number);
+    if (!s) throw new AppError("NOT_FOUND", `room ${number} is not defined`);
+    return roomView(s, await openWakeups(db, number), ctx.timezone);
+  });
+}
+
+export async function getRooms(ctx: ServiceContext): Promise<RoomView[]> {
+  return ctx.store.read(async (db) => {
+    const all = await listRooms(db);
+    const wake = await openWakeups(db);
+    const byRoom = Map.groupBy(wake, (w) => w.room);
+    return all.map((s) => roomView(s, byRoom.get(s.room.number) ?? [], ctx.timezone));
+  });
+}
+
+export interface DefineRoomInput {
+  extension?: string;
+  phone?: { address?: string | null; transport?: "udp" | "tcp" | "tls" | null; mac?: string | null };
+}
+
+/** Installer: define a room or change its extension and phone. */
+export async function defineRoom(ctx: ServiceContext, actor: string, number: string, input: DefineRoomInput) {
+  const created = await ctx.store.tx(async (tx) => {
+    const existing = await loadRoom(tx, number);
+    const r = await changeRoom(ctx, tx, { room: number, actor, action: "room-define", create: true }, (room) => ({
+      ...room,
+      extension: input.extension ?? room.extension,
+    }));
+    await markPredefined(tx, number);
+    if (input.phone) {
+      const phone = { ...input.phone, mac: input.phone.mac?.toLowerCase() };
+      await updatePhone(tx, number, phone, ctx.clock.now());
+      await writeAudit(
+        tx,
+        { actor, action: "room-phone", room: number, before: existing?.phone ?? null, after: phone },
+        ctx.clock.now(),
+      );
+    }
+    return { created: !existing, ops: r.ops.length };
+  });
+  if (created.ops) ctx.hooks.pbxJobsQueued();
+  return { created: created.created, room: await getRoom(ctx, number) };
+}
+
+export async function checkInRoom(
+  ctx: ServiceContext,
+  actor: string,
+  number: string,
+  guest: GuestPatch & { reservation: string },
+  classOfService?: number,
+) {
+  const ops = await ctx.store.tx(async (tx) => {
+    const r = await changeRoom(ctx, tx, { room: number, actor, action: "checkin", create: true }, (room) =>
+      checkIn(room, { guest, classOfService, keepStatuses: false }, ctx.rooms),
+    );
+    return r.ops.length;
+  });
+  if (ops) ctx.hooks.pbxJobsQueued();
+  return getRoom(ctx, number);
+}
+
+export async function checkOutRoom(ctx: ServiceContext, actor: string, number: string, reservation?: string) {
+  const ops = await ctx.store.tx(async (tx) => {
+    const r = await changeRoom(ctx, tx, { room: number, actor, action: "checkout", create: false }, (room) => {
+      if (!room.occupied) throw new AppError("CONFLICT", `room ${number} is not occupied`);
+      if (reservation && !room.guests.some((g) => g.reservation === reservation)) {
+        throw new AppError("NOT_FOUND", `reservation ${reservation} is not in room ${number}`);
+      }
+      return checkOut(room, reservation, ctx.rooms);
+    });
+    if (!r.after.occupied) await cancelOpenWakeups(tx, number, ctx.clock.now());
+    return r.ops.length;
+  });
+  if (ops) ctx.hooks.pbxJobsQueued();
+  return getRoom(ctx, number);
+}
+
+export async function moveRoom(ctx: ServiceContext, actor: string, from: string, to: string, reservation?: string) {
+  if (from === to) throw new AppError("INVALID", "a move needs two different rooms");
+  const ops = await ctx.store.tx(async (tx) => {
+    const a = await loadRoom(tx, from);
+    if (!a?.room.occupied) throw new AppError("CONFLICT", `room ${from} is not occupied`);
+    const guest = reservation ? a.room.guests.find((g) => g.reservation === reservation) : a.room.guests[0];
+    if (!guest) throw new AppError("NOT_FOUND", `reservation ${reservation} is not in room ${from}`);
+    const b = await loadRoom(tx, to);
+    const toRoom = b?.room ?? newRoom(to, extensionFor(to, ctx.rooms.extensionTemplate));
+    const moved = moveGuest(a.room, toRoom, { reservation: guest.reservation }, ctx.rooms);
+    const x = await commitChange(ctx, tx, { actor, action: "room-move" }, a.room, moved.from);
+    const y = await commitChange(ctx, tx, { actor, action: "room-move" }, b?.room, moved.to);
+    if (!moved.from.occupied) await moveOpenWakeups(tx, from, to, ctx.clock.now());
+    return x.ops.length + y.ops.length;
+  });
+  if (ops) ctx.hooks.pbxJobsQueued();
+  return getRoom(ctx, to);
+}
+
+export interface RoomPatch {
+  dnd?: boolean;
+  classOfService?: number;
+  messageLamp?: number | boolean;
+  housekeeping?: { status: number; maid?: string | null };
+}
+
+/** Front desk / housekeeping change; a housekeeping status is also reported to the PMS (RE RS). */
+export async function patchRoom(ctx: ServiceContext, actor: string, number: string, patch: RoomPatch) {
+  const res = await ctx.store.tx(async (tx) => {
+    const now = ctx.clock.now();
+    const r = await changeRoom(ctx, tx, { room: number, actor, action: "room-update", create: false }, (room) => {
+      const next = { ...room };
+      if (patch.dnd !== undefined) next.dnd = patch.dnd;
+      if (patch.classOfService !== undefined) next.classOfService = patch.classOfService;
+      if (patch.messageLamp !== undefined) {
+        next.messageLamp = typeof patch.messageLamp === "boolean" ? (patch.messageLamp ? 1 : 0) : patch.messageLamp;
+      }
+      if (patch.housekeeping)
+        next.housekeeping = { status: patch.housekeeping.status, maid: patch.housekeeping.maid ?? null, at: now };
+      return next;
+    });
+    let queued = false;
+    if (patch.housekeeping) {
+      const rec = serializeHousekeeping(number, patch.housekeeping.status, patch.housekeeping.maid ?? undefined);
+      queued = await enqueueOutbox(tx, { type: "RE", record: rec }, now);
+    }
+    return { ops: r.ops.length, queued };
+  });
+  if (res.ops) ctx.hooks.pbxJobsQueued();
+  if (res.queued) ctx.hooks.pmsOutboxQueued();
+  return getRoom(ctx, number);
+}

@@ -1,0 +1,221 @@
+/**
+ * @module sim/pms/cli
+ * `bellhop sim pms`: the PMS simulator for installers. Interactive mode prints every record in and out
+ * until SIGINT/SIGTERM; script mode runs a scenario once and reports through the exit code.
+ */
+import { readFileSync } from "node:fs";
+import { type Charset, charsets } from "../../lib/charset.ts";
+import { errorMessage } from "../../lib/errors.ts";
+import { generateHotel } from "./hotel.ts";
+import { parseScript, runScript } from "./script.ts";
+import { PmsSimulator, type SimFrame } from "./simulator.ts";
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Stops interactive mode, as SIGINT does; for embedding and tests. */
+  signal?: AbortSignal;
+}
+
+export const SIM_PMS_USAGE = `usage: bellhop sim pms (--listen PORT | --connect HOST:PORT) [options]
+
+Plays the Oracle IFC side of a FIAS link with a generated hotel.
+  --listen PORT        wait for the appliance to connect (the usual IFC role)
+  --connect HOST:PORT  connect to an appliance that is the TCP server (retries every 2 s)
+  --host ADDR          address to listen on (default 127.0.0.1)
+  --script FILE        run a scenario once, then exit 0 (passed) or 1 (failed)
+  --rooms N            rooms in the generated hotel (default 100)
+  --occupancy X        share of rooms occupied, 0..1 (default 0.7)
+  --seed N             hotel generator seed (default 1)
+  --charset NAME       ${charsets.join(" | ")} (default latin1)
+`;
+
+const RECONNECT_MS = 2000;
+
+interface Args {
+  listen?: number;
+  connect?: { host: string; port: number };
+  host: string;
+  script?: string;
+  rooms: number;
+  occupancy: number;
+  seed: number;
+  charset: Charset;
+}
+
+class UsageError extends Error {}
+
+function parsePort(text: string | undefined, what: string): number {
+  const n = Number(text);
+  if (!text || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`${what}: invalid port "${text ?? ""}"`);
+  return n;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { host: "127.0.0.1", rooms: 100, occupancy: 0.7, seed: 1, charset: "latin1" };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--listen":
+        args.listen = parsePort(value(), flag);
+        break;
+      case "--connect": {
+        const v = value();
+        const colon = v.lastIndexOf(":");
+        if (colon <= 0) throw new UsageError(`--connect wants HOST:PORT, got "${v}"`);
+        args.connect = { host: v.slice(0, colon), port: parsePort(v.slice(colon + 1), flag) };
+        break;
+      }
+      case "--host":
+        args.host = value();
+        break;
+      case "--script":
+        args.script = value();
+        break;
+      case "--rooms": {
+        args.rooms = Number(value());
+        if (!Number.isInteger(args.rooms) || args.rooms < 1) throw new UsageError("--rooms wants a positive integer");
+        break;
+      }
+      case "--occupancy": {
+        args.occupancy = Number(value());
+        if (!(args.occupancy >= 0 && args.occupancy <= 1)) throw new UsageError("--occupancy wants a number in 0..1");
+        break;
+      }
+      case "--seed": {
+        args.seed = Number(value());
+        if (!Number.isInteger(args.seed)) throw new UsageError("--seed wants an integer");
+        break;
+      }
+      case "--charset": {
+        const v = value();
+        if (!charsets.includes(v as Charset)) throw new UsageError(`--charset must be one of ${charsets.join(", ")}`);
+        args.charset = v as Charset;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown argument "${flag}"`);
+    }
+  }
+  if ((args.listen === undefined) === (args.connect === undefined)) {
+    throw new UsageError("give exactly one of --listen PORT or --connect HOST:PORT");
+  }
+  return args;
+}
+
+function printFrame(io: CliIo, f: SimFrame): void {
+  const arrow = f.dir === "out" ? ">" : "<";
+  io.stdout.write(f.error ? `${arrow} !${f.error} ${f.text}\n` : `${arrow} ${f.text}\n`);
+}
+
+/** Resolves on SIGINT, SIGTERM or io.signal. */
+function untilStopped(io: CliIo): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      io.signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+    if (io.signal?.aborted) done();
+    else io.signal?.addEventListener("abort", done);
+  });
+}
+
+/** In --connect mode the simulator plays the IFC that keeps reopening the port until stopped. */
+function keepConnected(sim: PmsSimulator, io: CliIo, host: string, port: number): () => void {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const attempt = () => {
+    if (stopped) return;
+    sim.connect(host, port).catch((err) => {
+      io.stdout.write(`# connect to ${host}:${port} failed: ${errorMessage(err)}\n`);
+      retry();
+    });
+  };
+  const retry = () => {
+    if (!stopped) timer = setTimeout(attempt, RECONNECT_MS);
+  };
+  sim.on("disconnected", retry);
+  attempt();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.stdout.write(SIM_PMS_USAGE);
+    return 0;
+  }
+  let args: Args;
+  let scriptText: string | undefined;
+  try {
+    args = parseArgs(argv);
+    if (args.script !== undefined) {
+      try {
+        scriptText = readFileSync(args.script, "utf8");
+      } catch (err) {
+        throw new UsageError(`cannot read script ${args.script}: ${errorMessage(err)}`);
+      }
+      const { errors } = parseScript(scriptText);
+      if (errors.length) throw new UsageError(`script ${args.script}:\n  ${errors.join("\n  ")}`);
+    }
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`bellhop sim pms: ${err.message}\n\n${SIM_PMS_USAGE}`);
+    return 2;
+  }
+
+  const hotel = generateHotel({ rooms: args.rooms, occupancy: args.occupancy, seed: args.seed, today: new Date() });
+  // Without a script nobody else would answer postings, and an appliance waiting for PA stalls.
+  const sim = new PmsSimulator({ hotel, charset: args.charset, answerPostings: scriptText === undefined });
+  sim.on("frame", (f) => printFrame(io, f));
+  sim.on("connected", (n) => io.stdout.write(`# connection ${n} up\n`));
+  sim.on("disconnected", (n) => io.stdout.write(`# connection ${n} down\n`));
+  sim.on("linked", (n) => io.stdout.write(`# linked (connection ${n})\n`));
+  io.stdout.write(`# hotel: ${hotel.rooms.length} rooms, ${hotel.guests.length} guests in house\n`);
+
+  let stopConnecting = () => {};
+  try {
+    if (args.listen !== undefined) {
+      const port = await sim.listen(args.listen, args.host);
+      io.stdout.write(`# listening on ${args.host}:${port}\n`);
+    } else if (args.connect) {
+      stopConnecting = keepConnected(sim, io, args.connect.host, args.connect.port);
+    }
+  } catch (err) {
+    io.stderr.write(`bellhop sim pms: ${errorMessage(err)}\n`);
+    await sim.close();
+    return 1;
+  }
+
+  try {
+    if (scriptText === undefined) {
+      await untilStopped(io);
+      return 0;
+    }
+    const result = await runScript(sim, scriptText, {
+      onStep: (r) => {
+        const detail = r.detail ? ` → ${r.detail}` : "";
+        io.stdout.write(`${r.ok ? "ok  " : "FAIL"} line ${r.line}: ${r.text}${detail} (${r.ms} ms)\n`);
+      },
+    });
+    io.stdout.write(
+      result.ok ? `# script passed (${result.steps} steps)\n` : `# script failed: ${result.failures[0]}\n`,
+    );
+    return result.ok ? 0 : 1;
+  } finally {
+    stopConnecting();
+    await sim.close();
+  }
+}

@@ -1,0 +1,89 @@
+/** @module store/pbx-jobs: the persisted outbox of PBX-link actions. */
+import { and, asc, count, desc, eq, inArray, lte, type SQL } from "drizzle-orm";
+import type { Queryable } from "./db.ts";
+import { type jobStates, pbxJobs } from "./schema/index.ts";
+
+export type JobRow = typeof pbxJobs.$inferSelect;
+export type JobState = (typeof jobStates)[number];
+
+export interface NewJob {
+  link: string;
+  op: string;
+  room: string | null;
+  payload: unknown;
+}
+
+export async function insertJobs(db: Queryable, jobs: NewJob[], now: number): Promise<void> {
+  if (!jobs.length) return;
+  await db
+    .insert(pbxJobs)
+    .values(jobs.map((j) => ({ ...j, state: "pending" as const, nextAttemptAt: now, createdAt: now, updatedAt: now })));
+}
+
+/** Due jobs, oldest first; at most one per link and room is returned so a room's ops stay in order. */
+export async function dueJobs(db: Queryable, link: string, now: number, limit: number): Promise<JobRow[]> {
+  const rows = await db
+    .select()
+    .from(pbxJobs)
+    .where(and(eq(pbxJobs.link, link), eq(pbxJobs.state, "pending")))
+    .orderBy(asc(pbxJobs.id))
+    .limit(limit * 4);
+  const blocked = new Set<string>();
+  const out: JobRow[] = [];
+  for (const r of rows) {
+    const key = r.room ?? "";
+    if (blocked.has(key)) continue;
+    blocked.add(key);
+    if (r.nextAttemptAt <= now) out.push(r);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+export async function nextDueAt(db: Queryable, link: string): Promise<number | undefined> {
+  const [r] = await db
+    .select({ at: pbxJobs.nextAttemptAt })
+    .from(pbxJobs)
+    .where(and(eq(pbxJobs.link, link), eq(pbxJobs.state, "pending")))
+    .orderBy(asc(pbxJobs.nextAttemptAt))
+    .limit(1);
+  return r?.at;
+}
+
+export async function finishJob(
+  db: Queryable,
+  id: number,
+  set: { state: JobState; attempts?: number; nextAttemptAt?: number; lastError?: string | null },
+  now: number,
+): Promise<void> {
+  await db
+    .update(pbxJobs)
+    .set({ ...set, updatedAt: now })
+    .where(eq(pbxJobs.id, id));
+}
+
+export async function listJobs(db: Queryable, q: { link?: string; state?: JobState; limit: number; before?: number }) {
+  const where: SQL[] = [];
+  if (q.link) where.push(eq(pbxJobs.link, q.link));
+  if (q.state) where.push(eq(pbxJobs.state, q.state));
+  if (q.before) where.push(lte(pbxJobs.id, q.before - 1));
+  return db
+    .select()
+    .from(pbxJobs)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(pbxJobs.id))
+    .limit(q.limit);
+}
+
+export async function getJob(db: Queryable, id: number): Promise<JobRow | undefined> {
+  const [r] = await db.select().from(pbxJobs).where(eq(pbxJobs.id, id));
+  return r;
+}
+
+export async function jobCounts(db: Queryable): Promise<{ link: string; state: string; n: number }[]> {
+  return db
+    .select({ link: pbxJobs.link, state: pbxJobs.state, n: count() })
+    .from(pbxJobs)
+    .where(inArray(pbxJobs.state, ["pending", "dead"]))
+    .groupBy(pbxJobs.link, pbxJobs.state);
+}

@@ -1,0 +1,59 @@
+/** @module store/pms-queue: the PMS inbox (received records) and outbox (records to send). */
+import { and, asc, eq, isNull } from "drizzle-orm";
+import type { Queryable } from "./db.ts";
+import { pmsInbox, pmsOutbox } from "./schema/index.ts";
+
+export type InboxRow = typeof pmsInbox.$inferSelect;
+export type OutboxRow = typeof pmsOutbox.$inferSelect;
+
+export async function insertInbox(db: Queryable, rows: { type: string; raw: string; receivedAt: number }[]) {
+  if (!rows.length) return [];
+  return db.insert(pmsInbox).values(rows).returning({ seq: pmsInbox.seq });
+}
+
+export async function markApplied(db: Queryable, seq: number, now: number, error: string | null): Promise<void> {
+  await db.update(pmsInbox).set({ appliedAt: now, error }).where(eq(pmsInbox.seq, seq));
+}
+
+export async function unappliedInbox(db: Queryable, limit: number): Promise<InboxRow[]> {
+  return db.select().from(pmsInbox).where(isNull(pmsInbox.appliedAt)).orderBy(asc(pmsInbox.seq)).limit(limit);
+}
+
+/** Queues a record for the PMS; with a dedupe key a second queueing of the same action is a no-op. */
+export async function enqueueOutbox(
+  db: Queryable,
+  r: { type: string; record: string; dedupeKey?: string | null },
+  now: number,
+): Promise<boolean> {
+  const res = await db
+    .insert(pmsOutbox)
+    .values({ type: r.type, record: r.record, dedupeKey: r.dedupeKey ?? null, createdAt: now })
+    .onConflictDoNothing()
+    .returning({ id: pmsOutbox.id });
+  return res.length > 0;
+}
+
+export async function pendingOutbox(db: Queryable, limit: number): Promise<OutboxRow[]> {
+  return db.select().from(pmsOutbox).where(eq(pmsOutbox.state, "pending")).orderBy(asc(pmsOutbox.id)).limit(limit);
+}
+
+export async function setOutboxState(db: Queryable, id: number, state: OutboxRow["state"], now: number): Promise<void> {
+  await db
+    .update(pmsOutbox)
+    .set({ state, sentAt: state === "sent" ? now : null })
+    .where(eq(pmsOutbox.id, id));
+}
+
+/**
+ * Rows left in `sending` by a crash were written to the socket or not; FIAS has no acknowledgement
+ * to tell. They are counted as sent: a doubled WA or posting is worse for the hotel than a lost one
+ * that the resync after an unclean stop brings back into view.
+ */
+export async function settleInterruptedSends(db: Queryable, now: number): Promise<number> {
+  const r = await db
+    .update(pmsOutbox)
+    .set({ state: "sent", sentAt: now })
+    .where(and(eq(pmsOutbox.state, "sending")))
+    .returning({ id: pmsOutbox.id });
+  return r.length;
+}

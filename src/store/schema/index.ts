@@ -1,0 +1,5 @@
+export * from "./admin.ts";
+export * from "./jobs.ts";
+export * from "./pms.ts";
+export * from "./rooms.ts";
+export * from "./wakeups.ts";

@@ -1,0 +1,56 @@
+/** Test helpers: a real libSQL file in a fresh temp folder, and a service context over it. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseConfig } from "../../src/config/load.ts";
+import { FakeClock } from "../../src/lib/clock.ts";
+import { silentLogger } from "../../src/lib/logger.ts";
+import type { ServiceContext } from "../../src/services/context.ts";
+import { openStore, type Store } from "../../src/store/db.ts";
+
+export const MIGRATIONS = resolve(import.meta.dirname ?? ".", "../../migrations");
+
+export function tempDir(prefix = "bellhop-test-"): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function tempStore(): Promise<{ store: Store; dir: string; cleanup(): void }> {
+  const t = tempDir();
+  const store = await openStore({ dataDir: t.dir, migrationsFolder: MIGRATIONS, synchronous: "NORMAL" });
+  return {
+    store,
+    dir: t.dir,
+    cleanup: () => {
+      store.close();
+      t.cleanup();
+    },
+  };
+}
+
+export interface TestContext extends ServiceContext {
+  clock: FakeClock;
+  counters: { pbx: number; pms: number };
+}
+
+export function testContext(store: Store, opts: { links?: string[]; config?: unknown } = {}): TestContext {
+  const config = parseConfig(opts.config ?? {});
+  const counters = { pbx: 0, pms: 0 };
+  return {
+    store,
+    clock: new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0)),
+    logger: silentLogger,
+    timezone: "Europe/Rome",
+    rooms: config.rooms,
+    pbxLinks: () => opts.links ?? [],
+    hooks: {
+      pbxJobsQueued: () => {
+        counters.pbx++;
+      },
+      pmsOutboxQueued: () => {
+        counters.pms++;
+      },
+    },
+    counters,
+  };
+}
