@@ -56,9 +56,11 @@ function tune(socket: net.Socket, log: Logger): void {
 class TcpConnection implements FiasConnection {
   readonly remote: string;
   closing = false;
+  private grace: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly socket: net.Socket) {
     this.remote = hostPort(socket.remoteAddress, socket.remotePort);
+    socket.once("close", () => clearTimeout(this.grace));
   }
 
   write(bytes: Uint8Array): void {
@@ -71,7 +73,9 @@ class TcpConnection implements FiasConnection {
     this.closing = true;
     // end() lets a just-written LE reach the PMS; the timer stops a peer that never closes from keeping the socket.
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    if (this.socket.destroyed) return;
+    this.grace = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    this.grace.unref();
   }
 }
 

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { encode } from "../../../src/lib/charset.ts";
-import { ETX, type FrameEvent, FrameReader, MAX_RECORD_LENGTH, STX, showBytes, wrapFrame } from "../../../src/pms/fias/frame.ts";
+import {
+  ETX,
+  type FrameEvent,
+  FrameReader,
+  MAX_RECORD_LENGTH,
+  STX,
+  showBytes,
+  wrapFrame,
+} from "../../../src/pms/fias/frame.ts";
 
 const latin = (s: string) => encode(s, "latin1");
 const frame = (s: string) => wrapFrame(latin(s));

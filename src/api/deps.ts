@@ -1,0 +1,15 @@
+/** @module api/deps: what the HTTP layer is given; routes call services, never the store directly. */
+import type { LinkStatus } from "../jobs/runner.ts";
+import type { Role } from "../store/tokens.ts";
+import type { ServiceContext } from "../services/context.ts";
+import type { PmsMonitor } from "../services/pms-monitor.ts";
+
+export interface ApiDeps {
+  ctx: ServiceContext;
+  version: string;
+  startedAt: number;
+  pms: PmsMonitor;
+  pbxStatus(): Promise<LinkStatus[]>;
+  /** Resolves a bearer token to its holder; undefined when unknown or revoked. */
+  authenticate(token: string): Promise<{ name: string; role: Role } | undefined>;
+}

@@ -1,0 +1,211 @@
+/**
+ * @module jobs/runner
+ * Works the persisted PBX outbox: per link, due jobs in order (one at a time per room, so a room's
+ * check-in never overtakes its check-out), with `retries` further attempts `intervalSeconds` apart,
+ * then a dead letter. A kill -9 mid-job re-runs that job once at start-up; drivers' ops are
+ * idempotent (set name, set DND), so that repeats nothing the phone system would show twice.
+ */
+import type { Capability } from "../domain/pbx-ops.ts";
+import { opCapability, type PbxOp } from "../domain/pbx-ops.ts";
+import type { Clock, TimerHandle } from "../lib/clock.ts";
+import { errorMessage } from "../lib/errors.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { PbxDriver } from "../pbx/driver.ts";
+import { PbxError } from "../pbx/driver.ts";
+import type { Store } from "../store/db.ts";
+import { dueJobs, finishJob, type JobRow, jobCounts, nextDueAt } from "../store/pbx-jobs.ts";
+
+export interface RunnerLink {
+  name: string;
+  type: string;
+  retries: number;
+  intervalSeconds: number;
+  driver: PbxDriver;
+}
+
+export type LinkHealth = "starting" | "ok" | "error";
+
+export interface LinkStatus {
+  name: string;
+  type: string;
+  state: LinkHealth;
+  lastSuccess: string | null;
+  lastError: { at: string; message: string } | null;
+  queueDepth: number;
+  deadLetters: number;
+  capabilities: { declared: readonly Capability[]; available: readonly Capability[] };
+}
+
+interface LinkRun {
+  cfg: RunnerLink;
+  available: Set<Capability>;
+  state: LinkHealth;
+  busy: boolean;
+  lastSuccess: number | null;
+  lastError: { at: number; message: string } | null;
+}
+
+export class PbxJobRunner {
+  private links: LinkRun[];
+  private timer: TimerHandle | undefined;
+  private stopped = true;
+  private ticking: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; logger: Logger; pollMs: number },
+    links: RunnerLink[],
+  ) {
+    this.links = links.map((cfg) => ({
+      cfg,
+      available: new Set(cfg.driver.capabilities),
+      state: "starting",
+      busy: false,
+      lastSuccess: null,
+      lastError: null,
+    }));
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await Promise.all(this.links.map((l) => this.probe(l)));
+    this.kick();
+  }
+
+  private async probe(l: LinkRun): Promise<void> {
+    if (!l.cfg.driver.probe) return;
+    try {
+      const caps = await l.cfg.driver.probe();
+      l.available = new Set(caps.filter((c) => l.cfg.driver.capabilities.includes(c)));
+      const missing = l.cfg.driver.capabilities.filter((c) => !l.available.has(c));
+      if (missing.length) this.deps.logger.warn("PBX link features disabled", { link: l.cfg.name, missing });
+    } catch (err) {
+      this.fail(l, `start-up probe failed: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Look for due jobs now (called after jobs are committed). */
+  kick(): void {
+    if (this.stopped) return;
+    this.deps.clock.clearTimeout(this.timer);
+    this.timer = this.deps.clock.setTimeout(() => this.tick(), 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.deps.clock.clearTimeout(this.timer);
+    if (this.ticking) await this.ticking;
+    await Promise.all(this.links.map((l) => l.cfg.driver.close?.()));
+  }
+
+  /** Runs one pass over every link; resolves when that pass is done (tests call it directly). */
+  tick(): Promise<void> {
+    if (this.ticking) return this.ticking;
+    this.ticking = (async () => {
+      await Promise.all(this.links.map((l) => this.runLink(l)));
+    })()
+      .catch((err) => this.deps.logger.error("PBX job runner pass failed", { error: errorMessage(err) }))
+      .finally(() => {
+        this.ticking = null;
+        this.schedule().catch((err) =>
+          this.deps.logger.error("PBX job runner cannot reschedule", { error: errorMessage(err) }),
+        );
+      });
+    return this.ticking;
+  }
+
+  private async schedule(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    let next = now + this.deps.pollMs;
+    for (const l of this.links) {
+      const at = await this.deps.store.read((db) => nextDueAt(db, l.cfg.name));
+      if (at !== undefined) next = Math.min(next, Math.max(at, now));
+    }
+    if (this.stopped) return;
+    this.deps.clock.clearTimeout(this.timer);
+    this.timer = this.deps.clock.setTimeout(() => this.tick(), next - now);
+  }
+
+  private async runLink(l: LinkRun): Promise<void> {
+    if (l.busy) return;
+    l.busy = true;
+    try {
+      for (;;) {
+        if (this.stopped) return;
+        const jobs = await this.deps.store.read((db) => dueJobs(db, l.cfg.name, this.deps.clock.now(), 20));
+        if (!jobs.length) return;
+        for (const job of jobs) {
+          if (this.stopped) return;
+          await this.runJob(l, job);
+        }
+      }
+    } finally {
+      l.busy = false;
+    }
+  }
+
+  private async runJob(l: LinkRun, job: JobRow): Promise<void> {
+    const op = job.payload as PbxOp;
+    const { store, clock, logger } = this.deps;
+    const cap = opCapability[op.op];
+    if (!l.available.has(cap)) {
+      const why = l.cfg.driver.capabilities.includes(cap)
+        ? `skipped: ${cap} is not available on this ${l.cfg.type} installation`
+        : `skipped: ${l.cfg.type} links have no ${cap} capability`;
+      await store.tx((tx) => finishJob(tx, job.id, { state: "skipped", lastError: why }, clock.now()));
+      return;
+    }
+    try {
+      await l.cfg.driver.execute(op);
+      const now = clock.now();
+      await store.tx((tx) =>
+        finishJob(tx, job.id, { state: "done", attempts: job.attempts + 1, lastError: null }, now),
+      );
+      l.lastSuccess = now;
+      if (l.state !== "ok") logger.info("PBX link working", { link: l.cfg.name });
+      l.state = "ok";
+    } catch (err) {
+      const message = errorMessage(err);
+      const pe = err instanceof PbxError ? err : undefined;
+      const counts = pe?.countsAsAttempt ?? true;
+      const attempts = job.attempts + (counts ? 1 : 0);
+      const dead = pe?.retryable === false || attempts > l.cfg.retries;
+      const now = clock.now();
+      const delay = pe?.retryAfterMs ?? l.cfg.intervalSeconds * 1000;
+      await store.tx((tx) =>
+        finishJob(
+          tx,
+          job.id,
+          dead
+            ? { state: "dead", attempts, lastError: message }
+            : { state: "pending", attempts, nextAttemptAt: now + delay, lastError: message },
+          now,
+        ),
+      );
+      this.fail(l, message, { job: job.id, op: op.op, room: job.room, attempts, dead });
+    }
+  }
+
+  private fail(l: LinkRun, message: string, fields: Record<string, unknown> = {}): void {
+    // Log the transition to failing once; further failures go to debug to keep the log readable.
+    if (l.state !== "error") this.deps.logger.warn("PBX link failing", { link: l.cfg.name, error: message, ...fields });
+    else this.deps.logger.debug("PBX job failed", { link: l.cfg.name, error: message, ...fields });
+    l.state = "error";
+    l.lastError = { at: this.deps.clock.now(), message };
+  }
+
+  async status(): Promise<LinkStatus[]> {
+    const counts = await this.deps.store.read((db) => jobCounts(db));
+    const n = (link: string, state: string) => counts.find((c) => c.link === link && c.state === state)?.n ?? 0;
+    return this.links.map((l) => ({
+      name: l.cfg.name,
+      type: l.cfg.type,
+      state: l.state,
+      lastSuccess: l.lastSuccess ? new Date(l.lastSuccess).toISOString() : null,
+      lastError: l.lastError ? { at: new Date(l.lastError.at).toISOString(), message: l.lastError.message } : null,
+      queueDepth: n(l.cfg.name, "pending"),
+      deadLetters: n(l.cfg.name, "dead"),
+      capabilities: { declared: l.cfg.driver.capabilities, available: [...l.available] },
+    }));
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * @module pbx/driver
+ * What a PBX-link driver is: it declares its capabilities, may narrow them after a start-up probe,
+ * and executes one op at a time. Drivers know nothing of the store; the job runner calls them.
+ */
+import type { Capability, PbxOp } from "../domain/pbx-ops.ts";
+import type { Logger } from "../lib/logger.ts";
+
+export type { Capability, PbxOp };
+
+export interface PbxDriver {
+  readonly type: string;
+  /** Everything this driver can do in principle. */
+  readonly capabilities: readonly Capability[];
+  /** Start-up probe: which capabilities this installation really offers (scopes, API version…). */
+  probe?(): Promise<readonly Capability[]>;
+  execute(op: PbxOp): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface PbxErrorOptions {
+  /** False for errors a retry cannot fix (bad configuration, unknown extension). */
+  retryable?: boolean;
+  /** The far end asked for a pause (HTTP 429 Retry-After). */
+  retryAfterMs?: number;
+  /** False when the failure says nothing about the job (rate limit): it does not use up a retry. */
+  countsAsAttempt?: boolean;
+}
+
+export class PbxError extends Error {
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+  readonly countsAsAttempt: boolean;
+  constructor(message: string, opts: PbxErrorOptions = {}) {
+    super(message);
+    this.name = "PbxError";
+    this.retryable = opts.retryable ?? true;
+    this.retryAfterMs = opts.retryAfterMs;
+    this.countsAsAttempt = opts.countsAsAttempt ?? true;
+  }
+}
+
+export interface DriverDeps {
+  logger: Logger;
+  /** Debug packet logging for this link, switchable at run time. */
+  debug: () => boolean;
+}

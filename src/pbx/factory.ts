@@ -1,0 +1,16 @@
+/** @module pbx/factory: a driver for each configured link type, loaded lazily. */
+import type { PbxLinkConfig } from "../config/schema.ts";
+import type { DriverDeps, PbxDriver } from "./driver.ts";
+
+export const driverTypes = ["log"] as const;
+
+export async function createDriver(config: PbxLinkConfig, deps: DriverDeps): Promise<PbxDriver> {
+  switch (config.type) {
+    case "log":
+      return (await import("./log-driver.ts")).createLogDriver(deps);
+    default:
+      throw new Error(
+        `unknown PBX link type ${JSON.stringify((config as { type: string }).type)}; known: ${driverTypes.join(", ")}`,
+      );
+  }
+}

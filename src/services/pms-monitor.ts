@@ -1,0 +1,95 @@
+/**
+ * @module services/pms-monitor
+ * Link state and the last frames in and out, for the API and the console; and the resync request
+ * (DR), which survives restarts as a flag until a DE completes the resync.
+ */
+import { errorMessage } from "../lib/errors.ts";
+import { toWallTime } from "../lib/zoned-time.ts";
+import { serializeResyncRequest } from "../pms/fias/outgoing.ts";
+import { recordFromText } from "../pms/fias/record.ts";
+import type { PmsLink, PmsState, PmsTraceEntry } from "../pms/port.ts";
+import { writeAudit } from "../store/audit.ts";
+import { getMeta, setMeta } from "../store/meta.ts";
+import type { ServiceContext } from "./context.ts";
+
+export class PmsMonitor {
+  state: PmsState = "down";
+  since: number;
+  private frames: PmsTraceEntry[] = [];
+  private head = 0;
+  /** A DR went out on this link session; the PMS is answering it. */
+  private resyncRequested = false;
+  link: Pick<PmsLink, "canSend" | "send"> | undefined;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly traceSize: number,
+  ) {
+    this.since = ctx.clock.now();
+  }
+
+  onTrace(e: PmsTraceEntry): void {
+    if (this.frames.length < this.traceSize) this.frames.push(e);
+    else {
+      this.frames[this.head] = e;
+      this.head = (this.head + 1) % this.traceSize;
+    }
+  }
+
+  onState(s: PmsState): void {
+    if (s === this.state) return;
+    this.ctx.logger.info("PMS link state", { from: this.state, to: s });
+    if (s === "down" || s === "connecting") this.resyncRequested = false;
+    this.state = s;
+    this.since = this.ctx.clock.now();
+  }
+
+  /** Oldest first. */
+  lastFrames(): PmsTraceEntry[] {
+    return [...this.frames.slice(this.head), ...this.frames.slice(0, this.head)];
+  }
+
+  /** Called when the link can send: asks for the resync a previous unclean stop or a user wanted. */
+  async onReady(): Promise<void> {
+    try {
+      const wanted = await this.ctx.store.read((db) => getMeta(db, "pms.resyncWanted"));
+      if (wanted === "1" && !this.resyncRequested) this.sendDr();
+    } catch (err) {
+      this.ctx.logger.error("cannot check for a pending resync", { error: errorMessage(err) });
+    }
+  }
+
+  /** Staff asked for a resync: remembered until done, sent now if the link is up. */
+  async requestResync(actor: string): Promise<{ sent: boolean }> {
+    await this.ctx.store.tx(async (tx) => {
+      await setMeta(tx, "pms.resyncWanted", "1");
+      await writeAudit(tx, { actor, action: "pms-resync-request" }, this.ctx.clock.now());
+    });
+    this.resyncRequested = false;
+    return { sent: this.sendDr() };
+  }
+
+  private sendDr(): boolean {
+    if (!this.link?.canSend) return false;
+    const rec = recordFromText(serializeResyncRequest(toWallTime(this.ctx.clock.now(), this.ctx.timezone)));
+    const sent = this.link.send(rec);
+    if (sent) {
+      this.resyncRequested = true;
+      this.ctx.logger.info("requested a database resync from the PMS");
+    }
+    return sent;
+  }
+
+  view() {
+    return {
+      state: this.state,
+      since: new Date(this.since).toISOString(),
+      frames: this.lastFrames().map((f) => ({
+        dir: f.dir,
+        at: new Date(f.at).toISOString(),
+        text: f.text,
+        error: f.error,
+      })),
+    };
+  }
+}
