@@ -1,8 +1,8 @@
 /** @module api/deps: what the HTTP layer is given; routes call services, never the store directly. */
 import type { LinkStatus } from "../jobs/runner.ts";
-import type { Role } from "../store/tokens.ts";
 import type { ServiceContext } from "../services/context.ts";
 import type { PmsMonitor } from "../services/pms-monitor.ts";
+import type { Role } from "../store/tokens.ts";
 
 export interface ApiDeps {
   ctx: ServiceContext;

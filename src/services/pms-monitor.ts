@@ -38,7 +38,6 @@ export class PmsMonitor {
 
   onState(s: PmsState): void {
     if (s === this.state) return;
-    this.ctx.logger.info("PMS link state", { from: this.state, to: s });
     if (s === "down" || s === "connecting") this.resyncRequested = false;
     this.state = s;
     this.since = this.ctx.clock.now();

@@ -1,0 +1,215 @@
+/**
+ * @module app/appliance
+ * Wires one running appliance: store, PMS link, ingest and sender, PBX job runner, staff API.
+ * Used by `bellhop serve` and by the integration tests, so both run the same assembly. Runtime
+ * specifics (HTTP serving) come in as a function, keeping this file free of Bun/Deno.
+ */
+import type { Hono } from "hono";
+import { createApi } from "../api/app.ts";
+import type { Config } from "../config/schema.ts";
+import { PbxJobRunner, type RunnerLink } from "../jobs/runner.ts";
+import { type Clock, systemClock } from "../lib/clock.ts";
+import { errorMessage } from "../lib/errors.ts";
+import type { Logger } from "../lib/logger.ts";
+import { systemTimeZone, toWallTime } from "../lib/zoned-time.ts";
+import type { PbxDriver } from "../pbx/driver.ts";
+import { createDriver } from "../pbx/factory.ts";
+import { FiasLink, type FiasLinkOptions } from "../pms/fias/link.ts";
+import { TcpClientConnector, TcpServerConnector } from "../pms/fias/tcp.ts";
+import type { ServiceContext } from "../services/context.ts";
+import { PmsIngest } from "../services/pms-ingest.ts";
+import { PmsMonitor } from "../services/pms-monitor.ts";
+import { PmsSender } from "../services/pms-sender.ts";
+import { openStore, type Store } from "../store/db.ts";
+import { getMeta, setMeta } from "../store/meta.ts";
+import { findToken } from "../store/tokens.ts";
+
+export type ServeFn = (
+  fetch: (req: Request) => Response | Promise<Response>,
+  opts: { hostname: string; port: number },
+) => Promise<{ port: number; close(): Promise<void> }>;
+
+export interface ApplianceOptions {
+  config: Config;
+  dataDir: string;
+  migrationsFolder: string;
+  logger: Logger;
+  version: string;
+  clock?: Clock;
+  /** Omit to run without HTTP (tests use `appliance.api.request`). */
+  serve?: ServeFn;
+  /** Tests substitute drivers by link name. */
+  drivers?: Record<string, PbxDriver>;
+  /** Tests shorten link timers. */
+  link?: Partial<Pick<FiasLinkOptions, "initWaitMs" | "responseTimeoutMs" | "endWaitMs" | "backoff">>;
+  synchronous?: "FULL" | "NORMAL";
+}
+
+export interface Appliance {
+  store: Store;
+  ctx: ServiceContext;
+  api: Hono;
+  link: FiasLink;
+  ingest: PmsIngest;
+  sender: PmsSender;
+  monitor: PmsMonitor;
+  runner: PbxJobRunner;
+  /** Where the API listens, when served. */
+  apiPort?: number;
+  /** True when the previous run ended without a clean stop. */
+  recoveredFromCrash: boolean;
+  stop(): Promise<void>;
+}
+
+export function splitHostPort(s: string): { hostname: string; port: number } {
+  const i = s.lastIndexOf(":");
+  let host = s.slice(0, i);
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  return { hostname: host, port: Number(s.slice(i + 1)) };
+}
+
+export async function startAppliance(opts: ApplianceOptions): Promise<Appliance> {
+  const { config, logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const timezone = config.site.timezone ?? systemTimeZone();
+  const store = await openStore({
+    dataDir: opts.dataDir,
+    migrationsFolder: opts.migrationsFolder,
+    synchronous: opts.synchronous,
+  });
+
+  // A run that did not reach a clean stop may have lost records in flight (FIAS over TCP has no
+  // acknowledgement): ask the PMS for a resync as soon as the link is up.
+  const recoveredFromCrash = await store.tx(async (tx) => {
+    const unclean = (await getMeta(tx, "shutdown.clean")) === "0";
+    if (unclean) await setMeta(tx, "pms.resyncWanted", "1");
+    await setMeta(tx, "shutdown.clean", "0");
+    return unclean;
+  });
+  if (recoveredFromCrash) logger.warn("previous run did not stop cleanly; a PMS resync will be requested");
+
+  const enabledLinks = config.pbx.links.filter((l) => l.enabled);
+  let runner: PbxJobRunner | undefined;
+  let sender: PmsSender | undefined;
+  const ctx: ServiceContext = {
+    store,
+    clock,
+    logger,
+    timezone,
+    rooms: config.rooms,
+    pbxLinks: () => enabledLinks.map((l) => l.name),
+    hooks: {
+      pbxJobsQueued: () => runner?.kick(),
+      pmsOutboxQueued: () => sender?.kick(),
+    },
+  };
+
+  const runnerLinks: RunnerLink[] = [];
+  for (const l of enabledLinks) {
+    const driver =
+      opts.drivers?.[l.name] ??
+      (await createDriver(l, { logger: logger.child({ link: l.name }), debug: () => l.debug }));
+    runnerLinks.push({ name: l.name, type: l.type, retries: l.retries, intervalSeconds: l.intervalSeconds, driver });
+  }
+  runner = new PbxJobRunner(
+    { store, clock, logger: logger.child({ part: "pbx" }), pollMs: config.pbx.pollMs },
+    runnerLinks,
+  );
+
+  const ingest = new PmsIngest(ctx, config.pms.charset);
+  await ingest.init();
+  const monitor = new PmsMonitor(ctx, config.pms.traceSize);
+  const pmsLog = logger.child({ part: "pms" });
+  const pms = config.pms;
+  const connector =
+    pms.mode === "client"
+      ? new TcpClientConnector({ host: pms.host, port: pms.port, bind: pms.bind ?? undefined, logger: pmsLog })
+      : new TcpServerConnector({ host: pms.host, port: pms.port, logger: pmsLog });
+  const link = new FiasLink({
+    connector,
+    clock,
+    logger: pmsLog,
+    charset: pms.charset,
+    aliveSeconds: pms.aliveSeconds,
+    localTime: (ms) => toWallTime(ms, timezone),
+    ...opts.link,
+    handlers: {
+      onRecord: (rec, raw) => ingest.receive(rec, raw),
+      onState: (s) => monitor.onState(s),
+      onTrace: (e) => {
+        monitor.onTrace(e);
+        if (e.error) pmsLog.warn("PMS frame rejected", { text: e.text, error: e.error });
+        else pmsLog.debug("PMS frame", { dir: e.dir, text: e.text });
+      },
+      onReady: () => {
+        sender?.kick();
+        if (pms.resyncOnLink) monitor.requestResync("system").catch(() => {});
+        else monitor.onReady().catch(() => {});
+      },
+    },
+  });
+  monitor.link = link;
+  sender = new PmsSender(ctx, link);
+  await sender.init();
+
+  const startedAt = clock.now();
+  const api = createApi({
+    ctx,
+    version: opts.version,
+    startedAt,
+    pms: monitor,
+    pbxStatus: () => (runner as PbxJobRunner).status(),
+    authenticate: (token) => store.read((db) => findToken(db, token)),
+  });
+
+  let server: { port: number; close(): Promise<void> } | undefined;
+  if (opts.serve) {
+    const addr = splitHostPort(config.api.listen);
+    server = await opts.serve(api.fetch, addr);
+    logger.info("staff API listening", { address: addr.hostname, port: server.port });
+  }
+  link.start();
+  await runner.start();
+  logger.info("appliance started", { version: opts.version, timezone, pms: `${pms.mode} ${pms.host}:${pms.port}` });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info("appliance stopping");
+      const steps: [string, () => Promise<unknown>][] = [
+        ["api", async () => server?.close()],
+        ["pms link", () => link.stop()],
+        ["pms ingest", () => ingest.idle()],
+        ["pms sender", () => (sender as PmsSender).idle()],
+        ["pbx runner", () => (runner as PbxJobRunner).stop()],
+      ];
+      let clean = true;
+      for (const [name, step] of steps) {
+        try {
+          await step();
+        } catch (err) {
+          clean = false;
+          logger.error("error while stopping", { part: name, error: errorMessage(err) });
+        }
+      }
+      if (clean) await store.tx((tx) => setMeta(tx, "shutdown.clean", "1"));
+      store.close();
+      logger.info("appliance stopped", { clean });
+    })();
+    return stopping;
+  };
+
+  return {
+    store,
+    ctx,
+    api,
+    link,
+    ingest,
+    sender,
+    monitor,
+    runner,
+    apiPort: server?.port,
+    recoveredFromCrash,
+    stop,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * @module cli/commands
+ * `bellhop serve | migrate | token create | sim pms | version`. The contract (names and flags) is
+ * relied on by installer tooling; keep it stable.
+ */
+import { type ServeFn, startAppliance } from "../app/appliance.ts";
+import { ConfigError, loadConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { errorMessage } from "../lib/errors.ts";
+import { createLogger } from "../lib/logger.ts";
+import { simPmsCommand } from "../sim/pms/cli.ts";
+import { openStore } from "../store/db.ts";
+import { roles } from "../store/schema/index.ts";
+import { createToken, type Role } from "../store/tokens.ts";
+import { flag, parseArgs } from "./args.ts";
+
+export interface CliEnv {
+  version: string;
+  migrationsFolder: string;
+  serve: ServeFn;
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  stopSignal: Promise<string>;
+}
+
+export const USAGE = `bellhop — hotel voice appliance
+
+  bellhop serve [--config FILE] [--data DIR]     run the appliance
+  bellhop migrate [--config FILE] [--data DIR]   create or upgrade the database, then exit
+  bellhop token create --data DIR --role admin|frontdesk|housekeeping|installer --name NAME
+                                                 create an API token (printed once, as the last line)
+  bellhop sim pms --listen PORT | --connect HOST:PORT [--script FILE] [--rooms N]
+                                                 run the PMS simulator (see bellhop sim pms --help)
+  bellhop version
+`;
+
+function configAndData(args: ReturnType<typeof parseArgs>): { config: Config; dataDir: string } {
+  const config = loadConfig(flag(args, "config"));
+  return { config, dataDir: flag(args, "data") ?? config.dataDir };
+}
+
+export async function runCli(argv: string[], env: CliEnv): Promise<number> {
+  const args = parseArgs(argv);
+  const [cmd, sub] = args.positional;
+  try {
+    switch (cmd) {
+      case "serve":
+        return await serveCommand(args, env);
+      case "migrate": {
+        const { dataDir } = configAndData(args);
+        const store = await openStore({ dataDir, migrationsFolder: env.migrationsFolder });
+        store.close();
+        env.stdout.write(`database ready: ${store.file}\n`);
+        return 0;
+      }
+      case "token":
+        if (sub !== "create") break;
+        return await tokenCommand(args, env);
+      case "sim":
+        if (sub !== "pms") break;
+        return await simPmsCommand(argv.slice(2), env);
+      case "version":
+        env.stdout.write(`${env.version}\n`);
+        return 0;
+      case undefined:
+      case "help":
+        env.stdout.write(USAGE);
+        return 0;
+    }
+    env.stderr.write(`unknown command: ${argv.join(" ")}\n\n${USAGE}`);
+    return 2;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      env.stderr.write(`${err.message}\n`);
+      return 78; // EX_CONFIG: systemd does not restart-loop on it (RestartPreventExitStatus)
+    }
+    env.stderr.write(`bellhop: ${errorMessage(err)}\n`);
+    return 1;
+  }
+}
+
+async function tokenCommand(args: ReturnType<typeof parseArgs>, env: CliEnv): Promise<number> {
+  const role = flag(args, "role");
+  const name = flag(args, "name");
+  if (!role || !(roles as readonly string[]).includes(role) || !name) {
+    env.stderr.write(`token create needs --role (${roles.join("|")}) and --name\n`);
+    return 2;
+  }
+  const { dataDir } = configAndData(args);
+  const store = await openStore({ dataDir, migrationsFolder: env.migrationsFolder });
+  try {
+    const token = await store.tx((tx) => createToken(tx, name, role as Role, Date.now()));
+    env.stdout.write(`token for ${name} (${role}); shown once, keep it safe:\n${token}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+async function serveCommand(args: ReturnType<typeof parseArgs>, env: CliEnv): Promise<number> {
+  const { config, dataDir } = configAndData(args);
+  const logger = createLogger({ level: config.log.level });
+  const app = await startAppliance({
+    config,
+    dataDir,
+    migrationsFolder: env.migrationsFolder,
+    logger,
+    version: env.version,
+    serve: env.serve,
+  });
+  const signal = await env.stopSignal;
+  logger.info("stop requested", { signal });
+  await app.stop();
+  return 0;
+}

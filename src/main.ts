@@ -1,0 +1,34 @@
+/**
+ * bellhop entry point (composition root). Runs under Bun (`bun src/main.ts`, the compiled binary)
+ * and Deno.
+ */
+import pkg from "../package.json" with { type: "json" };
+import { runCli } from "./cli/commands.ts";
+import { migrationsFolder } from "./runtime/paths.ts";
+import { serve } from "./runtime/serve.ts";
+
+const stopSignal = new Promise<string>((resolve) => {
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve(sig));
+});
+
+// A bug in one part must not take the hotel's phones down with it: log, keep running.
+process.on("uncaughtException", (err) => {
+  process.stderr.write(
+    `${JSON.stringify({ t: new Date().toISOString(), level: "error", msg: "uncaught exception", error: String(err?.stack ?? err) })}\n`,
+  );
+});
+process.on("unhandledRejection", (err) => {
+  process.stderr.write(
+    `${JSON.stringify({ t: new Date().toISOString(), level: "error", msg: "unhandled rejection", error: String((err as Error)?.stack ?? err) })}\n`,
+  );
+});
+
+const code = await runCli(process.argv.slice(2), {
+  version: pkg.version,
+  migrationsFolder: migrationsFolder(),
+  serve,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stopSignal,
+});
+process.exit(code);
