@@ -1,6 +1,90 @@
-// placeholder until the API lands
+/**
+ * @module api/app
+ * The staff API: JSON over HTTP, Hono on web standards only (served elsewhere through `app.fetch`).
+ * Every route is declared in the registry (routes/*.ts); /openapi.json is generated from it.
+ *
+ * Who may do what (bearer tokens; a token has one role). Guest names are personal data, so every
+ * read needs a token too; only the health check and the API document are public.
+ *
+ * | Endpoint                                   | admin | installer | frontdesk | housekeeping        |
+ * |--------------------------------------------|-------|-----------|-----------|---------------------|
+ * | GET  /api/v1/health, GET /openapi.json     | public (no token)                                   |
+ * | GET  /api/v1/rooms, /api/v1/rooms/{room}   |  yes  |    yes    |    yes    |    yes              |
+ * | PUT  /api/v1/rooms/{room}                  |  yes  |    yes    |     -     |     -               |
+ * | POST /api/v1/rooms/{room}/checkin|checkout|move | yes |   -     |    yes    |     -               |
+ * | PATCH /api/v1/rooms/{room}                 |  yes  |     -     |    yes    | `housekeeping` only |
+ * | GET  /api/v1/wakeups                       |  yes  |    yes    |    yes    |     -               |
+ * | POST /api/v1/wakeups, DELETE /wakeups/{id} |  yes  |     -     |    yes    |     -               |
+ * | GET  /api/v1/pbx/jobs, /api/v1/pbx/links   |  yes  |    yes    |     -     |     -               |
+ * | POST /api/v1/pbx/jobs/{id}/retry           |  yes  |    yes    |     -     |     -               |
+ * | GET  /api/v1/pms                           |  yes  |    yes    |     -     |     -               |
+ * | POST /api/v1/pms/resync                    |  yes  |    yes    |    yes    |     -               |
+ * | GET  /api/v1/audit                         |  yes  |    yes    |     -     |     -               |
+ *
+ * No token or an unknown/revoked one: 401. A role not in the row: 403. Services record the caller as
+ * `api:<token name>`.
+ */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { ApiDeps } from "./deps.ts";
-export function createApi(_deps: ApiDeps): Hono {
-  return new Hono();
+import { errorJson, handleError } from "./errors.ts";
+import { buildOpenApi } from "./openapi.ts";
+import { mountRoutes, type Route } from "./registry.ts";
+import { auditRoutes } from "./routes/audit.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { pmsRoutes } from "./routes/pms.ts";
+import { roomRoutes } from "./routes/rooms.ts";
+import { wakeupRoutes } from "./routes/wakeups.ts";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** All routes, in document order. */
+export function apiRoutes(deps: ApiDeps): Route[] {
+  let doc: unknown;
+  const openapi = () => {
+    doc ??= buildOpenApi(routes, { version: deps.version });
+    return doc;
+  };
+  const routes: Route[] = [
+    ...healthRoutes(deps, openapi),
+    ...roomRoutes(deps),
+    ...wakeupRoutes(deps),
+    ...jobRoutes(deps),
+    ...pmsRoutes(deps),
+    ...auditRoutes(deps),
+  ];
+  return routes;
+}
+
+export function createApi(deps: ApiDeps): Hono {
+  const logger = deps.ctx.logger.child({ component: "api" });
+  const app = new Hono();
+
+  app.onError((err, c) => handleError(err, c, logger));
+  app.notFound((c) => errorJson(c, "NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`));
+
+  app.use(async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    // Responses carry guest names: never cached, never sniffed. No headers are logged.
+    c.header("Cache-Control", "no-store");
+    c.header("X-Content-Type-Options", "nosniff");
+    logger.debug("API request", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - t0),
+      principal: c.get("principal")?.name,
+    });
+  });
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => errorJson(c, "PAYLOAD_TOO_LARGE", `the request body is over ${MAX_BODY_BYTES} bytes`),
+    }),
+  );
+
+  mountRoutes(app, deps, apiRoutes(deps));
+  return app;
 }

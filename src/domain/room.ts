@@ -155,8 +155,14 @@ export function moveGuest(
   patch: GuestPatch & { reservation: string },
   rules: RoomRules,
 ): MoveResult {
-  const moving = from.guests.find((g) => g.reservation === patch.reservation) ?? from.guests[0];
-  const guest = mergeGuest(moving ?? emptyGuest(patch.reservation), patch);
+  // Without a reservation (room-based PMS) the primary guest moves; with one, only that guest.
+  const moving = patch.reservation ? from.guests.find((g) => g.reservation === patch.reservation) : from.guests[0];
+  if (!moving) {
+    // The guest is not in the old room (a check-in never seen, or a move already done): nothing to
+    // take along and nobody to check out there; on the new room it is a check-in.
+    return { from, to: checkIn(to, { guest: patch, keepStatuses: to.occupied }, rules) };
+  }
+  const guest = mergeGuest(moving, patch);
   const lastOut = from.guests.length <= 1;
   let nextTo = checkIn(to, { guest, keepStatuses: to.occupied }, rules);
   if (!to.occupied) {
@@ -167,7 +173,7 @@ export function moveGuest(
       messageLamp: lastOut ? from.messageLamp : nextTo.messageLamp,
     };
   }
-  const nextFrom = checkOut(from, moving ? moving.reservation || undefined : undefined, rules);
+  const nextFrom = checkOut(from, moving.reservation || undefined, rules);
   return { from: nextFrom, to: nextTo };
 }
 

@@ -15,6 +15,8 @@ import { PbxError } from "../pbx/driver.ts";
 import type { Store } from "../store/db.ts";
 import { dueJobs, finishJob, type JobRow, jobCounts, nextDueAt } from "../store/pbx-jobs.ts";
 
+const STOP_WAIT_MS = 3000;
+
 export interface RunnerLink {
   name: string;
   type: string;
@@ -93,7 +95,8 @@ export class PbxJobRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     this.deps.clock.clearTimeout(this.timer);
-    if (this.ticking) await this.ticking;
+    // A driver stuck on a dead PBX must not hold up shutdown; its job simply runs again next start.
+    if (this.ticking) await Promise.race([this.ticking, new Promise((r) => setTimeout(r, STOP_WAIT_MS))]);
     await Promise.all(this.links.map((l) => l.cfg.driver.close?.()));
   }
 
@@ -171,7 +174,10 @@ export class PbxJobRunner {
       const attempts = job.attempts + (counts ? 1 : 0);
       const dead = pe?.retryable === false || attempts > l.cfg.retries;
       const now = clock.now();
-      const delay = pe?.retryAfterMs ?? l.cfg.intervalSeconds * 1000;
+      const asked = pe?.retryAfterMs ?? l.cfg.intervalSeconds * 1000;
+      // A failure that uses up no attempt can repeat without end: with a zero delay the pass would
+      // retry it in a tight loop, hammering a PBX that asked us to slow down. Wait a poll at least.
+      const delay = counts ? asked : Math.max(asked, this.deps.pollMs);
       await store.tx((tx) =>
         finishJob(
           tx,

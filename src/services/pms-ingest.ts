@@ -10,10 +10,11 @@ import type { Charset } from "../lib/charset.ts";
 import { decode, encode } from "../lib/charset.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { type FiasRecord, formatRecord, parseRecord } from "../pms/fias/record.ts";
-import { insertInbox, markApplied, unappliedInbox } from "../store/pms-queue.ts";
+import { insertInbox, markApplied, markAppliedMany, unappliedInbox } from "../store/pms-queue.ts";
 import type { ServiceContext } from "./context.ts";
 import { applyRecord } from "./pms-apply.ts";
 import { loadResyncState, type ResyncState } from "./resync.ts";
+import { inRoomTx } from "./room-change.ts";
 
 interface Pending {
   record: FiasRecord;
@@ -109,11 +110,15 @@ export class PmsIngest {
     const saved = { ...this.resync };
     let ops = 0;
     try {
-      await this.ctx.store.tx(async (tx) => {
-        for (const p of batch) {
-          ops += (await applyRecord(this.ctx, tx, p.record, this.resync)).ops;
-          await markApplied(tx, p.seq as number, this.ctx.clock.now(), null);
-        }
+      await inRoomTx(this.ctx, async (u) => {
+        await u.prefetch(roomsOf(batch));
+        for (const p of batch) ops += (await applyRecord(this.ctx, u, p.record, this.resync)).ops;
+        await u.flush();
+        await markAppliedMany(
+          u.tx,
+          batch.map((p) => p.seq as number),
+          this.ctx.clock.now(),
+        );
       });
       this.applied += batch.length;
     } catch {
@@ -129,9 +134,9 @@ export class PmsIngest {
   private async applyOne(p: Pending): Promise<number> {
     const saved = { ...this.resync };
     try {
-      const ops = await this.ctx.store.tx(async (tx) => {
-        const r = await applyRecord(this.ctx, tx, p.record, this.resync);
-        await markApplied(tx, p.seq as number, this.ctx.clock.now(), null);
+      const ops = await inRoomTx(this.ctx, async (u) => {
+        const r = await applyRecord(this.ctx, u, p.record, this.resync);
+        await markApplied(u.tx, p.seq as number, this.ctx.clock.now(), null);
         return r.ops;
       });
       this.applied++;
@@ -145,4 +150,16 @@ export class PmsIngest {
       return 0;
     }
   }
+}
+
+/** Rooms a batch touches (RN, and RO for moves), to load them in one go. */
+function roomsOf(batch: Pending[]): string[] {
+  const out: string[] = [];
+  for (const p of batch) {
+    const rn = p.record.fields.RN?.trim();
+    if (rn) out.push(rn);
+    const ro = p.record.fields.RO?.trim();
+    if (ro) out.push(ro);
+  }
+  return out;
 }

@@ -38,9 +38,22 @@ export class PmsMonitor {
 
   onState(s: PmsState): void {
     if (s === this.state) return;
-    if (s === "down" || s === "connecting") this.resyncRequested = false;
+    if (s === "down" || s === "connecting") {
+      this.resyncRequested = false;
+      // The link lost a DS before its DE (dropped, or the PMS restarted the link): that DE never
+      // comes, so the check-outs the resync implied are unknown. Ask again at the next link-up.
+      if (this.state === "resync") this.wantResync();
+    }
     this.state = s;
     this.since = this.ctx.clock.now();
+  }
+
+  /** Queued on the store now, so the link-up's onReady (later on the same store) sees it. */
+  private wantResync(): void {
+    this.ctx.logger.warn("PMS resync interrupted before its DE; a new one will be requested");
+    this.ctx.store
+      .tx((tx) => setMeta(tx, "pms.resyncWanted", "1"))
+      .catch((err) => this.ctx.logger.error("cannot note the interrupted resync", { error: errorMessage(err) }));
   }
 
   /** Oldest first. */

@@ -7,6 +7,7 @@ import { and, eq, isNull, ne, or } from "drizzle-orm";
 import { checkOut } from "../domain/room.ts";
 import type { Tx } from "../store/db.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
+import type { RoomUnit } from "../store/room-unit.ts";
 import { stays } from "../store/schema/index.ts";
 import { cancelOpenWakeups } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
@@ -24,7 +25,7 @@ export async function loadResyncState(tx: Tx): Promise<ResyncState> {
   };
 }
 
-export async function startResync(tx: Tx, _now: number): Promise<ResyncState> {
+export async function startResync(tx: Tx): Promise<ResyncState> {
   const id = Number((await getMeta(tx, "resync.id")) ?? "0") + 1;
   await setMeta(tx, "resync.id", String(id));
   await setMeta(tx, "resync.active", "1");
@@ -32,17 +33,21 @@ export async function startResync(tx: Tx, _now: number): Promise<ResyncState> {
 }
 
 /** Returns the number of PBX ops queued by the check-outs. */
-export async function finishResync(ctx: ServiceContext, tx: Tx, state: ResyncState): Promise<number> {
+export async function finishResync(ctx: ServiceContext, u: RoomUnit, state: ResyncState): Promise<number> {
   if (!state.active) return 0;
+  const tx = u.tx;
+  // The "listed" marks of this batch are still staged; the query below must see them.
+  await u.flush();
   const missing = await tx
     .select({ room: stays.room, reservation: stays.reservation })
     .from(stays)
     .where(and(eq(stays.active, true), or(isNull(stays.resyncSeen), ne(stays.resyncSeen, state.id))));
+  await u.prefetch(missing.map((m) => m.room));
   let ops = 0;
   for (const m of missing) {
     const r = await changeRoom(
       ctx,
-      tx,
+      u,
       { room: m.room, actor: "pms", action: "checkout-by-resync", create: false },
       (room) => checkOut(room, m.reservation || undefined, ctx.rooms),
     );

@@ -1,17 +1,15 @@
 /**
  * @module services/room-change
- * The one path by which a room changes: load (creating an unknown room), apply a domain rule, save,
- * queue the PBX jobs the difference calls for, audit. Callers supply the transaction so a PMS record,
- * its room changes and its outbox rows commit together.
+ * The one path by which a room changes: load (creating an unknown room), apply a domain rule, stage
+ * the new room, the PBX jobs the difference calls for, and the audit row. Everything lands in the
+ * caller's transaction through a RoomUnit, so a PMS record, its room changes and its outbox rows
+ * commit together.
  */
 import { extensionFor } from "../domain/names.ts";
 import { type PbxOp, pbxOpsFor } from "../domain/pbx-ops.ts";
 import { newRoom, type Room } from "../domain/room.ts";
 import { AppError } from "../lib/errors.ts";
-import { writeAudit } from "../store/audit.ts";
-import type { Tx } from "../store/db.ts";
-import { insertJobs } from "../store/pbx-jobs.ts";
-import { loadRoom, saveRoom } from "../store/rooms.ts";
+import { RoomUnit } from "../store/room-unit.ts";
 import type { ServiceContext } from "./context.ts";
 
 export interface ChangeOptions {
@@ -30,49 +28,58 @@ export interface ChangeResult {
   ops: PbxOp[];
 }
 
-export async function loadOrCreate(ctx: ServiceContext, tx: Tx, number: string, create: boolean) {
-  const stored = await loadRoom(tx, number);
-  if (stored) return stored.room;
-  if (!create) throw new AppError("NOT_FOUND", `room ${number} is not defined`);
-  return undefined;
+/** Runs fn in one transaction with a RoomUnit, flushed before commit. */
+export function inRoomTx<T>(ctx: ServiceContext, fn: (u: RoomUnit) => Promise<T>): Promise<T> {
+  return ctx.store.tx(async (tx) => {
+    const u = new RoomUnit(tx, () => ctx.clock.now());
+    const r = await fn(u);
+    await u.flush();
+    return r;
+  });
+}
+
+export function blankRoom(ctx: ServiceContext, number: string): Room {
+  return newRoom(number, extensionFor(number, ctx.rooms.extensionTemplate));
+}
+
+export async function loadOrCreate(u: RoomUnit, number: string, create: boolean): Promise<Room | undefined> {
+  const room = await u.get(number);
+  if (!room && !create) throw new AppError("NOT_FOUND", `room ${number} is not defined`);
+  return room;
 }
 
 export async function changeRoom(
   ctx: ServiceContext,
-  tx: Tx,
+  u: RoomUnit,
   opts: ChangeOptions,
   rule: (room: Room) => Room,
 ): Promise<ChangeResult> {
   const number = opts.room.trim();
   if (!number) throw new AppError("INVALID", "room number is empty");
-  const before = await loadOrCreate(ctx, tx, number, opts.create);
-  const base = before ?? newRoom(number, extensionFor(number, ctx.rooms.extensionTemplate));
-  const after = rule(base);
-  return commitChange(ctx, tx, opts, before, after);
+  const before = await loadOrCreate(u, number, opts.create);
+  const after = rule(before ?? blankRoom(ctx, number));
+  return commitChange(ctx, u, opts, before, after);
 }
 
-/** Writes an already computed change (room moves compute two rooms at once). */
-export async function commitChange(
+/** Stages an already computed change (room moves compute two rooms at once). */
+export function commitChange(
   ctx: ServiceContext,
-  tx: Tx,
+  u: RoomUnit,
   opts: Omit<ChangeOptions, "create" | "room">,
   before: Room | undefined,
   after: Room,
-): Promise<ChangeResult> {
-  const now = ctx.clock.now();
+): ChangeResult {
   const unchanged = before !== undefined && JSON.stringify(before) === JSON.stringify(after);
-  if (unchanged && opts.resyncMark === undefined) return { before, after, ops: [] };
-  await saveRoom(tx, before, after, now, opts.resyncMark);
-  if (unchanged) return { before, after, ops: [] };
+  if (unchanged) {
+    if (opts.resyncMark) u.put(before, opts.resyncMark);
+    return { before, after: before, ops: [] };
+  }
+  u.put(after, opts.resyncMark);
   const ops = pbxOpsFor(before, after, ctx.rooms);
   const links = ctx.pbxLinks();
   if (ops.length && links.length) {
-    await insertJobs(
-      tx,
-      links.flatMap((link) => ops.map((o) => ({ link, op: o.op, room: after.number, payload: o }))),
-      now,
-    );
+    u.addJobs(links.flatMap((link) => ops.map((o) => ({ link, op: o.op, room: after.number, payload: o }))));
   }
-  await writeAudit(tx, { actor: opts.actor, action: opts.action, room: after.number, before, after }, now);
+  u.audit({ actor: opts.actor, action: opts.action, room: after.number, before, after });
   return { before, after, ops };
 }

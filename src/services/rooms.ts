@@ -4,8 +4,7 @@
  * PMS, and front-desk/housekeeping changes. They go through the same change path as PMS records.
  */
 
-import { extensionFor } from "../domain/names.ts";
-import { checkIn, checkOut, type GuestPatch, moveGuest, newRoom } from "../domain/room.ts";
+import { checkIn, checkOut, type GuestPatch, moveGuest } from "../domain/room.ts";
 import { AppError } from "../lib/errors.ts";
 import { serializeHousekeeping } from "../pms/fias/outgoing.ts";
 import { writeAudit } from "../store/audit.ts";
@@ -13,7 +12,7 @@ import { enqueueOutbox } from "../store/pms-queue.ts";
 import { listRooms, loadRoom, markPredefined, updatePhone } from "../store/rooms.ts";
 import { cancelOpenWakeups, moveOpenWakeups, openWakeups } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
-import { changeRoom, commitChange } from "./room-change.ts";
+import { blankRoom, changeRoom, commitChange, inRoomTx } from "./room-change.ts";
 import { type RoomView, roomView } from "./room-view.ts";
 
 export async function getRoom(ctx: ServiceContext, number: string): Promise<RoomView> {
@@ -40,15 +39,20 @@ export interface DefineRoomInput {
 
 /** Installer: define a room or change its extension and phone. */
 export async function defineRoom(ctx: ServiceContext, actor: string, number: string, input: DefineRoomInput) {
-  const created = await ctx.store.tx(async (tx) => {
-    const existing = await loadRoom(tx, number);
-    const r = await changeRoom(ctx, tx, { room: number, actor, action: "room-define", create: true }, (room) => ({
+  const created = await inRoomTx(ctx, async (u) => {
+    const tx = u.tx;
+    const existing = await u.stored(number);
+    const r = await changeRoom(ctx, u, { room: number, actor, action: "room-define", create: true }, (room) => ({
       ...room,
       extension: input.extension ?? room.extension,
     }));
+    // The row must exist before installer columns are set on it.
+    await u.flush();
     await markPredefined(tx, number);
     if (input.phone) {
-      const phone = { ...input.phone, mac: input.phone.mac?.toLowerCase() };
+      // null clears the MAC; `?.` alone would turn it into undefined, "no change".
+      const mac = input.phone.mac;
+      const phone = { ...input.phone, mac: typeof mac === "string" ? mac.toLowerCase() : mac };
       await updatePhone(tx, number, phone, ctx.clock.now());
       await writeAudit(
         tx,
@@ -69,8 +73,8 @@ export async function checkInRoom(
   guest: GuestPatch & { reservation: string },
   classOfService?: number,
 ) {
-  const ops = await ctx.store.tx(async (tx) => {
-    const r = await changeRoom(ctx, tx, { room: number, actor, action: "checkin", create: true }, (room) =>
+  const ops = await inRoomTx(ctx, async (u) => {
+    const r = await changeRoom(ctx, u, { room: number, actor, action: "checkin", create: true }, (room) =>
       checkIn(room, { guest, classOfService, keepStatuses: false }, ctx.rooms),
     );
     return r.ops.length;
@@ -80,15 +84,15 @@ export async function checkInRoom(
 }
 
 export async function checkOutRoom(ctx: ServiceContext, actor: string, number: string, reservation?: string) {
-  const ops = await ctx.store.tx(async (tx) => {
-    const r = await changeRoom(ctx, tx, { room: number, actor, action: "checkout", create: false }, (room) => {
+  const ops = await inRoomTx(ctx, async (u) => {
+    const r = await changeRoom(ctx, u, { room: number, actor, action: "checkout", create: false }, (room) => {
       if (!room.occupied) throw new AppError("CONFLICT", `room ${number} is not occupied`);
       if (reservation && !room.guests.some((g) => g.reservation === reservation)) {
         throw new AppError("NOT_FOUND", `reservation ${reservation} is not in room ${number}`);
       }
       return checkOut(room, reservation, ctx.rooms);
     });
-    if (!r.after.occupied) await cancelOpenWakeups(tx, number, ctx.clock.now());
+    if (!r.after.occupied) await cancelOpenWakeups(u.tx, number, ctx.clock.now());
     return r.ops.length;
   });
   if (ops) ctx.hooks.pbxJobsQueued();
@@ -97,17 +101,19 @@ export async function checkOutRoom(ctx: ServiceContext, actor: string, number: s
 
 export async function moveRoom(ctx: ServiceContext, actor: string, from: string, to: string, reservation?: string) {
   if (from === to) throw new AppError("INVALID", "a move needs two different rooms");
-  const ops = await ctx.store.tx(async (tx) => {
-    const a = await loadRoom(tx, from);
-    if (!a?.room.occupied) throw new AppError("CONFLICT", `room ${from} is not occupied`);
-    const guest = reservation ? a.room.guests.find((g) => g.reservation === reservation) : a.room.guests[0];
+  const ops = await inRoomTx(ctx, async (u) => {
+    const a = await u.get(from);
+    if (!a?.occupied) throw new AppError("CONFLICT", `room ${from} is not occupied`);
+    const guest = reservation ? a.guests.find((g) => g.reservation === reservation) : a.guests[0];
     if (!guest) throw new AppError("NOT_FOUND", `reservation ${reservation} is not in room ${from}`);
-    const b = await loadRoom(tx, to);
-    const toRoom = b?.room ?? newRoom(to, extensionFor(to, ctx.rooms.extensionTemplate));
-    const moved = moveGuest(a.room, toRoom, { reservation: guest.reservation }, ctx.rooms);
-    const x = await commitChange(ctx, tx, { actor, action: "room-move" }, a.room, moved.from);
-    const y = await commitChange(ctx, tx, { actor, action: "room-move" }, b?.room, moved.to);
-    if (!moved.from.occupied) await moveOpenWakeups(tx, from, to, ctx.clock.now());
+    const b = await u.get(to);
+    // A PMS may move a guest into an occupied room (it knows the other guest left); staff must
+    // check that guest out first, so nobody disappears from a room without a check-out.
+    if (b?.occupied) throw new AppError("CONFLICT", `room ${to} is occupied; check its guests out first`);
+    const moved = moveGuest(a, b ?? blankRoom(ctx, to), { reservation: guest.reservation }, ctx.rooms);
+    const x = commitChange(ctx, u, { actor, action: "room-move" }, a, moved.from);
+    const y = commitChange(ctx, u, { actor, action: "room-move" }, b, moved.to);
+    if (!moved.from.occupied) await moveOpenWakeups(u.tx, from, to, ctx.clock.now());
     return x.ops.length + y.ops.length;
   });
   if (ops) ctx.hooks.pbxJobsQueued();
@@ -123,9 +129,9 @@ export interface RoomPatch {
 
 /** Front desk / housekeeping change; a housekeeping status is also reported to the PMS (RE RS). */
 export async function patchRoom(ctx: ServiceContext, actor: string, number: string, patch: RoomPatch) {
-  const res = await ctx.store.tx(async (tx) => {
+  const res = await inRoomTx(ctx, async (u) => {
     const now = ctx.clock.now();
-    const r = await changeRoom(ctx, tx, { room: number, actor, action: "room-update", create: false }, (room) => {
+    const r = await changeRoom(ctx, u, { room: number, actor, action: "room-update", create: false }, (room) => {
       const next = { ...room };
       if (patch.dnd !== undefined) next.dnd = patch.dnd;
       if (patch.classOfService !== undefined) next.classOfService = patch.classOfService;
@@ -139,7 +145,7 @@ export async function patchRoom(ctx: ServiceContext, actor: string, number: stri
     let queued = false;
     if (patch.housekeeping) {
       const rec = serializeHousekeeping(number, patch.housekeeping.status, patch.housekeeping.maid ?? undefined);
-      queued = await enqueueOutbox(tx, { type: "RE", record: rec }, now);
+      queued = await enqueueOutbox(u.tx, { type: "RE", record: rec }, now);
     }
     return { ops: r.ops.length, queued };
   });

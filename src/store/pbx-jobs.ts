@@ -1,5 +1,5 @@
 /** @module store/pbx-jobs: the persisted outbox of PBX-link actions. */
-import { and, asc, count, desc, eq, inArray, lte, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, lte, min, type SQL, sql } from "drizzle-orm";
 import type { Queryable } from "./db.ts";
 import { type jobStates, pbxJobs } from "./schema/index.ts";
 
@@ -20,24 +20,23 @@ export async function insertJobs(db: Queryable, jobs: NewJob[], now: number): Pr
     .values(jobs.map((j) => ({ ...j, state: "pending" as const, nextAttemptAt: now, createdAt: now, updatedAt: now })));
 }
 
-/** Due jobs, oldest first; at most one per link and room is returned so a room's ops stay in order. */
+/**
+ * Due jobs, oldest first; only the oldest pending job of each room (per link) can be due, so a
+ * room's ops stay in order, and a room waiting for a retry holds up no other room however many
+ * ops it has queued behind it.
+ */
 export async function dueJobs(db: Queryable, link: string, now: number, limit: number): Promise<JobRow[]> {
-  const rows = await db
-    .select()
+  const heads = db
+    .select({ id: min(pbxJobs.id) })
     .from(pbxJobs)
     .where(and(eq(pbxJobs.link, link), eq(pbxJobs.state, "pending")))
+    .groupBy(sql`coalesce(${pbxJobs.room}, '')`);
+  return db
+    .select()
+    .from(pbxJobs)
+    .where(and(inArray(pbxJobs.id, heads), lte(pbxJobs.nextAttemptAt, now)))
     .orderBy(asc(pbxJobs.id))
-    .limit(limit * 4);
-  const blocked = new Set<string>();
-  const out: JobRow[] = [];
-  for (const r of rows) {
-    const key = r.room ?? "";
-    if (blocked.has(key)) continue;
-    blocked.add(key);
-    if (r.nextAttemptAt <= now) out.push(r);
-    if (out.length >= limit) break;
-  }
-  return out;
+    .limit(limit);
 }
 
 export async function nextDueAt(db: Queryable, link: string): Promise<number | undefined> {

@@ -1,5 +1,5 @@
 /** @module store/pms-queue: the PMS inbox (received records) and outbox (records to send). */
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Queryable } from "./db.ts";
 import { pmsInbox, pmsOutbox } from "./schema/index.ts";
 
@@ -13,6 +13,15 @@ export async function insertInbox(db: Queryable, rows: { type: string; raw: stri
 
 export async function markApplied(db: Queryable, seq: number, now: number, error: string | null): Promise<void> {
   await db.update(pmsInbox).set({ appliedAt: now, error }).where(eq(pmsInbox.seq, seq));
+}
+
+export async function markAppliedMany(db: Queryable, seqs: number[], now: number): Promise<void> {
+  for (let i = 0; i < seqs.length; i += 500) {
+    await db
+      .update(pmsInbox)
+      .set({ appliedAt: now, error: null })
+      .where(inArray(pmsInbox.seq, seqs.slice(i, i + 500)));
+  }
 }
 
 export async function unappliedInbox(db: Queryable, limit: number): Promise<InboxRow[]> {

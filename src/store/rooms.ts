@@ -2,7 +2,7 @@
  * @module store/rooms
  * Loading and saving the domain Room: one `rooms` row plus the active `stays` rows.
  */
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Guest, Room } from "../domain/room.ts";
 import type { Queryable } from "./db.ts";
 import { rooms, stays } from "./schema/index.ts";
@@ -91,15 +91,24 @@ export async function listRooms(db: Queryable): Promise<StoredRoom[]> {
   return all.map((r) => roomFromRows(r, byRoom.get(r.number) ?? []));
 }
 
-/** Writes the room row and brings the active stays in line with `after.guests`. */
-export async function saveRoom(
-  db: Queryable,
-  before: Room | undefined,
-  after: Room,
-  now: number,
-  resyncMark?: { id: number; reservation: string },
-): Promise<void> {
-  const state = {
+export interface RoomWrite {
+  before: Room | undefined;
+  after: Room;
+  /** Reservations of this room listed by the running resync. */
+  resyncMark?: { id: number; reservations: ReadonlySet<string> };
+}
+
+const CHUNK = 300;
+
+/**
+ * Writes room rows and brings their active stays in line with `after.guests`, in as few statements
+ * as possible: one multi-row upsert for the rooms, one multi-row insert for new stays, one UPDATE
+ * per resync id for the "listed" marks; only guest data changes and check-outs go row by row.
+ */
+export async function saveRooms(db: Queryable, writes: RoomWrite[], now: number): Promise<void> {
+  if (!writes.length) return;
+  const roomRows = writes.map(({ after }) => ({
+    number: after.number,
     extension: after.extension,
     occupied: after.occupied,
     dnd: after.dnd,
@@ -108,32 +117,76 @@ export async function saveRoom(
     housekeepingStatus: after.housekeeping?.status ?? null,
     housekeepingMaid: after.housekeeping?.maid ?? null,
     housekeepingAt: after.housekeeping?.at ?? null,
+    createdAt: now,
     updatedAt: now,
-  };
-  await db
-    .insert(rooms)
-    .values({ number: after.number, createdAt: now, ...state })
-    .onConflictDoUpdate({ target: rooms.number, set: state });
-
-  const old = new Map((before?.guests ?? []).map((g) => [g.reservation, g]));
-  const gone = [...old.keys()].filter((res) => !after.guests.some((g) => g.reservation === res));
-  if (gone.length) {
+  }));
+  const excluded = (c: string) => sql.raw(`excluded.${c}`);
+  for (let i = 0; i < roomRows.length; i += CHUNK) {
     await db
-      .update(stays)
-      .set({ active: false, checkedOutAt: now })
-      .where(and(eq(stays.room, after.number), eq(stays.active, true), inArray(stays.reservation, gone)));
+      .insert(rooms)
+      .values(roomRows.slice(i, i + CHUNK))
+      .onConflictDoUpdate({
+        target: rooms.number,
+        set: {
+          extension: excluded("extension"),
+          occupied: excluded("occupied"),
+          dnd: excluded("dnd"),
+          classOfService: excluded("class_of_service"),
+          messageLamp: excluded("message_lamp"),
+          housekeepingStatus: excluded("housekeeping_status"),
+          housekeepingMaid: excluded("housekeeping_maid"),
+          housekeepingAt: excluded("housekeeping_at"),
+          updatedAt: excluded("updated_at"),
+        },
+      });
   }
-  for (const g of after.guests) {
-    const prev = old.get(g.reservation);
-    const marked = resyncMark !== undefined && resyncMark.reservation === g.reservation;
-    const seen = marked ? { resyncSeen: resyncMark.id } : {};
-    if (!prev) {
-      await db.insert(stays).values({ room: after.number, ...guestColumns(g), checkedInAt: now, ...seen });
-    } else if (!sameGuest(prev, g) || marked) {
+
+  const inserts: (typeof stays.$inferInsert)[] = [];
+  const marks = new Map<number, [string, string][]>();
+  for (const { before, after, resyncMark } of writes) {
+    const old = new Map((before?.guests ?? []).map((g) => [g.reservation, g]));
+    const gone = [...old.keys()].filter((res) => !after.guests.some((g) => g.reservation === res));
+    if (gone.length) {
       await db
         .update(stays)
-        .set({ ...guestColumns(g), ...seen })
-        .where(and(eq(stays.room, after.number), eq(stays.active, true), eq(stays.reservation, g.reservation)));
+        .set({ active: false, checkedOutAt: now })
+        .where(and(eq(stays.room, after.number), eq(stays.active, true), inArray(stays.reservation, gone)));
+    }
+    for (const g of after.guests) {
+      const prev = old.get(g.reservation);
+      const marked = resyncMark?.reservations.has(g.reservation) ?? false;
+      if (!prev) {
+        inserts.push({
+          room: after.number,
+          ...guestColumns(g),
+          checkedInAt: now,
+          resyncSeen: marked && resyncMark ? resyncMark.id : null,
+        });
+        continue;
+      }
+      if (!sameGuest(prev, g)) {
+        await db
+          .update(stays)
+          .set(guestColumns(g))
+          .where(and(eq(stays.room, after.number), eq(stays.active, true), eq(stays.reservation, g.reservation)));
+      }
+      if (marked && resyncMark) {
+        const list = marks.get(resyncMark.id) ?? [];
+        list.push([after.number, g.reservation]);
+        marks.set(resyncMark.id, list);
+      }
+    }
+  }
+  for (let i = 0; i < inserts.length; i += CHUNK) await db.insert(stays).values(inserts.slice(i, i + CHUNK));
+  for (const [id, pairs] of marks) {
+    for (let i = 0; i < pairs.length; i += CHUNK) {
+      const values = sql.join(
+        pairs.slice(i, i + CHUNK).map(([room, res]) => sql`(${room}, ${res})`),
+        sql`, `,
+      );
+      await db.run(
+        sql`update stays set resync_seen = ${id} where active = 1 and (room, reservation) in (values ${values})`,
+      );
     }
   }
 }

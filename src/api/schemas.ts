@@ -1,0 +1,198 @@
+/**
+ * @module api/schemas
+ * Valibot schemas shared by several routes: path parameters, and the response shapes. The response
+ * schemas only document (they feed /openapi.json); the tests parse real responses with them so the
+ * document cannot drift from what the services return.
+ */
+import * as v from "valibot";
+
+// ---------------------------------------------------------------- inputs
+
+/**
+ * A room number as it appears in a path or body. Letters, digits, `.`, `_`, `-`: room numbers end up
+ * in FIAS records (`RN101|`), so `|` and control characters must never get through.
+ */
+export const RoomNumber = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/, "a room number is 1-20 letters, digits, '.', '_' or '-'"),
+  v.metadata({ examples: ["101"] }),
+);
+
+export const RoomParams = v.strictObject({ room: RoomNumber });
+
+/** A positive integer id in a path or query string (strings there), converted to a number. */
+export function idString(description?: string) {
+  return v.pipe(
+    v.string(),
+    v.regex(/^[1-9][0-9]{0,14}$/, "expected a positive integer"),
+    v.metadata(description ? { description } : {}),
+    v.transform(Number),
+  );
+}
+
+export const IdParams = v.strictObject({ id: idString() });
+
+/** `limit` in a query string: 1 to 1000. */
+export function limitString(description = "At most this many, 1-1000 (default 100)") {
+  return v.pipe(
+    v.string(),
+    v.regex(/^(?:[1-9][0-9]{0,2}|1000)$/, "expected an integer from 1 to 1000"),
+    v.metadata({ description }),
+    v.transform(Number),
+  );
+}
+
+/** Free text that may reach a FIAS record: printable, and never the FIAS field separator `|`. */
+export function fiasText(max: number) {
+  return v.pipe(v.string(), v.maxLength(max), v.regex(/^[ -{}~\u00A0-\uFFFF]*$/, "must be printable text without '|'"));
+}
+
+// ---------------------------------------------------------------- outputs
+
+export const ErrorCode = v.picklist([
+  "NOT_FOUND",
+  "CONFLICT",
+  "INVALID",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "UNAVAILABLE",
+  "INTERNAL",
+  "PAYLOAD_TOO_LARGE",
+]);
+
+export const ErrorBody = v.object({
+  error: v.object({
+    code: ErrorCode,
+    message: v.string(),
+    details: v.optional(v.record(v.string(), v.unknown())),
+  }),
+});
+
+const IsoWithOffset = v.pipe(
+  v.string(),
+  v.metadata({ format: "date-time", description: "ISO 8601 in the hotel's time zone, with its offset" }),
+);
+const IsoUtc = v.pipe(v.string(), v.metadata({ format: "date-time" }));
+
+export const GuestView = v.object({
+  reservation: v.string(),
+  title: v.string(),
+  firstName: v.string(),
+  lastName: v.string(),
+  language: v.string(),
+  vip: v.string(),
+  sharer: v.boolean(),
+  group: v.string(),
+  arrival: v.nullable(v.pipe(v.string(), v.isoDate())),
+  departure: v.nullable(v.pipe(v.string(), v.isoDate())),
+});
+
+export const RoomView = v.object({
+  room: v.string(),
+  extension: v.string(),
+  occupied: v.boolean(),
+  guests: v.array(GuestView),
+  dnd: v.boolean(),
+  classOfService: v.pipe(v.number(), v.integer()),
+  messageLamp: v.pipe(v.number(), v.integer()),
+  housekeeping: v.nullable(
+    v.object({ status: v.pipe(v.number(), v.integer()), maid: v.nullable(v.string()), at: IsoWithOffset }),
+  ),
+  phone: v.object({
+    address: v.nullable(v.string()),
+    transport: v.nullable(v.string()),
+    mac: v.nullable(v.string()),
+  }),
+  wakeups: v.array(v.object({ id: v.pipe(v.number(), v.integer()), at: IsoWithOffset, state: v.string() })),
+});
+
+export const RoomList = v.object({ rooms: v.array(RoomView) });
+
+export const WakeupView = v.object({
+  id: v.pipe(v.number(), v.integer()),
+  room: v.string(),
+  at: IsoWithOffset,
+  recurrence: v.picklist(["once", "daily"]),
+  source: v.picklist(["pms", "api", "phone"]),
+  state: v.picklist(["pending", "calling", "done", "failed", "cancelled"]),
+  attempts: v.pipe(v.number(), v.integer()),
+  result: v.nullable(v.string()),
+});
+
+export const WakeupList = v.object({ wakeups: v.array(WakeupView) });
+
+export const JobView = v.object({
+  id: v.pipe(v.number(), v.integer()),
+  link: v.string(),
+  op: v.string(),
+  room: v.nullable(v.string()),
+  payload: v.unknown(),
+  state: v.picklist(["pending", "done", "dead", "skipped"]),
+  attempts: v.pipe(v.number(), v.integer()),
+  nextAttemptAt: IsoUtc,
+  lastError: v.nullable(v.string()),
+  createdAt: IsoUtc,
+  updatedAt: IsoUtc,
+});
+
+export const JobList = v.object({ jobs: v.array(JobView) });
+
+export const LinkStatusView = v.object({
+  name: v.string(),
+  type: v.string(),
+  state: v.picklist(["starting", "ok", "error"]),
+  lastSuccess: v.nullable(IsoUtc),
+  lastError: v.nullable(v.object({ at: IsoUtc, message: v.string() })),
+  queueDepth: v.pipe(v.number(), v.integer()),
+  deadLetters: v.pipe(v.number(), v.integer()),
+  capabilities: v.object({ declared: v.array(v.string()), available: v.array(v.string()) }),
+});
+
+export const LinkList = v.object({ links: v.array(LinkStatusView) });
+
+export const PmsStateSchema = v.picklist(["down", "connecting", "linked", "resync"]);
+
+export const PmsView = v.object({
+  state: PmsStateSchema,
+  since: IsoUtc,
+  frames: v.array(
+    v.object({
+      dir: v.picklist(["in", "out"]),
+      at: IsoUtc,
+      text: v.string(),
+      error: v.optional(v.string()),
+    }),
+  ),
+});
+
+export const ResyncReply = v.object({ requested: v.literal(true), sent: v.boolean() });
+
+export const AuditEntryView = v.object({
+  id: v.pipe(v.number(), v.integer()),
+  at: IsoWithOffset,
+  actor: v.pipe(v.string(), v.metadata({ description: "pms, api:<token name>, system, phone, wakeup" })),
+  action: v.string(),
+  room: v.nullable(v.string()),
+  before: v.unknown(),
+  after: v.unknown(),
+});
+
+export const AuditList = v.object({ entries: v.array(AuditEntryView) });
+
+export const Health = v.object({
+  status: v.literal("ok"),
+  version: v.string(),
+  uptimeSeconds: v.pipe(v.number(), v.integer()),
+  pms: v.object({ state: PmsStateSchema }),
+});
+
+/** Named in components.schemas of the OpenAPI document and referenced with $ref wherever used. */
+export const components = {
+  Error: ErrorBody,
+  Guest: GuestView,
+  Room: RoomView,
+  Wakeup: WakeupView,
+  Job: JobView,
+  LinkStatus: LinkStatusView,
+  AuditEntry: AuditEntryView,
+};

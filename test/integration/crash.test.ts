@@ -1,0 +1,279 @@
+/**
+ * kill -9 of the compiled binary in the middle of a 2,000-room resync. The restart must know the
+ * previous run was unclean, ask the PMS for a resync (DR) right after link-up, and end with exactly
+ * the hotel's in-house guests: no doubled stays, no leftovers. A clean SIGTERM stop exits 0, and the
+ * restart after it asks for nothing.
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { after, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { type Client, createClient } from "@libsql/client";
+import { wrapFrame } from "../../src/pms/fias/frame.ts";
+import { type FiasRecord, recordFromText, serializeRecord } from "../../src/pms/fias/record.ts";
+import { generateHotel, resyncRecords } from "../../src/sim/pms/hotel.ts";
+import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
+import { DB_FILE } from "../../src/store/db.ts";
+import { tempDir } from "../helpers/store.ts";
+import { eventually, freePort, HOST, sleep } from "./support.ts";
+
+const ROOT = resolve(import.meta.dirname ?? ".", "../..");
+const STAMP = "DA260115|TI120000|";
+
+interface Run {
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  /** stderr (JSON log lines at warn and above), complete once the process exited. */
+  log: Promise<string>;
+}
+
+const tmp = tempDir("bellhop-crash-");
+const running: Run[] = [];
+const closers: (() => unknown)[] = [];
+let bin: string | undefined;
+
+after(async () => {
+  for (const r of running) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill("SIGKILL");
+  await Promise.all(running.map((r) => r.proc.exited));
+  for (const close of closers.splice(0).reverse()) await close();
+  tmp.cleanup();
+});
+
+/** Builds the binary once for the file, into the temp folder (about a second). */
+function binary(): string {
+  bin ??= build();
+  return bin;
+}
+
+function build(): string {
+  const out = join(tmp.dir, "bellhop");
+  const res = Bun.spawnSync([process.execPath, "build.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, OUT: out },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  assert.equal(res.exitCode, 0, `build failed: ${res.stderr.toString()}${res.stdout.toString()}`);
+  return out;
+}
+
+function startBinary(bin: string, config: string, data: string): Run {
+  const proc = Bun.spawn([bin, "serve", "--config", config, "--data", data], {
+    cwd: tmp.dir,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const run = { proc, log: new Response(proc.stderr).text() };
+  running.push(run);
+  return run;
+}
+
+/**
+ * The staff API answers; if it already reports the PMS state (GET /api/v1/health), wait until that
+ * is one of `states`. While the API is still a placeholder the simulator's link state is the signal.
+ */
+async function apiReady(port: number, states: string[]): Promise<void> {
+  await eventually(
+    "the staff API",
+    async () => {
+      try {
+        const res = await fetch(`http://${HOST}:${port}/api/v1/health`);
+        if (res.status !== 200) return true;
+        const body = (await res.json()) as { pms?: { state?: string } };
+        return body.pms?.state === undefined || states.includes(body.pms.state);
+      } catch {
+        return false;
+      }
+    },
+    10_000,
+    20,
+  );
+}
+
+/** STX/ETX frames of the records, back to back. */
+function frames(records: FiasRecord[]): Uint8Array {
+  const parts = records.map((r) => wrapFrame(serializeRecord(r, "latin1")));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function scalar(db: Client, sql: string): Promise<number> {
+  const rs = await db.execute(sql);
+  return Number(rs.rows[0]?.[0] ?? 0);
+}
+
+/** When run 1 is killed, in terms of what the binary has committed of the resync so far. */
+const killPoints: { name: string; reached: (db: Client) => Promise<boolean> }[] = [
+  // The first batch is stored in the inbox but its apply has not committed: replayed at start-up.
+  {
+    name: "stored, not yet applied",
+    // Polled every millisecond, the window between the two commits is normally caught; should a much
+    // faster apply slip through it, the kill still lands mid-resync, just after an applied batch.
+    reached: async (db) =>
+      (await scalar(db, "select count(*) from pms_inbox where applied_at is null")) > 0 ||
+      (await scalar(db, "select count(*) from stays where active = 1")) > 3,
+  },
+  // Part of the resync is applied (resync open in the DB, some stays marked, some not).
+  {
+    name: "partly applied",
+    reached: async (db) => (await scalar(db, "select count(*) from stays where active = 1")) > 3,
+  },
+];
+
+describe("crash recovery of the compiled binary", () => {
+  for (const kill of killPoints) {
+    test(`kill -9 mid-resync (${kill.name}): the restart asks for DR and ends with exactly the hotel's guests; restarts after a clean stop do not`, {
+      timeout: 60_000,
+    }, async () => {
+      const bin = binary();
+      const hotel = generateHotel({ rooms: 2000, occupancy: 0.8 });
+      const records = resyncRecords(hotel);
+      const sim = new PmsSimulator({ hotel });
+      closers.push(() => sim.close());
+      const pmsPort = await sim.listen(0, HOST);
+      const apiPort = await freePort();
+      const base = tempDir("bellhop-crash-run-");
+      closers.push(() => base.cleanup());
+      const dataDir = join(base.dir, "data");
+      const configFile = join(base.dir, "config.json");
+      writeFileSync(
+        configFile,
+        JSON.stringify({
+          site: { timezone: "Europe/Rome" },
+          api: { listen: `${HOST}:${apiPort}` },
+          pms: { mode: "client", host: HOST, port: pmsPort },
+          pbx: { links: [{ type: "log", name: "log" }] },
+          log: { level: "warn" },
+        }),
+      );
+      const occupied = new Set(hotel.guests.map((g) => g.room));
+      const ghosts = hotel.rooms.filter((r) => !occupied.has(r.number)).slice(0, 3);
+      const drs = (connection?: number) =>
+        sim.received.filter((r) => r.record.type === "DR" && (connection === undefined || r.connection === connection));
+
+      // ---- run 1: linked, a few real-time check-ins, then a resync killed half-way -----------------
+      let linked = once(sim, "linked");
+      const run1 = startBinary(bin, configFile, dataDir);
+      await linked;
+      await apiReady(apiPort, ["linked"]);
+      // Opened once the binary created and migrated the file; reads only.
+      const db = createClient({ url: pathToFileURL(join(dataDir, DB_FILE)).href });
+      closers.push(() => db.close());
+      // Stays the coming resync does not list: checked out once it completes. The first ghost holds a
+      // real in-house reservation in the wrong room (a room move the PMS sent while we were down): the
+      // resync lists it in its own room, and the stale stay must not survive as a second one.
+      const movedAway = hotel.guests[hotel.guests.length - 1].reservation;
+      ghosts.forEach((r, i) => {
+        sim.send(`GI|RN${r.number}|G#${i === 0 ? movedAway : 900001 + i}|GNGhost|GSN|`);
+      });
+      await eventually("the real-time check-ins", async () => (await scalar(db, "select count(*) from stays")) === 3);
+
+      // DS and the first half of the swap in one write, as a PMS streams it. Two messages ride in the
+      // first ingest batch: applied twice (a replay after the kill) the lamp would count 2, not 1.
+      const lit = [hotel.guests[0], hotel.guests.find((g) => g.room !== hotel.guests[0].room)].map(
+        (g) => g?.room ?? "",
+      );
+      sim.sendRaw(
+        frames([
+          recordFromText(`DS|${STAMP}`),
+          ...lit.map((room) => recordFromText(`XL|RN${room}|MI1|MTCall the front desk|`)),
+          ...records.slice(0, Math.floor(records.length / 2)),
+        ]),
+      );
+      await eventually(`the kill point (${kill.name})`, () => kill.reached(db), 10_000, 1);
+      run1.proc.kill("SIGKILL");
+      await run1.proc.exited;
+      assert.equal(run1.proc.signalCode, "SIGKILL");
+      const atKill = {
+        inbox: await scalar(db, "select count(*) from pms_inbox"),
+        unapplied: await scalar(db, "select count(*) from pms_inbox where applied_at is null"),
+        stays: await scalar(db, "select count(*) from stays where active = 1"),
+      };
+      assert.ok(atKill.inbox < records.length, `the kill came after the whole resync: ${JSON.stringify(atKill)}`);
+      assert.deepEqual(drs(), []);
+
+      // ---- run 2: unclean start → DR right after link-up → full DS…DE -----------------------------
+      linked = once(sim, "linked");
+      const run2 = startBinary(bin, configFile, dataDir);
+      const [connection2] = (await linked) as [number];
+      const linkedAt = Date.now();
+      await apiReady(apiPort, ["linked", "resync"]);
+      const dr = await sim.waitFor("DR", 10_000);
+      const drEntry = sim.received.find((r) => r.record === dr);
+      assert.equal(drEntry?.connection, connection2);
+      assert.ok((drEntry?.at ?? 0) - linkedAt < 2000, "DR came long after link-up");
+      // The first application record of the new connection is the DR.
+      const firstApp = sim.received.find((r) => r.connection === connection2 && !/^L[SDRAE]$/.test(r.record.type));
+      assert.equal(firstApp?.record.type, "DR");
+
+      await eventually(
+        "the resync to be applied",
+        async () =>
+          (await scalar(db, "select count(*) from pms_inbox where type = 'DE' and applied_at is not null")) === 1 &&
+          (await scalar(db, "select count(*) from pms_inbox where applied_at is null")) === 0,
+        30_000,
+        50,
+      );
+
+      // Every in-house reservation has exactly one active stay, in its room; nobody else is in.
+      const doubled = await db.execute(
+        "select reservation, count(*) as n from stays where active = 1 group by reservation having n > 1",
+      );
+      assert.deepEqual(doubled.rows, [], "doubled stays");
+      const active = await db.execute("select room, reservation from stays where active = 1");
+      const got = active.rows.map((r) => `${r.room}/${r.reservation}`).sort();
+      const want = hotel.guests.map((g) => `${g.room}/${g.reservation}`).sort();
+      assert.equal(got.length, hotel.guests.length);
+      assert.deepEqual(got, want);
+      const roomRows = await db.execute("select number, occupied from rooms");
+      for (const r of roomRows.rows) {
+        assert.equal(Boolean(r.occupied), occupied.has(String(r.number)), `occupied flag of room ${r.number}`);
+      }
+      assert.equal(await scalar(db, "select count(*) from rooms where occupied = 1"), occupied.size);
+      for (const g of ghosts) {
+        assert.equal(
+          await scalar(db, `select occupied from rooms where number = '${g.number}'`),
+          0,
+          `ghost ${g.number}`,
+        );
+      }
+      for (const room of lit) {
+        assert.equal(await scalar(db, `select message_lamp from rooms where number = '${room}'`), 1, `lamp of ${room}`);
+      }
+      assert.equal(await scalar(db, "select count(*) from pms_inbox where error is not null"), 0, "records failed");
+      assert.equal(await scalar(db, "select count(*) from meta where key = 'pms.resyncWanted' and value = '0'"), 1);
+      assert.equal(drs().length, 1);
+
+      // Clean stop: LE to the PMS, exit 0.
+      run2.proc.kill("SIGTERM");
+      assert.equal(await run2.proc.exited, 0, await run2.log);
+      assert.ok(sim.received.some((r) => r.connection === connection2 && r.record.type === "LE"));
+      assert.match(await run2.log, /previous run did not stop cleanly/);
+
+      // ---- run 3: after a clean stop, a plain restart asks for no resync ----------------------------
+      linked = once(sim, "linked");
+      const run3 = startBinary(bin, configFile, dataDir);
+      const [connection3] = (await linked) as [number];
+      await apiReady(apiPort, ["linked"]);
+      // A round trip through the appliance's store: a DR decided at link-up would be out by now.
+      sim.send("GI|RN9999|G#999999|GNLate|GSN|");
+      await eventually(
+        "the round trip",
+        async () => (await scalar(db, "select count(*) from stays where reservation = '999999'")) === 1,
+      );
+      await sleep(200);
+      assert.deepEqual(drs(connection3), [], "DR after a clean stop");
+      run3.proc.kill("SIGTERM");
+      assert.equal(await run3.proc.exited, 0, await run3.log);
+      assert.doesNotMatch(await run3.log, /did not stop cleanly/);
+      if (process.env.CRASH_VERBOSE) console.log(`killed at ${JSON.stringify(atKill)} of ${records.length}`);
+    });
+  }
+});
