@@ -27,7 +27,10 @@ function gatedDriver(): PbxDriver & { release(): void } {
   };
 }
 
-async function once(rooms: number, synchronous: "FULL" | "NORMAL"): Promise<{ ms: number; guests: number; jobs: number }> {
+async function once(
+  rooms: number,
+  synchronous: "FULL" | "NORMAL",
+): Promise<{ ms: number; guests: number; jobs: number }> {
   const dir = mkdtempSync(join(tmpdir(), "bellhop-bench-"));
   const hotel = generateHotel({ rooms, occupancy: 1 });
   const sim = new PmsSimulator({ hotel });

@@ -1,29 +1,45 @@
 /**
  * @module runtime/serve
  * HTTP serving on whichever runtime runs us. The only place (with main.ts) that touches Bun/Deno.
+ * The runtimes are reached through globalThis with minimal local types, so this file type-checks
+ * under tsc (Bun types) and deno check alike.
  */
 import type { ServeFn } from "../app/appliance.ts";
 
-declare const Deno: {
+type Fetch = (req: Request) => Response | Promise<Response>;
+interface BunLike {
+  serve(opts: { hostname: string; port: number; fetch: Fetch; maxRequestBodySize?: number }): {
+    port?: number;
+    stop(closeActive?: boolean): unknown;
+  };
+}
+interface DenoLike {
   serve(
     opts: { hostname: string; port: number; onListen?: (a: { port: number }) => void },
-    handler: (req: Request) => Response | Promise<Response>,
+    handler: Fetch,
   ): { addr: { port: number }; shutdown(): Promise<void> };
-};
+}
+
+const runtime = globalThis as { Bun?: BunLike; Deno?: DenoLike };
 
 export function runtimeName(): "bun" | "deno" | "node" {
-  if (typeof Bun !== "undefined") return "bun";
-  if (typeof Deno !== "undefined") return "deno";
+  if (runtime.Bun) return "bun";
+  if (runtime.Deno) return "deno";
   return "node";
 }
 
 export const serve: ServeFn = async (fetch, { hostname, port }) => {
-  if (typeof Bun !== "undefined") {
-    const server = Bun.serve({ hostname, port, fetch, maxRequestBodySize: 1024 * 1024 });
-    return { port: server.port ?? port, close: async () => server.stop(true) };
+  if (runtime.Bun) {
+    const server = runtime.Bun.serve({ hostname, port, fetch, maxRequestBodySize: 1024 * 1024 });
+    return {
+      port: server.port ?? port,
+      close: async () => {
+        await server.stop(true);
+      },
+    };
   }
-  if (typeof Deno !== "undefined") {
-    const server = Deno.serve({ hostname, port, onListen: () => {} }, fetch);
+  if (runtime.Deno) {
+    const server = runtime.Deno.serve({ hostname, port, onListen: () => {} }, fetch);
     return { port: server.addr.port, close: () => server.shutdown() };
   }
   throw new Error("bellhop runs under Bun or Deno");

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: name and extension templates use ${var} in plain strings
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { opCapability, type PbxOp, pbxOpsFor } from "../../src/domain/pbx-ops.ts";
