@@ -22,6 +22,9 @@ function issueLine(issue: v.BaseIssue<unknown>): string {
 }
 
 export function parseConfig(input: unknown, source = "config"): Config {
+  if (input !== undefined && input !== null && (typeof input !== "object" || Array.isArray(input))) {
+    throw new ConfigError(`invalid configuration in ${source}:`, ["(root): expected a JSON object"]);
+  }
   const r = v.safeParse(configSchema, input ?? {});
   if (r.success) return r.output;
   throw new ConfigError(`invalid configuration in ${source}:`, r.issues.map(issueLine));

@@ -10,8 +10,10 @@ const hostPort = v.pipe(
   v.string(),
   v.check((s) => {
     const i = s.lastIndexOf(":");
-    const port = Number(s.slice(i + 1));
-    return i > 0 && Number.isInteger(port) && port >= 0 && port <= 65535;
+    const digits = s.slice(i + 1);
+    if (i <= 0 || digits.length === 0 || digits.length > 5) return false;
+    for (const ch of digits) if (ch < "0" || ch > "9") return false;
+    return Number(digits) <= 65535 && s.slice(0, i).trim() === s.slice(0, i);
   }, "expected HOST:PORT, e.g. 127.0.0.1:8080"),
 );
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));

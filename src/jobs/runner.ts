@@ -10,6 +10,7 @@ import { opCapability, type PbxOp } from "../domain/pbx-ops.ts";
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
+import { yieldToEventLoop } from "../lib/yield.ts";
 import type { PbxDriver } from "../pbx/driver.ts";
 import { PbxError } from "../pbx/driver.ts";
 import type { Store } from "../store/db.ts";
@@ -140,6 +141,7 @@ export class PbxJobRunner {
         for (const job of jobs) {
           if (this.stopped) return;
           await this.runJob(l, job);
+          await yieldToEventLoop();
         }
       }
     } finally {

@@ -9,9 +9,10 @@ import { AppError } from "../lib/errors.ts";
 import { fromWallTime } from "../lib/zoned-time.ts";
 import { parseFiasDateTime } from "../pms/fias/datetime.ts";
 import type { FiasRecord } from "../pms/fias/record.ts";
+import { addMessage, knownMessage, retrieveMessages } from "../store/messages.ts";
 import { setMeta } from "../store/meta.ts";
 import type { RoomUnit } from "../store/room-unit.ts";
-import { cancelOpenWakeups, findOpenWakeup, insertWakeup, moveOpenWakeups, updateWakeup } from "../store/wakeups.ts";
+import { cancelOpenWakeups, findOpenWakeup, insertWakeup, updateWakeup } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
 import { guestPatchFromFields, parseClassOfService, parseYesNo } from "./fias-guest.ts";
 import { finishResync, type ResyncState, startResync } from "./resync.ts";
@@ -41,6 +42,12 @@ export async function applyRecord(
   switch (rec.type) {
     case "GI": {
       const guest = guestPatchFromFields(f);
+      // The reservation is still checked in elsewhere: the PMS's room move (GC) never reached us.
+      // Treat the check-in as that move, so the guest is not in two rooms and keeps wake-ups and lamp.
+      const elsewhere = guest.reservation
+        ? (await holdersOf(u, guest.reservation)).filter((r) => r !== roomOf(rec))
+        : [];
+      if (elsewhere.length) return guestChange(ctx, u, { type: "GC", fields: { ...f, RO: elsewhere[0] } }, seen);
       const cos = parseClassOfService(f.CS);
       const r = await changeRoom(
         ctx,
@@ -58,7 +65,6 @@ export async function applyRecord(
         { room: roomOf(rec), actor: ACTOR, action: "checkout", create: true },
         (room) => checkOut(room, reservation, ctx.rooms),
       );
-      if (r.before?.occupied && !r.after.occupied) await cancelOpenWakeups(u.tx, r.after.number, ctx.clock.now());
       return { ops: r.ops.length };
     }
     case "GC":
@@ -70,23 +76,8 @@ export async function applyRecord(
       await wakeupRecord(ctx, u, rec);
       return { ops: 0 };
     case "XL":
-    case "XD": {
-      const r = await changeRoom(
-        ctx,
-        u,
-        {
-          room: roomOf(rec),
-          actor: ACTOR,
-          action: rec.type === "XL" ? "message-waiting" : "message-retrieved",
-          create: true,
-        },
-        (room) => ({
-          ...room,
-          messageLamp: rec.type === "XL" ? room.messageLamp + 1 : Math.max(0, room.messageLamp - 1),
-        }),
-      );
-      return { ops: r.ops.length };
-    }
+    case "XD":
+      return message(ctx, u, rec);
     case "DS":
       Object.assign(resync, await startResync(u.tx));
       return { ops: 0 };
@@ -103,6 +94,12 @@ export async function applyRecord(
     default:
       throw new AppError("INVALID", `record type ${rec.type} is not handled by a PBX interface`);
   }
+}
+
+async function holdersOf(u: RoomUnit, reservation: string): Promise<string[]> {
+  // Outside the ingest batch path (replay of single records) the reservation may not be loaded yet.
+  await u.prefetchReservations([reservation]);
+  return u.holders(reservation);
 }
 
 async function guestChange(
@@ -133,9 +130,8 @@ async function guestChange(
   // GC changes the statuses it carries: a CS sent with the move is the new room's class of service.
   const toAfter = cos === undefined ? moved.to : { ...moved.to, classOfService: cos };
   const opts = { actor: ACTOR, action: "room-move", resyncMark: seen };
-  const a = commitChange(ctx, u, { ...opts, resyncMark: undefined }, fromRoom, moved.from);
-  const b = commitChange(ctx, u, opts, toRoom, toAfter);
-  if (!moved.from.occupied) await moveOpenWakeups(u.tx, from, to, ctx.clock.now());
+  const a = await commitChange(ctx, u, { ...opts, resyncMark: undefined, movedTo: to }, fromRoom, moved.from);
+  const b = await commitChange(ctx, u, opts, toRoom, toAfter);
   return { ops: a.ops.length + b.ops.length };
 }
 
@@ -160,6 +156,8 @@ async function roomEquipment(ctx: ServiceContext, u: RoomUnit, rec: FiasRecord):
       return next;
     },
   );
+  // The PMS says no messages wait: the ones we counted are gone too.
+  if (lamp === false) await retrieveMessages(u.tx, r.after.number, undefined, ctx.clock.now());
   return { ops: r.ops.length };
 }
 
@@ -192,4 +190,35 @@ async function wakeupRecord(ctx: ServiceContext, u: RoomUnit, rec: FiasRecord): 
     await updateWakeup(u.tx, open.id, { state: "cancelled" }, now);
     u.audit({ actor: ACTOR, action: "wakeup-cancel", room, before: open });
   }
+}
+
+/**
+ * XL (message waiting) and XD (message retrieved), counted by message id so a repeated record does
+ * not move the lamp twice. The room comes from RN, or from G# for guest-based interfaces.
+ */
+async function message(ctx: ServiceContext, u: RoomUnit, rec: FiasRecord): Promise<ApplyOutcome> {
+  const f = rec.fields;
+  const reservation = (f["G#"] ?? "").trim();
+  let room = (f.RN ?? "").trim();
+  if (!room && reservation) room = (await holdersOf(u, reservation))[0] ?? "";
+  if (!room) throw new AppError("INVALID", `${rec.type} names no room (RN) and no checked-in reservation (G#)`);
+  const messageId = (f.MI ?? "").trim();
+  const now = ctx.clock.now();
+  let delta: number;
+  if (rec.type === "XL") {
+    delta = (await addMessage(u.tx, { room, reservation, messageId, text: f.MT ?? "" }, now)) ? 1 : 0;
+  } else {
+    const known = messageId ? await knownMessage(u.tx, room, messageId) : false;
+    const n = await retrieveMessages(u.tx, room, messageId || undefined, now);
+    // An id never seen (announced before this appliance was installed) still means one message
+    // fewer; an id already retrieved is a repeat and changes nothing.
+    if (!messageId) delta = Number.NEGATIVE_INFINITY;
+    else delta = known ? -n : -1;
+  }
+  const action = rec.type === "XL" ? "message-waiting" : "message-retrieved";
+  const r = await changeRoom(ctx, u, { room, actor: ACTOR, action, create: true }, (current) => ({
+    ...current,
+    messageLamp: Math.max(0, current.messageLamp + delta),
+  }));
+  return { ops: r.ops.length };
 }

@@ -9,6 +9,7 @@
 import type { Charset } from "../lib/charset.ts";
 import { decode, encode } from "../lib/charset.ts";
 import { errorMessage } from "../lib/errors.ts";
+import { yieldToEventLoop } from "../lib/yield.ts";
 import { type FiasRecord, formatRecord, parseRecord } from "../pms/fias/record.ts";
 import { insertInbox, markApplied, markAppliedMany, unappliedInbox } from "../store/pms-queue.ts";
 import type { ServiceContext } from "./context.ts";
@@ -102,6 +103,7 @@ export class PmsIngest {
         continue;
       }
       await this.apply(batch);
+      await yieldToEventLoop();
     }
   }
 
@@ -112,6 +114,7 @@ export class PmsIngest {
     try {
       await inRoomTx(this.ctx, async (u) => {
         await u.prefetch(roomsOf(batch));
+        await u.prefetchReservations(batch.map((p) => p.record.fields["G#"]?.trim() ?? ""));
         for (const p of batch) ops += (await applyRecord(this.ctx, u, p.record, this.resync)).ops;
         await u.flush();
         await markAppliedMany(

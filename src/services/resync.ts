@@ -9,7 +9,6 @@ import type { Tx } from "../store/db.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
 import type { RoomUnit } from "../store/room-unit.ts";
 import { stays } from "../store/schema/index.ts";
-import { cancelOpenWakeups } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
 import { changeRoom } from "./room-change.ts";
 
@@ -51,7 +50,6 @@ export async function finishResync(ctx: ServiceContext, u: RoomUnit, state: Resy
       { room: m.room, actor: "pms", action: "checkout-by-resync", create: false },
       (room) => checkOut(room, m.reservation || undefined, ctx.rooms),
     );
-    if (r.before?.occupied && !r.after.occupied) await cancelOpenWakeups(tx, m.room, ctx.clock.now());
     ops += r.ops.length;
   }
   await setMeta(tx, "resync.active", "0");

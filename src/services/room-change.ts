@@ -9,7 +9,9 @@ import { extensionFor } from "../domain/names.ts";
 import { type PbxOp, pbxOpsFor } from "../domain/pbx-ops.ts";
 import { newRoom, type Room } from "../domain/room.ts";
 import { AppError } from "../lib/errors.ts";
+import { moveMessages, retrieveMessages } from "../store/messages.ts";
 import { RoomUnit } from "../store/room-unit.ts";
+import { cancelOpenWakeups, moveOpenWakeups } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
 
 export interface ChangeOptions {
@@ -58,17 +60,20 @@ export async function changeRoom(
   if (!number) throw new AppError("INVALID", "room number is empty");
   const before = await loadOrCreate(u, number, opts.create);
   const after = rule(before ?? blankRoom(ctx, number));
-  return commitChange(ctx, u, opts, before, after);
+  return await commitChange(ctx, u, opts, before, after);
 }
 
-/** Stages an already computed change (room moves compute two rooms at once). */
-export function commitChange(
+/**
+ * Stages an already computed change. A room that empties has its pending wake-ups cancelled and its
+ * messages cleared, unless its guest moved (`movedTo`), in which case they follow the guest.
+ */
+export async function commitChange(
   ctx: ServiceContext,
   u: RoomUnit,
-  opts: Omit<ChangeOptions, "create" | "room">,
+  opts: Omit<ChangeOptions, "create" | "room"> & { movedTo?: string },
   before: Room | undefined,
   after: Room,
-): ChangeResult {
+): Promise<ChangeResult> {
   const unchanged = before !== undefined && JSON.stringify(before) === JSON.stringify(after);
   if (unchanged) {
     if (opts.resyncMark) u.put(before, opts.resyncMark);
@@ -81,5 +86,15 @@ export function commitChange(
     u.addJobs(links.flatMap((link) => ops.map((o) => ({ link, op: o.op, room: after.number, payload: o }))));
   }
   u.audit({ actor: opts.actor, action: opts.action, room: after.number, before, after });
+  if (before?.occupied && !after.occupied) {
+    const now = ctx.clock.now();
+    if (opts.movedTo) {
+      await moveOpenWakeups(u.tx, after.number, opts.movedTo, now);
+      await moveMessages(u.tx, after.number, opts.movedTo);
+    } else {
+      await cancelOpenWakeups(u.tx, after.number, now);
+      await retrieveMessages(u.tx, after.number, undefined, now);
+    }
+  }
   return { before, after, ops };
 }

@@ -10,7 +10,7 @@ import { serializeHousekeeping } from "../pms/fias/outgoing.ts";
 import { writeAudit } from "../store/audit.ts";
 import { enqueueOutbox } from "../store/pms-queue.ts";
 import { listRooms, loadRoom, markPredefined, updatePhone } from "../store/rooms.ts";
-import { cancelOpenWakeups, moveOpenWakeups, openWakeups } from "../store/wakeups.ts";
+import { openWakeups } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
 import { blankRoom, changeRoom, commitChange, inRoomTx } from "./room-change.ts";
 import { type RoomView, roomView } from "./room-view.ts";
@@ -92,7 +92,6 @@ export async function checkOutRoom(ctx: ServiceContext, actor: string, number: s
       }
       return checkOut(room, reservation, ctx.rooms);
     });
-    if (!r.after.occupied) await cancelOpenWakeups(u.tx, number, ctx.clock.now());
     return r.ops.length;
   });
   if (ops) ctx.hooks.pbxJobsQueued();
@@ -111,9 +110,8 @@ export async function moveRoom(ctx: ServiceContext, actor: string, from: string,
     // check that guest out first, so nobody disappears from a room without a check-out.
     if (b?.occupied) throw new AppError("CONFLICT", `room ${to} is occupied; check its guests out first`);
     const moved = moveGuest(a, b ?? blankRoom(ctx, to), { reservation: guest.reservation }, ctx.rooms);
-    const x = commitChange(ctx, u, { actor, action: "room-move" }, a, moved.from);
-    const y = commitChange(ctx, u, { actor, action: "room-move" }, b, moved.to);
-    if (!moved.from.occupied) await moveOpenWakeups(u.tx, from, to, ctx.clock.now());
+    const x = await commitChange(ctx, u, { actor, action: "room-move", movedTo: to }, a, moved.from);
+    const y = await commitChange(ctx, u, { actor, action: "room-move" }, b, moved.to);
     return x.ops.length + y.ops.length;
   });
   if (ops) ctx.hooks.pbxJobsQueued();

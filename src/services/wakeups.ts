@@ -70,6 +70,8 @@ export async function recordWakeupResult(ctx: ServiceContext, id: number, status
   const queued = await ctx.store.tx(async (tx) => {
     const w = await getWakeup(tx, id);
     if (!w) throw new AppError("NOT_FOUND", `wake-up ${id} does not exist`);
+    // The first final result is the one the PMS heard; a late second report must not rewrite history.
+    if (w.state === "done" || w.state === "failed") return false;
     const now = ctx.clock.now();
     await updateWakeup(tx, id, { state: status === "OK" ? "done" : "failed", result: status, attempts }, now);
     await writeAudit(

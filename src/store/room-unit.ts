@@ -27,6 +27,8 @@ const CHUNK = 400;
 
 export class RoomUnit {
   private entries = new Map<string, Entry>();
+  /** Reservation → rooms holding it, over the loaded rooms' current state. */
+  private holdersIndex = new Map<string, Set<string>>();
   private jobs: NewJob[] = [];
   private audits: (AuditEntry & { at: number })[] = [];
   resyncId: number | undefined;
@@ -54,6 +56,7 @@ export class RoomUnit {
       for (const n of part) {
         const s = found.get(n);
         this.entries.set(n, { written: s?.room, current: s?.room, stored: s, marks: new Set() });
+        this.reindex(n, undefined, s?.room);
       }
     }
   }
@@ -69,6 +72,39 @@ export class RoomUnit {
     return this.entries.get(number)?.stored;
   }
 
+  /**
+   * Loads every room where one of these reservations is checked in, so `holders` can answer from
+   * memory for a whole batch of records.
+   */
+  async prefetchReservations(reservations: Iterable<string>): Promise<void> {
+    const want = [...new Set(reservations)].filter((r) => r !== "");
+    for (let i = 0; i < want.length; i += CHUNK) {
+      const rows = await this.tx
+        .selectDistinct({ room: stays.room })
+        .from(stays)
+        .where(and(eq(stays.active, true), inArray(stays.reservation, want.slice(i, i + CHUNK))));
+      await this.prefetch(rows.map((r) => r.room));
+    }
+  }
+
+  /** Rooms (among those loaded) where this reservation is checked in. */
+  holders(reservation: string): string[] {
+    return [...(this.holdersIndex.get(reservation) ?? [])];
+  }
+
+  private reindex(number: string, before: Room | undefined, after: Room | undefined): void {
+    for (const g of before?.guests ?? []) this.holdersIndex.get(g.reservation)?.delete(number);
+    for (const g of after?.guests ?? []) {
+      if (!g.reservation) continue;
+      let set = this.holdersIndex.get(g.reservation);
+      if (!set) {
+        set = new Set();
+        this.holdersIndex.set(g.reservation, set);
+      }
+      set.add(number);
+    }
+  }
+
   put(after: Room, resyncMark?: { id: number; reservation: string }): void {
     const e = this.entries.get(after.number) ?? {
       written: undefined,
@@ -76,6 +112,7 @@ export class RoomUnit {
       stored: undefined,
       marks: new Set<string>(),
     };
+    this.reindex(after.number, e.current, after);
     e.current = after;
     if (resyncMark) {
       this.resyncId = resyncMark.id;

@@ -282,10 +282,12 @@ describe("PMS records in, end to end (appliance as client)", () => {
     await h.deliver("RE|RN101|MLN|CS2|DNN|");
     const r = await h.room("101");
     assert.deepEqual([r?.messageLamp, r?.classOfService, r?.dnd], [0, 2, false]);
-    await eventually("dnd off and cos 2 on the PBX", () =>
-      h.driver.done.some((o) => o.room === "101" && o.op === "dnd" && !o.dnd),
+    await eventually(
+      "dnd off and cos 2 on the PBX",
+      () =>
+        h.driver.done.some((o) => o.room === "101" && o.op === "dnd" && !o.dnd) &&
+        h.driver.done.some((o) => o.room === "101" && o.op === "cos" && o.classOfService === 2),
     );
-    assert.ok(h.driver.done.some((o) => o.room === "101" && o.op === "cos" && o.classOfService === 2));
   });
 
   it("WR sets a wake-up (a repeat is the same one), WC clears it", async () => {

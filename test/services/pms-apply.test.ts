@@ -50,6 +50,28 @@ describe("PMS records through PmsIngest", () => {
   afterEach(() => t.cleanup());
 
   describe("guests", () => {
+    test("GI for a reservation still checked in elsewhere is the room move the PMS never sent", async () => {
+      await feed(ingest, "GI|RN101|G#7|GNSmith|GSN|", "RE|RN101|DNY|", "WR|RN101|DA261123|TI070000|");
+      // The GC moving 7 to 102 was lost; the PMS now sends a plain check-in for 102.
+      await feed(ingest, "GI|RN102|G#7|GNSmith|GFAnn|GSN|");
+      const from = await room(ctx, "101");
+      const to = await room(ctx, "102");
+      assert.equal(from.occupied, false);
+      assert.deepEqual(reservations(to), ["7"]);
+      assert.equal(to.guests[0].firstName, "Ann");
+      assert.equal(to.dnd, true, "statuses move with the guest");
+      assert.equal((await activeStays(ctx)).length, 1, "one active stay, not two");
+      const w = await wakeupRows(ctx);
+      assert.equal(w[0].room, "102", "the wake-up moved too");
+    });
+
+    test("the same, when both records arrive in one batch", async () => {
+      await feed(ingest, "GI|RN101|G#7|GNSmith|GSN|", "GI|RN102|G#7|GNSmith|GSN|");
+      assert.equal((await room(ctx, "101")).occupied, false);
+      assert.deepEqual(reservations(await room(ctx, "102")), ["7"]);
+      assert.equal((await activeStays(ctx)).length, 1);
+    });
+
     test("GI checks a guest into an unknown room, created with the extension template", async () => {
       await feed(ingest, "GI|RN101|G#12345|GNSmith|GFAnn|GTMrs.|GLIT|GV3|GGA123|GA261120|GD261125|GSN|");
       const r = await room(ctx, "101");
@@ -255,6 +277,31 @@ describe("PMS records through PmsIngest", () => {
       assert.equal((await room(ctx, "101")).messageLamp, 1);
       await feed(ingest, "XD|RN101|G#1|MI2|", "XD|RN101|G#1|MI2|");
       assert.equal((await room(ctx, "101")).messageLamp, 0);
+    });
+
+    test("a repeated XL or XD for the same message id moves the lamp once", async () => {
+      await feed(ingest, "XL|RN101|G#1|MI9|MThello|", "XL|RN101|G#1|MI9|MThello|", "XL|RN101|G#1|MI10|");
+      assert.equal((await room(ctx, "101")).messageLamp, 2);
+      await feed(ingest, "XD|RN101|G#1|MI9|", "XD|RN101|G#1|MI9|");
+      assert.equal((await room(ctx, "101")).messageLamp, 1, "only MI10 waits");
+      await feed(ingest, "XD|RN101|G#1|");
+      assert.equal((await room(ctx, "101")).messageLamp, 0, "XD without an id clears all");
+    });
+
+    test("XL naming only the reservation finds the guest's room; RE MLN clears the messages", async () => {
+      await feed(ingest, "GI|RN305|G#77|GNRossi|GSN|", "XL|G#77|MI1|MTcall reception|");
+      assert.equal((await room(ctx, "305")).messageLamp, 1);
+      await feed(ingest, "RE|RN305|MLN|", "XL|G#77|MI1|");
+      assert.equal((await room(ctx, "305")).messageLamp, 1, "MI1 was cleared by MLN, so it counts again");
+    });
+
+    test("messages follow a room move and are cleared at check-out", async () => {
+      await feed(ingest, "GI|RN101|G#1|GNSmith|GSN|", "XL|RN101|G#1|MI1|", "GC|RN102|RO101|G#1|");
+      assert.equal((await room(ctx, "102")).messageLamp, 1);
+      await feed(ingest, "XD|RN102|G#1|MI1|");
+      assert.equal((await room(ctx, "102")).messageLamp, 0, "the message moved with the guest");
+      await feed(ingest, "XL|RN102|G#1|MI2|", "GO|RN102|G#1|", "GI|RN102|G#2|GNNew|GSN|", "XL|RN102|G#2|MI2|");
+      assert.equal((await room(ctx, "102")).messageLamp, 1, "the old guest's MI2 was cleared at check-out");
     });
 
     test("an invalid CS value is marked as an error and changes nothing", async () => {

@@ -1,5 +1,6 @@
 export * from "./admin.ts";
 export * from "./jobs.ts";
+export * from "./messages.ts";
 export * from "./pms.ts";
 export * from "./rooms.ts";
 export * from "./wakeups.ts";
