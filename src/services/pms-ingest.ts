@@ -92,7 +92,7 @@ export class PmsIngest {
           ),
         );
         batch.forEach((p, i) => {
-          p.seq = seqs[i].seq;
+          p.seq = seqs[i];
         });
       } catch (err) {
         // Not stored means not received: FIAS has no acknowledgement, the next resync brings it back.

@@ -1,5 +1,6 @@
 /** @module store/pbx-jobs: the persisted outbox of PBX-link actions. */
 import { and, asc, count, desc, eq, inArray, lte, min, type SQL, sql } from "drizzle-orm";
+import { bulkInsert } from "./bulk.ts";
 import type { Queryable } from "./db.ts";
 import { type jobStates, pbxJobs } from "./schema/index.ts";
 
@@ -14,10 +15,11 @@ export interface NewJob {
 }
 
 export async function insertJobs(db: Queryable, jobs: NewJob[], now: number): Promise<void> {
-  if (!jobs.length) return;
-  await db
-    .insert(pbxJobs)
-    .values(jobs.map((j) => ({ ...j, state: "pending" as const, nextAttemptAt: now, createdAt: now, updatedAt: now })));
+  await bulkInsert(
+    db,
+    pbxJobs,
+    jobs.map((j) => ({ ...j, state: "pending" as const, nextAttemptAt: now, createdAt: now, updatedAt: now })),
+  );
 }
 
 /**

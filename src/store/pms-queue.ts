@@ -1,14 +1,26 @@
 /** @module store/pms-queue: the PMS inbox (received records) and outbox (records to send). */
-import { and, asc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { bulkInsert } from "./bulk.ts";
 import type { Queryable } from "./db.ts";
 import { pmsInbox, pmsOutbox } from "./schema/index.ts";
 
 export type InboxRow = typeof pmsInbox.$inferSelect;
 export type OutboxRow = typeof pmsOutbox.$inferSelect;
 
-export async function insertInbox(db: Queryable, rows: { type: string; raw: string; receivedAt: number }[]) {
-  if (!rows.length) return [];
-  return db.insert(pmsInbox).values(rows).returning({ seq: pmsInbox.seq });
+/** Stores received records; returns their sequence numbers in the order given. */
+export async function insertInbox(
+  db: Queryable,
+  rows: { type: string; raw: string; receivedAt: number }[],
+): Promise<number[]> {
+  const seqs: number[] = [];
+  for (let i = 0; i < rows.length; i += 1000) {
+    const part = rows.slice(i, i + 1000);
+    await bulkInsert(db, pmsInbox, part);
+    // One INSERT gives consecutive AUTOINCREMENT keys, and the appliance is the only writer.
+    const [{ last }] = await db.all<{ last: number }>(sql`select last_insert_rowid() as last`);
+    for (let k = part.length - 1; k >= 0; k--) seqs.push(last - k);
+  }
+  return seqs;
 }
 
 export async function markApplied(db: Queryable, seq: number, now: number, error: string | null): Promise<void> {

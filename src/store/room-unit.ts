@@ -10,6 +10,7 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Room } from "../domain/room.ts";
 import type { AuditEntry } from "./audit.ts";
+import { bulkInsert } from "./bulk.ts";
 import type { Tx } from "./db.ts";
 import { insertJobs, type NewJob } from "./pbx-jobs.ts";
 import { type RoomWrite, roomFromRows, type StoredRoom, saveRooms } from "./rooms.ts";
@@ -29,6 +30,7 @@ export class RoomUnit {
   private entries = new Map<string, Entry>();
   /** Reservation → rooms holding it, over the loaded rooms' current state. */
   private holdersIndex = new Map<string, Set<string>>();
+  private reservationsLoaded = new Set<string>();
   private jobs: NewJob[] = [];
   private audits: (AuditEntry & { at: number })[] = [];
   resyncId: number | undefined;
@@ -77,7 +79,8 @@ export class RoomUnit {
    * memory for a whole batch of records.
    */
   async prefetchReservations(reservations: Iterable<string>): Promise<void> {
-    const want = [...new Set(reservations)].filter((r) => r !== "");
+    const want = [...new Set(reservations)].filter((r) => r !== "" && !this.reservationsLoaded.has(r));
+    for (const r of want) this.reservationsLoaded.add(r);
     for (let i = 0; i < want.length; i += CHUNK) {
       const rows = await this.tx
         .selectDistinct({ room: stays.room })
@@ -141,20 +144,20 @@ export class RoomUnit {
       e.marks = new Set();
     }
     await saveRooms(this.tx, writes, now);
-    for (let i = 0; i < this.jobs.length; i += CHUNK) await insertJobs(this.tx, this.jobs.slice(i, i + CHUNK), now);
+    await insertJobs(this.tx, this.jobs, now);
     this.jobs = [];
-    for (let i = 0; i < this.audits.length; i += CHUNK) {
-      await this.tx.insert(audit).values(
-        this.audits.slice(i, i + CHUNK).map((a) => ({
-          at: a.at,
-          actor: a.actor,
-          action: a.action,
-          room: a.room ?? null,
-          before: a.before ?? null,
-          after: a.after ?? null,
-        })),
-      );
-    }
+    await bulkInsert(
+      this.tx,
+      audit,
+      this.audits.map((a) => ({
+        at: a.at,
+        actor: a.actor,
+        action: a.action,
+        room: a.room ?? null,
+        before: a.before ?? null,
+        after: a.after ?? null,
+      })),
+    );
     this.audits = [];
   }
 }

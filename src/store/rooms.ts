@@ -4,6 +4,7 @@
  */
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Guest, Room } from "../domain/room.ts";
+import { bulkInsert } from "./bulk.ts";
 import type { Queryable } from "./db.ts";
 import { rooms, stays } from "./schema/index.ts";
 
@@ -120,26 +121,22 @@ export async function saveRooms(db: Queryable, writes: RoomWrite[], now: number)
     createdAt: now,
     updatedAt: now,
   }));
-  const excluded = (c: string) => sql.raw(`excluded.${c}`);
-  for (let i = 0; i < roomRows.length; i += CHUNK) {
-    await db
-      .insert(rooms)
-      .values(roomRows.slice(i, i + CHUNK))
-      .onConflictDoUpdate({
-        target: rooms.number,
-        set: {
-          extension: excluded("extension"),
-          occupied: excluded("occupied"),
-          dnd: excluded("dnd"),
-          classOfService: excluded("class_of_service"),
-          messageLamp: excluded("message_lamp"),
-          housekeepingStatus: excluded("housekeeping_status"),
-          housekeepingMaid: excluded("housekeeping_maid"),
-          housekeepingAt: excluded("housekeeping_at"),
-          updatedAt: excluded("updated_at"),
-        },
-      });
-  }
+  const updated = sql.raw(
+    [
+      "extension",
+      "occupied",
+      "dnd",
+      "class_of_service",
+      "message_lamp",
+      "housekeeping_status",
+      "housekeeping_maid",
+      "housekeeping_at",
+      "updated_at",
+    ]
+      .map((c) => `${c} = excluded.${c}`)
+      .join(", "),
+  );
+  await bulkInsert(db, rooms, roomRows, sql`on conflict(number) do update set ${updated}`);
 
   const inserts: (typeof stays.$inferInsert)[] = [];
   const marks = new Map<number, [string, string][]>();
@@ -177,7 +174,7 @@ export async function saveRooms(db: Queryable, writes: RoomWrite[], now: number)
       }
     }
   }
-  for (let i = 0; i < inserts.length; i += CHUNK) await db.insert(stays).values(inserts.slice(i, i + CHUNK));
+  await bulkInsert(db, stays, inserts);
   for (const [id, pairs] of marks) {
     for (let i = 0; i < pairs.length; i += CHUNK) {
       const values = sql.join(
