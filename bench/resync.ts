@@ -73,7 +73,7 @@ export async function benchResync(): Promise<void> {
   for (const sync of ["FULL", "NORMAL"] as const) {
     const runs: number[] = [];
     let last = { guests: 0, jobs: 0 };
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       const r = await once(2000, sync);
       runs.push(r.ms);
       last = r;

@@ -27,29 +27,41 @@ function isFieldIdByte(b: number): boolean {
   return b > 0x20 && b < 0x7f && b !== BAR;
 }
 
+// Two-character IDs are interned: a record stream repeats the same few dozen IDs endlessly.
+const idCache = new Map<number, string>();
+function idAt(bytes: Uint8Array, at: number): string {
+  const key = (bytes[at] << 8) | bytes[at + 1];
+  let id = idCache.get(key);
+  if (id === undefined) {
+    id = String.fromCharCode(bytes[at], bytes[at + 1]);
+    idCache.set(key, id);
+  }
+  return id;
+}
+
 export function parseRecord(bytes: Uint8Array, charset: Charset = "latin1"): ParseResult {
   const n = bytes.length;
   if (n < 2) return { ok: false, reason: "record shorter than its 2-character ID" };
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i];
-    if (b < 0x20 || b === 0x7f) return { ok: false, reason: `control byte 0x${b.toString(16)} at offset ${i}` };
-  }
   if (!isIdByte(bytes[0]) || !isIdByte(bytes[1])) return { ok: false, reason: "record ID is not 2 letters/digits" };
-  const type = String.fromCharCode(bytes[0], bytes[1]).toUpperCase();
+  const type = idAt(bytes, 0).toUpperCase();
   if (n > 2 && bytes[2] !== BAR) return { ok: false, reason: "record ID not followed by '|'" };
   const fields: FieldMap = {};
   let start = 3;
   while (start < n) {
     let end = start;
-    while (end < n && bytes[end] !== BAR) end++;
+    for (; end < n; end++) {
+      const b = bytes[end];
+      if (b === BAR) break;
+      if (b < 0x20 || b === 0x7f) return { ok: false, reason: `control byte 0x${b.toString(16)} at offset ${end}` };
+    }
     if (end > start) {
       if (end - start < 2) return { ok: false, reason: `field at offset ${start} shorter than its 2-character ID` };
       if (!isFieldIdByte(bytes[start]) || !isFieldIdByte(bytes[start + 1])) {
         return { ok: false, reason: `invalid field ID at offset ${start}` };
       }
-      const id = String.fromCharCode(bytes[start], bytes[start + 1]);
+      const id = idAt(bytes, start);
       // The first occurrence wins: a repeated field is a sender bug, and the first is what it meant.
-      if (!(id in fields)) fields[id] = decode(bytes.subarray(start + 2, end), charset);
+      if (fields[id] === undefined) fields[id] = decode(bytes.subarray(start + 2, end), charset);
     }
     start = end + 1;
   }

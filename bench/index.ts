@@ -1,0 +1,13 @@
+/** `npm run bench`: every benchmark, figures on stdout. */
+import { benchBinary } from "./binary.ts";
+import { benchFiasParse } from "./fias-parse.ts";
+import { benchResync } from "./resync.ts";
+
+console.log(`bellhop benchmarks — ${new Date().toISOString()}`);
+// The resync runs first: the parse bench leaves a large heap behind that would slow its GC.
+console.log("\n(b) PMS resync, end to end over TCP");
+await benchResync();
+console.log("\n(a) FIAS parsing");
+benchFiasParse();
+console.log("\n(c) compiled binary");
+await benchBinary();
