@@ -21,7 +21,7 @@ function digits(s: string, from: number, len: number): number {
 
 /** DA=YYMMDD (years 00..99 are 2000..2099), TI=HHMMSS or HHMM. Returns undefined when invalid. */
 export function parseFiasDateTime(da: string | undefined, ti: string | undefined): LocalDateTime | undefined {
-  if (!da || da.length !== 6) return undefined;
+  if (da === undefined || da.length !== 6) return undefined;
   const year = 2000 + digits(da, 0, 2);
   const month = digits(da, 2, 2);
   const day = digits(da, 4, 2);
