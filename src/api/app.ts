@@ -13,6 +13,7 @@
  * | PUT  /api/v1/rooms/{room}                  |  yes  |    yes    |     -     |     -               |
  * | POST /api/v1/rooms/{room}/checkin|checkout|move | yes |   -     |    yes    |     -               |
  * | PATCH /api/v1/rooms/{room}                 |  yes  |     -     |    yes    | `housekeeping` only |
+ * | GET  /api/v1/rooms/{room}/messages, POST …/messages/{id}/retrieved | yes | - | yes | -  |
  * | GET  /api/v1/wakeups                       |  yes  |    yes    |    yes    |     -               |
  * | POST /api/v1/wakeups, DELETE /wakeups/{id} |  yes  |     -     |    yes    |     -               |
  * | GET  /api/v1/pbx/jobs, /api/v1/pbx/links   |  yes  |    yes    |     -     |     -               |
@@ -33,6 +34,7 @@ import { mountRoutes, type Route } from "./registry.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
+import { messageRoutes } from "./routes/messages.ts";
 import { pmsRoutes } from "./routes/pms.ts";
 import { roomRoutes } from "./routes/rooms.ts";
 import { wakeupRoutes } from "./routes/wakeups.ts";
@@ -49,6 +51,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
   const routes: Route[] = [
     ...healthRoutes(deps, openapi),
     ...roomRoutes(deps),
+    ...messageRoutes(deps),
     ...wakeupRoutes(deps),
     ...jobRoutes(deps),
     ...pmsRoutes(deps),

@@ -108,7 +108,11 @@ export function checkIn(room: Room, input: CheckInInput, rules: RoomRules): Room
     const added = mergeGuest(emptyGuest(guest.reservation), guest);
     if (room.occupied && added.sharer) next.guests.push(added);
     else {
-      if (!room.occupied && !keepStatuses) next = resetForCheckIn(next, rules);
+      // A vacant room's class of service is our own check-out policy (usually barred), not a PMS
+      // status: even a resync or GC arrival gets the check-in default unless the record sends CS.
+      if (!room.occupied) {
+        next = keepStatuses ? { ...next, classOfService: rules.checkinClassOfService } : resetForCheckIn(next, rules);
+      }
       next.guests = [added];
     }
   }

@@ -1,5 +1,5 @@
 /** @module store/messages: PMS text messages by id (XL/XD), for an exact message-lamp count. */
-import { and, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Queryable } from "./db.ts";
 import { pmsMessages } from "./schema/index.ts";
 
@@ -46,4 +46,12 @@ export async function knownMessage(db: Queryable, room: string, messageId: strin
     .where(and(eq(pmsMessages.room, room), eq(pmsMessages.messageId, messageId)))
     .limit(1);
   return r !== undefined;
+}
+
+export async function pendingMessages(db: Queryable, room: string) {
+  return db
+    .select()
+    .from(pmsMessages)
+    .where(and(eq(pmsMessages.room, room), isNull(pmsMessages.retrievedAt)))
+    .orderBy(asc(pmsMessages.id));
 }

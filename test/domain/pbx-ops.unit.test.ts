@@ -47,7 +47,7 @@ describe("pbxOpsFor", () => {
       rules,
     );
     const ops = pbxOpsFor(before, after, templates);
-    assert.deepEqual(names(ops), ["checkin", "name", "dnd"]);
+    assert.deepEqual(names(ops), ["checkin", "name", "dnd", "cos"]);
     assert.deepEqual(ops[2], { op: "dnd", room: "101", extension: "2101", dnd: true });
   });
 

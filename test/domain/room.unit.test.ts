@@ -45,13 +45,15 @@ describe("checkIn", () => {
     assert.equal(after.classOfService, 1);
   });
 
-  test("with keepStatuses (FIAS SF) the room statuses stay as they are", () => {
-    const before = vacant("101", { dnd: true, messageLamp: 2, classOfService: 1 });
+  test("with keepStatuses (FIAS SF) the PMS statuses stay; the vacancy class of service does not", () => {
+    const before = vacant("101", { dnd: true, messageLamp: 2, classOfService: 0 });
     const after = checkIn(before, { guest: guest("1", { lastName: "Smith" }), keepStatuses: true }, rules);
     assert.equal(after.occupied, true);
     assert.equal(after.dnd, true);
     assert.equal(after.messageLamp, 2);
-    assert.equal(after.classOfService, 1);
+    assert.equal(after.classOfService, rules.checkinClassOfService, "a guest arriving by resync is not barred");
+    const withCs = checkIn(before, { guest: guest("1"), keepStatuses: true, classOfService: 1 }, rules);
+    assert.equal(withCs.classOfService, 1, "a CS in the record wins");
   });
 
   test("a repeated check-in of the same reservation changes nothing", () => {

@@ -11,6 +11,7 @@ import type { PbxOp } from "../../src/domain/pbx-ops.ts";
 import type { Room } from "../../src/domain/room.ts";
 import type { Charset } from "../../src/lib/charset.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
+import { markMessageRetrieved, reportVoicemailCount } from "../../src/services/messages.ts";
 import { patchRoom } from "../../src/services/rooms.ts";
 import { recordWakeupResult } from "../../src/services/wakeups.ts";
 import { generateHotel, type Hotel } from "../../src/sim/pms/hotel.ts";
@@ -432,6 +433,18 @@ describe("records out to the PMS", () => {
       rows.map((r) => r.state),
       ["sent"],
     );
+  });
+
+  it("a message delivered by the front desk goes out as XD; a voice-mail count as RE VM", async () => {
+    const h = await start("client");
+    await h.deliver("GI|RN101|G#1|GNSmith|GSN|", "XL|RN101|G#1|MI4|MTcall home|");
+    await markMessageRetrieved(h.app.ctx, "api:desk", "101", "4");
+    const xd = await h.sim.waitFor("XD|RN101|");
+    assert.deepEqual(xd.fields, { RN: "101", "G#": "1", MI: "4" });
+    assert.equal((await h.room("101"))?.messageLamp, 0);
+    await reportVoicemailCount(h.app.ctx, "101", 1, 3);
+    const vm = await h.sim.waitFor("RE|RN101|VM0103|");
+    assert.deepEqual(vm.fields, { RN: "101", VM: "0103" });
   });
 
   it("a wake-up result reaches the PMS as exactly one WA, even when reported twice", async () => {
