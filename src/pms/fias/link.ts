@@ -4,7 +4,7 @@
  * handling, the DS…DE send lock, and reconnecting. Everything else is handed to the handlers.
  * All timing goes through the injected clock so tests drive it with a FakeClock.
  */
-import { Backoff, type BackoffOptions } from "../../lib/backoff.ts";
+import { Backoff } from "../../lib/backoff.ts";
 import type { Charset } from "../../lib/charset.ts";
 import type { Clock, TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
@@ -13,34 +13,8 @@ import type { Direction, PmsLink, PmsLinkHandlers, PmsState } from "../port.ts";
 import type { ConnectionEvents, FiasConnection, FiasConnector, FiasListener } from "./connection.ts";
 import { fiasDate, fiasTime, type LocalDateTime } from "./datetime.ts";
 import { FrameReader, showBytes, wrapFrame } from "./frame.ts";
-import { defaultLinkRecords } from "./link-records.ts";
+import { type FiasLinkOptions, type ResolvedLinkOptions, resolveLinkOptions } from "./link-options.ts";
 import { type FiasRecord, parseRecord, serializeRecord } from "./record.ts";
-
-export interface FiasLinkOptions {
-  connector: FiasConnector;
-  clock: Clock;
-  logger: Logger;
-  charset: Charset;
-  handlers: PmsLinkHandlers;
-  /** LR records sent after LD; default `defaultLinkRecords()`. */
-  linkRecords?: FiasRecord[];
-  /** Silence after which we send LS to prove the PMS alive; default 300 (Oracle: not more often). */
-  aliveSeconds?: number;
-  /** LD `IF`; default "PB" (TMS / PBX gateway). */
-  interfaceFamily?: string;
-  /** LD `V#`; default "1.0". */
-  version?: string;
-  /** How long to listen after connecting before we may send LS ourselves; default 3000. */
-  initWaitMs?: number;
-  /** How long to wait for a reply to our LS, or for the PMS's LA after ours; default 30000. */
-  responseTimeoutMs?: number;
-  /** How long stop() waits for the PMS to answer our LE; default 2000. */
-  endWaitMs?: number;
-  /** Reconnect (client) or re-listen (server) delays; default 1 s doubling to 60 s. */
-  backoff?: BackoffOptions;
-  /** Hotel-local time for the DA/TI of link records; default the system time zone. */
-  localTime?: (epochMs: number) => LocalDateTime;
-}
 
 /** Where the link-control exchange of one connection stands. */
 type Phase =
@@ -75,32 +49,8 @@ interface Session {
 
 const IGNORED_LINK_RECORDS = new Set(["LD", "LR"]);
 
-function systemLocalTime(ms: number): LocalDateTime {
-  const d = new Date(ms);
-  return {
-    year: d.getFullYear(),
-    month: d.getMonth() + 1,
-    day: d.getDate(),
-    hour: d.getHours(),
-    minute: d.getMinutes(),
-    second: d.getSeconds(),
-  };
-}
-
 export class FiasLink implements PmsLink {
-  private readonly connector: FiasConnector;
-  private readonly clock: Clock;
-  private readonly log: Logger;
-  private readonly charset: Charset;
-  private readonly handlers: PmsLinkHandlers;
-  private readonly linkRecords: FiasRecord[];
-  private readonly aliveMs: number;
-  private readonly interfaceFamily: string;
-  private readonly version: string;
-  private readonly initWaitMs: number;
-  private readonly responseTimeoutMs: number;
-  private readonly endWaitMs: number;
-  private readonly localTime: (epochMs: number) => LocalDateTime;
+  private readonly o: ResolvedLinkOptions;
   private readonly backoff: Backoff;
 
   private current: PmsState = "down";
@@ -112,20 +62,8 @@ export class FiasLink implements PmsLink {
   private stopped: Promise<void> | undefined;
 
   constructor(opts: FiasLinkOptions) {
-    this.connector = opts.connector;
-    this.clock = opts.clock;
-    this.log = opts.logger;
-    this.charset = opts.charset;
-    this.handlers = opts.handlers;
-    this.linkRecords = opts.linkRecords ?? defaultLinkRecords();
-    this.aliveMs = (opts.aliveSeconds ?? 300) * 1000;
-    this.interfaceFamily = opts.interfaceFamily ?? "PB";
-    this.version = opts.version ?? "1.0";
-    this.initWaitMs = opts.initWaitMs ?? 3000;
-    this.responseTimeoutMs = opts.responseTimeoutMs ?? 30_000;
-    this.endWaitMs = opts.endWaitMs ?? 2000;
-    this.localTime = opts.localTime ?? systemLocalTime;
-    this.backoff = new Backoff(opts.backoff ?? { initialMs: 1000, maxMs: 60_000 });
+    this.o = resolveLinkOptions(opts);
+    this.backoff = new Backoff(this.o.backoff);
   }
 
   get state(): PmsState {
@@ -162,12 +100,12 @@ export class FiasLink implements PmsLink {
 
   private open(): void {
     if (this.stopping) return;
-    const c = this.connector;
+    const c = this.o.connector;
     if (c.mode === "client") {
-      this.log.info("fias: connecting", { target: c.target });
+      this.o.logger.info("fias: connecting", { target: c.target });
       c.connect((conn) => this.attach(conn)).catch((err: unknown) => {
         if (this.stopping) return;
-        this.log.warn("fias: connect failed", { target: c.target, error: errorMessage(err) });
+        this.o.logger.warn("fias: connect failed", { target: c.target, error: errorMessage(err) });
         this.retryLater();
       });
     } else {
@@ -178,11 +116,11 @@ export class FiasLink implements PmsLink {
             return;
           }
           this.listener = listener;
-          this.log.info("fias: listening", { target: c.target });
+          this.o.logger.info("fias: listening", { target: c.target });
         },
         (err: unknown) => {
           if (this.stopping) return;
-          this.log.error("fias: cannot listen", { target: c.target, error: errorMessage(err) });
+          this.o.logger.error("fias: cannot listen", { target: c.target, error: errorMessage(err) });
           this.retryLater();
         },
       );
@@ -192,8 +130,8 @@ export class FiasLink implements PmsLink {
   private retryLater(): void {
     if (this.stopping || this.retryTimer) return;
     const delay = this.backoff.next();
-    this.log.info("fias: retrying", { inMs: delay, attempt: this.backoff.attempts });
-    this.retryTimer = this.clock.setTimeout(() => {
+    this.o.logger.info("fias: retrying", { inMs: delay, attempt: this.backoff.attempts });
+    this.retryTimer = this.o.clock.setTimeout(() => {
       this.retryTimer = undefined;
       this.open();
     }, delay);
@@ -207,11 +145,11 @@ export class FiasLink implements PmsLink {
     const old = this.session;
     if (old) {
       // One PMS per interface: the newest connection is the live one (Spec §7 TCP/IP).
-      this.log.info("fias: new connection replaces the old one", { old: old.conn.remote, remote: conn.remote });
+      this.o.logger.info("fias: new connection replaces the old one", { old: old.conn.remote, remote: conn.remote });
       this.release(old);
       old.conn.close();
     }
-    const now = this.clock.now();
+    const now = this.o.clock.now();
     const s: Session = {
       conn,
       reader: new FrameReader(),
@@ -222,44 +160,44 @@ export class FiasLink implements PmsLink {
       lastLsAt: Number.NEGATIVE_INFINITY,
     };
     this.session = s;
-    this.log.info("fias: connected", { remote: conn.remote });
-    s.initTimer = this.clock.setTimeout(() => this.onInitWaitOver(s), this.initWaitMs);
-    this.armAlive(s, this.aliveMs);
+    this.o.logger.info("fias: connected", { remote: conn.remote });
+    s.initTimer = this.o.clock.setTimeout(() => this.onInitWaitOver(s), this.o.initWaitMs);
+    this.armAlive(s, this.o.aliveMs);
     this.updateState();
     return { onData: (bytes) => this.onData(s, bytes), onClose: (reason) => this.onClose(s, reason) };
   }
 
   private onClose(s: Session, reason: string | undefined): void {
     if (s.closed) return;
-    this.log.warn("fias: connection closed", { remote: s.conn.remote, reason });
+    this.o.logger.warn("fias: connection closed", { remote: s.conn.remote, reason });
     this.release(s);
     this.updateState();
-    if (this.connector.mode === "client") this.retryLater();
+    if (this.o.connector.mode === "client") this.retryLater();
   }
 
   /** Our side gives up on a connection. */
   private drop(s: Session, reason: string): void {
     if (s.closed) return;
-    this.log.warn("fias: dropping connection", { remote: s.conn.remote, reason });
+    this.o.logger.warn("fias: dropping connection", { remote: s.conn.remote, reason });
     this.release(s);
     s.conn.close();
     this.updateState();
-    if (this.connector.mode === "client") this.retryLater();
+    if (this.o.connector.mode === "client") this.retryLater();
   }
 
   /** Forgets a session without notifying; callers decide when the state change is announced. */
   private release(s: Session): void {
     s.closed = true;
-    this.clock.clearTimeout(s.initTimer);
-    this.clock.clearTimeout(s.responseTimer);
-    this.clock.clearTimeout(s.aliveTimer);
+    this.o.clock.clearTimeout(s.initTimer);
+    this.o.clock.clearTimeout(s.responseTimer);
+    this.o.clock.clearTimeout(s.aliveTimer);
     s.peerEnded?.();
     if (this.session === s) this.session = undefined;
   }
 
   private async shutdown(): Promise<void> {
     this.stopping = true;
-    this.clock.clearTimeout(this.retryTimer);
+    this.o.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.listener?.close();
     this.listener = undefined;
@@ -268,32 +206,32 @@ export class FiasLink implements PmsLink {
       let timer: TimerHandle | undefined;
       const answered = new Promise<void>((resolve) => {
         s.peerEnded = resolve;
-        timer = this.clock.setTimeout(resolve, this.endWaitMs);
+        timer = this.o.clock.setTimeout(resolve, this.o.endWaitMs);
       });
       this.writeLinkRecord(s, "LE");
       await answered;
-      this.clock.clearTimeout(timer);
+      this.o.clock.clearTimeout(timer);
     }
     if (s && !s.closed) {
       this.release(s);
       s.conn.close();
     }
     this.updateState();
-    this.log.info("fias: stopped");
+    this.o.logger.info("fias: stopped");
   }
 
   // ---- receiving -------------------------------------------------------------------------------
 
   private onData(s: Session, bytes: Uint8Array): void {
     if (s.closed) return;
-    s.lastRxAt = this.clock.now();
+    s.lastRxAt = this.o.clock.now();
     for (const ev of s.reader.push(bytes)) {
       if (s.closed) return;
       if (ev.kind === "error") {
         this.reject(ev.bytes, `framing: ${ev.reason}`);
         continue;
       }
-      const parsed = parseRecord(ev.bytes, this.charset);
+      const parsed = parseRecord(ev.bytes, this.o.charset);
       if (!parsed.ok) {
         this.reject(ev.bytes, parsed.reason);
         continue;
@@ -305,7 +243,7 @@ export class FiasLink implements PmsLink {
 
   private reject(bytes: Uint8Array, reason: string): void {
     const text = showBytes(bytes);
-    this.log.warn("fias: malformed frame", { reason, bytes: text });
+    this.o.logger.warn("fias: malformed frame", { reason, bytes: text });
     this.trace("in", bytes, reason);
   }
 
@@ -329,25 +267,25 @@ export class FiasLink implements PmsLink {
         break;
       default:
         if (IGNORED_LINK_RECORDS.has(rec.type)) {
-          this.log.debug("fias: ignoring link record from the PMS", { type: rec.type });
+          this.o.logger.debug("fias: ignoring link record from the PMS", { type: rec.type });
           return;
         }
     }
-    this.call("onRecord", () => this.handlers.onRecord(rec, raw));
+    this.call("onRecord", () => this.o.handlers.onRecord(rec, raw));
     this.updateState();
   }
 
   /** The PMS (re)starts the link: answer with LD, every LR, LA — every time, even when linked. */
   private onLinkStart(s: Session): void {
-    this.clock.clearTimeout(s.initTimer);
+    this.o.clock.clearTimeout(s.initTimer);
     if (this.stopping) return;
     s.phase = "handshake";
     // A restarted link restarts any resync too: DE for the old DS will not come.
     s.resync = false;
     this.updateState();
     const { DA, TI } = this.stamp();
-    if (!this.write(s, { type: "LD", fields: { DA, TI, "V#": this.version, IF: this.interfaceFamily } })) return;
-    for (const lr of this.linkRecords) if (!this.write(s, lr)) return;
+    if (!this.write(s, { type: "LD", fields: { DA, TI, "V#": this.o.version, IF: this.o.interfaceFamily } })) return;
+    for (const lr of this.o.linkRecords) if (!this.write(s, lr)) return;
     if (!this.writeLinkRecord(s, "LA")) return;
     this.expect(s, "LA");
   }
@@ -357,16 +295,16 @@ export class FiasLink implements PmsLink {
       this.settle(s);
       s.phase = "linked";
       this.backoff.reset();
-      this.log.info("fias: link active", { remote: s.conn.remote });
+      this.o.logger.info("fias: link active", { remote: s.conn.remote });
       this.updateState();
       return;
     }
     // linked: the answer to our alive LS. wait/ended: unexpected; the init or alive timer sends LS.
-    this.log.debug("fias: LA", { phase: s.phase });
+    this.o.logger.debug("fias: LA", { phase: s.phase });
   }
 
   private onLinkEnd(s: Session): void {
-    this.clock.clearTimeout(s.initTimer);
+    this.o.clock.clearTimeout(s.initTimer);
     this.settle(s);
     if (s.peerEnded) {
       s.peerEnded();
@@ -376,7 +314,7 @@ export class FiasLink implements PmsLink {
     if (s.phase === "ended") return;
     s.phase = "ended";
     s.resync = false;
-    this.log.info("fias: PMS ended the link; waiting for LS", { remote: s.conn.remote });
+    this.o.logger.info("fias: PMS ended the link; waiting for LS", { remote: s.conn.remote });
     this.updateState();
     this.writeLinkRecord(s, "LE");
   }
@@ -387,52 +325,52 @@ export class FiasLink implements PmsLink {
     s.initTimer = undefined;
     if (s.closed || s.phase !== "wait") return;
     // Only link records count as the PMS speaking: after mere data it still needs an LS to start.
-    this.log.info("fias: PMS silent after connect; sending LS", { waitedMs: this.initWaitMs });
+    this.o.logger.info("fias: PMS silent after connect; sending LS", { waitedMs: this.o.initWaitMs });
     s.phase = "greeting";
     this.sendLinkStart(s);
   }
 
   private armAlive(s: Session, delay: number): void {
-    this.clock.clearTimeout(s.aliveTimer);
-    s.aliveTimer = this.clock.setTimeout(() => this.onAliveTimer(s), delay);
+    this.o.clock.clearTimeout(s.aliveTimer);
+    s.aliveTimer = this.o.clock.setTimeout(() => this.onAliveTimer(s), delay);
   }
 
   private onAliveTimer(s: Session): void {
     s.aliveTimer = undefined;
     if (s.closed) return;
-    const due = Math.max(s.lastRxAt, s.lastLsAt) + this.aliveMs;
-    const now = this.clock.now();
+    const due = Math.max(s.lastRxAt, s.lastLsAt) + this.o.aliveMs;
+    const now = this.o.clock.now();
     if (now < due) {
       this.armAlive(s, due - now);
       return;
     }
     if (s.awaiting || s.phase === "wait") {
-      this.armAlive(s, this.aliveMs);
+      this.armAlive(s, this.o.aliveMs);
       return;
     }
-    this.log.info("fias: PMS silent; sending LS", { phase: s.phase, silentMs: now - s.lastRxAt });
+    this.o.logger.info("fias: PMS silent; sending LS", { phase: s.phase, silentMs: now - s.lastRxAt });
     if (s.phase !== "linked") s.phase = "greeting";
     this.sendLinkStart(s);
-    this.armAlive(s, this.aliveMs);
+    this.armAlive(s, this.o.aliveMs);
   }
 
   private sendLinkStart(s: Session): void {
-    s.lastLsAt = this.clock.now();
+    s.lastLsAt = this.o.clock.now();
     if (this.writeLinkRecord(s, "LS")) this.expect(s, "reply");
   }
 
   private expect(s: Session, what: "reply" | "LA"): void {
-    this.clock.clearTimeout(s.responseTimer);
+    this.o.clock.clearTimeout(s.responseTimer);
     s.awaiting = what;
-    s.responseTimer = this.clock.setTimeout(() => {
+    s.responseTimer = this.o.clock.setTimeout(() => {
       s.responseTimer = undefined;
-      const secs = this.responseTimeoutMs / 1000;
+      const secs = this.o.responseTimeoutMs / 1000;
       this.drop(s, what === "LA" ? `no LA from the PMS within ${secs} s of ours` : `no reply to LS within ${secs} s`);
-    }, this.responseTimeoutMs);
+    }, this.o.responseTimeoutMs);
   }
 
   private settle(s: Session): void {
-    this.clock.clearTimeout(s.responseTimer);
+    this.o.clock.clearTimeout(s.responseTimer);
     s.responseTimer = undefined;
     s.awaiting = undefined;
   }
@@ -440,7 +378,7 @@ export class FiasLink implements PmsLink {
   // ---- sending ---------------------------------------------------------------------------------
 
   private stamp(): { DA: string; TI: string } {
-    const t = this.localTime(this.clock.now());
+    const t = this.o.localTime(this.o.clock.now());
     return { DA: fiasDate(t), TI: fiasTime(t) };
   }
 
@@ -450,7 +388,7 @@ export class FiasLink implements PmsLink {
 
   private write(s: Session, rec: FiasRecord): boolean {
     if (s.closed) return false;
-    const payload = serializeRecord(rec, this.charset);
+    const payload = serializeRecord(rec, this.o.charset);
     try {
       s.conn.write(wrapFrame(payload));
     } catch (err) {
@@ -473,16 +411,16 @@ export class FiasLink implements PmsLink {
   private updateState(): void {
     const next = this.computeState();
     if (next === this.current) return;
-    this.log.info("fias: state", { from: this.current, to: next });
+    this.o.logger.info("fias: state", { from: this.current, to: next });
     this.current = next;
-    this.call("onState", () => this.handlers.onState(next));
-    if (next === "linked" && !this.stopping) this.call("onReady", () => this.handlers.onReady?.());
+    this.call("onState", () => this.o.handlers.onState(next));
+    if (next === "linked" && !this.stopping) this.call("onReady", () => this.o.handlers.onReady?.());
   }
 
   private trace(dir: Direction, bytes: Uint8Array, error?: string): void {
-    const onTrace = this.handlers.onTrace;
+    const onTrace = this.o.handlers.onTrace;
     if (!onTrace) return;
-    const entry = { dir, at: this.clock.now(), text: showBytes(bytes), ...(error ? { error } : {}) };
+    const entry = { dir, at: this.o.clock.now(), text: showBytes(bytes), ...(error ? { error } : {}) };
     this.call("onTrace", () => onTrace(entry));
   }
 
@@ -491,7 +429,8 @@ export class FiasLink implements PmsLink {
     try {
       fn();
     } catch (err) {
-      this.log.error("fias: handler threw", { handler: name, error: errorMessage(err) });
+      this.o.logger.error("fias: handler threw", { handler: name, error: errorMessage(err) });
     }
   }
 }
+export type { FiasLinkOptions } from "./link-options.ts";
