@@ -5,13 +5,11 @@
  * All timing goes through the injected clock so tests drive it with a FakeClock.
  */
 import { Backoff } from "../../lib/backoff.ts";
-import type { Charset } from "../../lib/charset.ts";
-import type { Clock, TimerHandle } from "../../lib/clock.ts";
+import type { TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
-import type { Logger } from "../../lib/logger.ts";
-import type { Direction, PmsLink, PmsLinkHandlers, PmsState } from "../port.ts";
-import type { ConnectionEvents, FiasConnection, FiasConnector, FiasListener } from "./connection.ts";
-import { fiasDate, fiasTime, type LocalDateTime } from "./datetime.ts";
+import type { Direction, PmsLink, PmsState } from "../port.ts";
+import type { ConnectionEvents, FiasConnection, FiasListener } from "./connection.ts";
+import { fiasDate, fiasTime } from "./datetime.ts";
 import { FrameReader, showBytes, wrapFrame } from "./frame.ts";
 import { type FiasLinkOptions, type ResolvedLinkOptions, resolveLinkOptions } from "./link-options.ts";
 import { type FiasRecord, parseRecord, serializeRecord } from "./record.ts";
