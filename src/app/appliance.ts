@@ -2,7 +2,7 @@
  * @module app/appliance
  * Wires one running appliance: store, PMS link, ingest and sender, PBX job runner, staff API.
  * Used by `bellhop serve` and by the integration tests, so both run the same assembly. Runtime
- * specifics (HTTP serving) come in as a function, keeping this file free of Bun/Deno.
+ * specifics (HTTP serving) come in as a function, keeping this file runtime-neutral.
  */
 import type { Hono } from "hono";
 import { createApi } from "../api/app.ts";
