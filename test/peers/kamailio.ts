@@ -1,0 +1,135 @@
+/**
+ * Kamailio from ../shared/sip-peers as the test registrar/proxy, on ports of the test's choosing.
+ * The shared config is copied into a temp folder with its 5060/5061/2049 ports rewritten, so a
+ * test run never collides with a Kamailio already on the machine. Proof of registration comes from
+ * Kamailio itself (`kamcmd ul.dump`), not from our own logs.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const SHARED_PEERS = resolve(import.meta.dirname ?? ".", "../../../shared/sip-peers");
+
+export interface KamailioOptions {
+  sipPort: number;
+  tlsPort?: number;
+  ctlPort: number;
+  /** `-A` defines, e.g. `MAX_EXPIRES=60`, `NONCE_EXPIRE=5`, `WITH_INVITE_AUTH`. */
+  defines?: string[];
+}
+
+export interface Kamailio {
+  dir: string;
+  sipPort: number;
+  tlsPort?: number;
+  /** The self-signed CA/server certificate when TLS is on. */
+  caFile?: string;
+  log(): string;
+  waitForLog(text: string, timeoutMs?: number): Promise<void>;
+  kamcmd(...args: string[]): string;
+  /** `ul.dump` output: the registrar's own view of every contact. */
+  ulDump(): string;
+  stop(): Promise<void>;
+}
+
+export function kamailioInstalled(): boolean {
+  return existsSync("/usr/sbin/kamailio") && existsSync("/usr/sbin/kamcmd");
+}
+
+export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
+  const dir = mkdtempSync(join(tmpdir(), "bellhop-kamailio-"));
+  cpSync(join(SHARED_PEERS, "kamailio"), dir, { recursive: true });
+  const cfgFile = join(dir, "kamailio.cfg");
+  let cfg = readFileSync(cfgFile, "utf8")
+    .replaceAll(":5060", `:${opts.sipPort}`)
+    .replaceAll("tcp:127.0.0.1:2049", `tcp:127.0.0.1:${opts.ctlPort}`);
+  if (opts.tlsPort) cfg = cfg.replaceAll(":5061", `:${opts.tlsPort}`);
+  writeFileSync(cfgFile, cfg);
+  const args = ["-f", cfgFile, "-DD", "-E", "-n", "2"];
+  let caFile: string | undefined;
+  if (opts.tlsPort) {
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    caFile = join(dir, "cert.pem");
+    args.push("-A", "WITH_TLS");
+  }
+  for (const d of opts.defines ?? []) args.push("-A", d);
+  let log = "";
+  const child: ChildProcess = spawn("kamailio", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.on("data", (b) => {
+    log += b.toString();
+  });
+  child.stderr?.on("data", (b) => {
+    log += b.toString();
+  });
+  const ctl = `tcp:127.0.0.1:${opts.ctlPort}`;
+  const kamcmd = (...a: string[]) =>
+    execFileSync("kamcmd", ["-s", ctl, ...a], { encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "pipe"] });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      kamcmd("core.version");
+      break;
+    } catch {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        rmSync(dir, { recursive: true, force: true });
+        throw new Error(`kamailio did not start:\n${log.slice(-2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    dir,
+    sipPort: opts.sipPort,
+    tlsPort: opts.tlsPort,
+    caFile,
+    log: () => log,
+    async waitForLog(text, timeoutMs = 5000) {
+      const end = Date.now() + timeoutMs;
+      while (!log.includes(text)) {
+        if (Date.now() > end) throw new Error(`kamailio log has no ${JSON.stringify(text)}:\n${log.slice(-1500)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    kamcmd,
+    ulDump: () => kamcmd("ul.dump"),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((r) => {
+          const t = setTimeout(() => {
+            child.kill("SIGKILL");
+            r(undefined);
+          }, 3000);
+          child.once("exit", () => {
+            clearTimeout(t);
+            r(undefined);
+          });
+        });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
