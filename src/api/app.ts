@@ -14,6 +14,7 @@
  * | POST /api/v1/rooms/{room}/checkin|checkout|move | yes |   -     |    yes    |     -               |
  * | PATCH /api/v1/rooms/{room}                 |  yes  |     -     |    yes    | `housekeeping` only |
  * | GET  /api/v1/rooms/{room}/messages, POST …/messages/{id}/retrieved | yes | - | yes | -  |
+ * | GET  /api/v1/phone-events/snom|yealink, POST …/polycom | no token; only from phones.networks   |
  * | GET  /api/v1/wakeups                       |  yes  |    yes    |    yes    |     -               |
  * | POST /api/v1/wakeups, DELETE /wakeups/{id} |  yes  |     -     |    yes    |     -               |
  * | GET  /api/v1/pbx/jobs, /api/v1/pbx/links   |  yes  |    yes    |     -     |     -               |
@@ -35,6 +36,7 @@ import { auditRoutes } from "./routes/audit.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { phoneEventRoutes } from "./routes/phone-events.ts";
 import { pmsRoutes } from "./routes/pms.ts";
 import { roomRoutes } from "./routes/rooms.ts";
 import { wakeupRoutes } from "./routes/wakeups.ts";
@@ -52,6 +54,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...healthRoutes(deps, openapi),
     ...roomRoutes(deps),
     ...messageRoutes(deps),
+    ...phoneEventRoutes(deps),
     ...wakeupRoutes(deps),
     ...jobRoutes(deps),
     ...pmsRoutes(deps),

@@ -11,6 +11,7 @@ import { PbxJobRunner, type RunnerLink } from "../jobs/runner.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
+import { networkSet } from "../lib/networks.ts";
 import { systemTimeZone, toWallTime } from "../lib/zoned-time.ts";
 import type { PbxDriver } from "../pbx/driver.ts";
 import { createDriver } from "../pbx/factory.ts";
@@ -24,8 +25,9 @@ import { openStore, type Store } from "../store/db.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
 import { findToken } from "../store/tokens.ts";
 
+/** The runtime hands each request to `fetch` with the client's address as Hono's env. */
 export type ServeFn = (
-  fetch: (req: Request) => Response | Promise<Response>,
+  fetch: (req: Request, env: { remoteAddress?: string }) => Response | Promise<Response>,
   opts: { hostname: string; port: number },
 ) => Promise<{ port: number; close(): Promise<void> }>;
 
@@ -97,6 +99,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     logger,
     timezone,
     rooms: config.rooms,
+    phones: { ...config.phones, networks: networkSet(config.phones.networks) },
     pbxLinks: () => enabledLinks.map((l) => l.name),
     hooks: {
       pbxJobsQueued: () => runner?.kick(),

@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import { charsets } from "../lib/charset.ts";
+import { cidrProblem } from "../lib/networks.ts";
 
 const hostPort = v.pipe(
   v.string(),
@@ -87,6 +88,22 @@ export const pbxSchema = v.strictObject({
   pollMs: v.optional(positiveInt, 1000),
 });
 
+const cidr = v.pipe(
+  v.string(),
+  v.check((s) => cidrProblem(s) === undefined, "expected an IP address or CIDR network, e.g. 10.20.0.0/16"),
+);
+
+export const phonesSchema = v.strictObject({
+  /**
+   * Where the guest phones are. Phone events (action URLs) are accepted only from these networks,
+   * and a phone address outside them is never stored (MWI NOTIFYs go to that address).
+   */
+  networks: v.optional(v.array(cidr), ["127.0.0.0/8", "::1/128"]),
+  /** SIP port and transport assumed for a phone that reports only its IP. */
+  sipPort: v.optional(port, 5060),
+  transport: v.optional(v.picklist(["udp", "tcp", "tls"]), "udp"),
+});
+
 export const logSchema = v.strictObject({
   level: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
 });
@@ -97,6 +114,7 @@ export const configSchema = v.strictObject({
   pms: v.optional(pmsSchema, {}),
   rooms: v.optional(roomsSchema, {}),
   pbx: v.optional(pbxSchema, {}),
+  phones: v.optional(phonesSchema, {}),
   log: v.optional(logSchema, {}),
   /** Where the libSQL file lives; the --data flag wins. */
   dataDir: v.optional(v.string(), "./data"),
@@ -105,4 +123,5 @@ export const configSchema = v.strictObject({
 export type Config = v.InferOutput<typeof configSchema>;
 export type PmsConfig = Config["pms"];
 export type RoomsConfig = Config["rooms"];
+export type PhonesConfig = Config["phones"];
 export type PbxLinkConfig = v.InferOutput<typeof pbxLinkSchema>;

@@ -6,9 +6,17 @@
  */
 import type { ServeFn } from "../app/appliance.ts";
 
-type Fetch = (req: Request) => Response | Promise<Response>;
+type Fetch = (req: Request, env: { remoteAddress?: string }) => Response | Promise<Response>;
+interface BunServer {
+  requestIP(req: Request): { address: string } | null;
+}
 interface BunLike {
-  serve(opts: { hostname: string; port: number; fetch: Fetch; maxRequestBodySize?: number }): {
+  serve(opts: {
+    hostname: string;
+    port: number;
+    fetch: (req: Request, server: BunServer) => Response | Promise<Response>;
+    maxRequestBodySize?: number;
+  }): {
     port?: number;
     stop(closeActive?: boolean): unknown;
   };
@@ -16,7 +24,7 @@ interface BunLike {
 interface DenoLike {
   serve(
     opts: { hostname: string; port: number; onListen?: (a: { port: number }) => void },
-    handler: Fetch,
+    handler: (req: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>,
   ): { addr: { port: number }; shutdown(): Promise<void> };
 }
 
@@ -30,7 +38,12 @@ export function runtimeName(): "bun" | "deno" | "node" {
 
 export const serve: ServeFn = async (fetch, { hostname, port }) => {
   if (runtime.Bun) {
-    const server = runtime.Bun.serve({ hostname, port, fetch, maxRequestBodySize: 1024 * 1024 });
+    const server = runtime.Bun.serve({
+      hostname,
+      port,
+      fetch: (req, srv) => fetch(req, { remoteAddress: srv.requestIP(req)?.address }),
+      maxRequestBodySize: 1024 * 1024,
+    });
     return {
       port: server.port ?? port,
       close: async () => {
@@ -39,7 +52,9 @@ export const serve: ServeFn = async (fetch, { hostname, port }) => {
     };
   }
   if (runtime.Deno) {
-    const server = runtime.Deno.serve({ hostname, port, onListen: () => {} }, fetch);
+    const server = runtime.Deno.serve({ hostname, port, onListen: () => {} }, (req, info) =>
+      fetch(req, { remoteAddress: info.remoteAddr.hostname }),
+    );
     return { port: server.addr.port, close: () => server.shutdown() };
   }
   throw new Error("bellhop runs under Bun or Deno");

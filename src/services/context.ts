@@ -1,7 +1,8 @@
 /** @module services/context: what every service verb is given. */
-import type { RoomsConfig } from "../config/schema.ts";
+import type { PhonesConfig, RoomsConfig } from "../config/schema.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { NetworkSet } from "../lib/networks.ts";
 import type { Store } from "../store/db.ts";
 
 export interface ServiceHooks {
@@ -18,6 +19,8 @@ export interface ServiceContext {
   /** IANA zone of the hotel. */
   timezone: string;
   rooms: RoomsConfig;
+  /** Where guest phones live, and the SIP port/transport assumed when a phone reports only its IP. */
+  phones: Omit<PhonesConfig, "networks"> & { networks: NetworkSet };
   /** Names of the enabled PBX links; each room change queues one job per link and op. */
   pbxLinks: () => string[];
   hooks: ServiceHooks;

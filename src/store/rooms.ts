@@ -209,3 +209,15 @@ export async function updatePhone(
 export async function markPredefined(db: Queryable, number: string): Promise<void> {
   await db.update(rooms).set({ predefined: true }).where(eq(rooms.number, number));
 }
+
+/** The room whose phone has this MAC (the MAC → room table), if any. */
+export async function roomByPhoneMac(db: Queryable, mac: string): Promise<string | undefined> {
+  const [r] = await db.select({ number: rooms.number }).from(rooms).where(eq(rooms.phoneMac, mac)).limit(1);
+  return r?.number;
+}
+
+/** The room with this extension, if exactly one has it. */
+export async function roomByExtension(db: Queryable, extension: string): Promise<string | undefined> {
+  const r = await db.select({ number: rooms.number }).from(rooms).where(eq(rooms.extension, extension)).limit(2);
+  return r.length === 1 ? r[0].number : undefined;
+}

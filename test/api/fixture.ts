@@ -46,11 +46,11 @@ export const NAMES: Record<Role, string> = {
 
 export async function withApi(
   fn: (f: ApiFixture) => Promise<void>,
-  opts: { links?: string[]; logger?: Logger; pbxStatus?: ApiDeps["pbxStatus"] } = {},
+  opts: { links?: string[]; logger?: Logger; pbxStatus?: ApiDeps["pbxStatus"]; config?: unknown } = {},
 ): Promise<void> {
   const t = await tempStore();
   try {
-    const ctx = testContext(t.store, { links: opts.links ?? ["pbx1"] });
+    const ctx = testContext(t.store, { links: opts.links ?? ["pbx1"], config: opts.config });
     if (opts.logger) ctx.logger = opts.logger;
     const pms = new PmsMonitor(ctx, 500);
     const deps: ApiDeps = {

@@ -41,6 +41,7 @@ describe("parseConfig defaults", () => {
         checkoutClassOfService: 0,
       },
       pbx: { links: [], pollMs: 1000 },
+      phones: { networks: ["127.0.0.0/8", "::1/128"], sipPort: 5060, transport: "udp" },
       log: { level: "info" },
       dataDir: "./data",
     });

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { parseConfig } from "../../src/config/load.ts";
 import { FakeClock } from "../../src/lib/clock.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
+import { networkSet } from "../../src/lib/networks.ts";
 import type { ServiceContext } from "../../src/services/context.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 
@@ -42,6 +43,7 @@ export function testContext(store: Store, opts: { links?: string[]; config?: unk
     logger: silentLogger,
     timezone: "Europe/Rome",
     rooms: config.rooms,
+    phones: { ...config.phones, networks: networkSet(config.phones.networks) },
     pbxLinks: () => opts.links ?? [],
     hooks: {
       pbxJobsQueued: () => {

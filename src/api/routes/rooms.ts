@@ -1,5 +1,6 @@
 /** @module api/routes/rooms: rooms, guests (sites without a PMS), front-desk and housekeeping changes. */
 import * as v from "valibot";
+import { normalizeMac } from "../../domain/phone.ts";
 import { AppError } from "../../lib/errors.ts";
 import { checkInRoom, checkOutRoom, defineRoom, getRoom, getRooms, moveRoom, patchRoom } from "../../services/rooms.ts";
 import type { ApiDeps } from "../deps.ts";
@@ -43,12 +44,7 @@ const Mac = v.pipe(
     description: "12 hex digits with optional separators; stored in lower case as aa:bb:cc:dd:ee:ff",
     examples: ["00:04:13:2a:bc:01", "0004132ABC01"],
   }),
-  v.transform((s) =>
-    s
-      .replace(/[^0-9A-Fa-f]/g, "")
-      .toLowerCase()
-      .replace(/(..)(?!$)/g, "$1:"),
-  ),
+  v.transform((s) => normalizeMac(s) as string),
 );
 
 const Extension = v.pipe(

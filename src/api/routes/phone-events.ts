@@ -1,0 +1,100 @@
+/**
+ * @module api/routes/phone-events
+ * Phones telling the appliance where they are. No token (a phone cannot hold one): requests are
+ * accepted only from `phones.networks`, and they only move the address of a room that already knows
+ * the phone's MAC or extension. Configure on the phones:
+ *   SNOM    action_setup_url / action_log_on_url = http://APPLIANCE/api/v1/phone-events/snom?mac=$mac&ip=$phone_ip&user=$active_user
+ *   Yealink action_url.registered = http://APPLIANCE/api/v1/phone-events/yealink?mac=$mac&ip=$ip&user=$active_user
+ *   Polycom apps.telNotification.URL = http://APPLIANCE/api/v1/phone-events/polycom (lineRegistrationEvent = 1)
+ */
+import type { Context } from "hono";
+import * as v from "valibot";
+import { AppError } from "../../lib/errors.ts";
+import { type PhoneReport, phoneReported } from "../../services/phones.ts";
+import type { ApiDeps } from "../deps.ts";
+import { defineRoute, type Route } from "../registry.ts";
+
+const ActionQuery = v.object({
+  mac: v.optional(v.pipe(v.string(), v.maxLength(40))),
+  ip: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  user: v.optional(v.pipe(v.string(), v.maxLength(64))),
+});
+
+const Result = v.object({
+  updated: v.boolean(),
+  room: v.string(),
+  address: v.string(),
+  mac: v.nullable(v.string()),
+});
+
+/** The client address the runtime put into the request's env (never a header a client could forge). */
+export function clientAddress(c: Context): string {
+  const a = (c.env as { remoteAddress?: string } | undefined)?.remoteAddress;
+  if (!a) throw new AppError("FORBIDDEN", "the client address is unknown");
+  return a;
+}
+
+/** The text of the first `<tag>…</tag>` in a small XML document (Polycom's telephony events). */
+export function xmlText(xml: string, tag: string): string | undefined {
+  const open = xml.indexOf(`<${tag}>`);
+  if (open < 0) return undefined;
+  const start = open + tag.length + 2;
+  const end = xml.indexOf(`</${tag}>`, start);
+  return end < 0 ? undefined : xml.slice(start, end).trim();
+}
+
+const DESCRIPTION =
+  "No token: accepted only from the phone networks (`phones.networks`). Moves the SIP address of the room " +
+  "whose phone has this MAC, or else whose extension is `user` (its MAC is then learned). 404 when no room " +
+  "knows the phone, 403 from outside the phone networks.";
+
+export function phoneEventRoutes(deps: ApiDeps): Route[] {
+  const { ctx } = deps;
+  const report = (c: Context, r: Omit<PhoneReport, "source">) => phoneReported(ctx, { ...r, source: clientAddress(c) });
+  const get = (vendor: "snom" | "yealink", summary: string) =>
+    defineRoute({
+      method: "get",
+      path: `/api/v1/phone-events/${vendor}`,
+      operationId: `${vendor}ActionUrl`,
+      summary,
+      description: DESCRIPTION,
+      tag: "phones",
+      roles: "public",
+      query: ActionQuery,
+      responses: { 200: { description: "Where the room's phone is now", schema: Result } },
+      handler: async ({ query }, c) => ({ body: await report(c, { vendor, ...query }) }),
+    });
+  return [
+    get("snom", "SNOM action URL (action_setup_url, action_log_on_url): mac, ip, user"),
+    get("yealink", "Yealink action URL (action_url.registered, .setup_completed): mac, ip, user"),
+    defineRoute({
+      method: "post",
+      path: "/api/v1/phone-events/polycom",
+      operationId: "polycomTelephonyEvent",
+      summary: "Polycom telephony event notification (XML); LineRegistrationEvent moves the room's phone",
+      description: `${DESCRIPTION} Other events are acknowledged and ignored.`,
+      tag: "phones",
+      roles: "public",
+      responses: {
+        200: {
+          description: "Where the room's phone is now, or {ignored: event} for other events",
+          schema: v.union([Result, v.object({ ignored: v.string() })]),
+        },
+      },
+      handler: async (_input, c) => {
+        const xml = await c.req.text();
+        if (xml.indexOf("<LineRegistrationEvent>") < 0) {
+          const event = xml.match(/<PolycomIPPhone>\s*<([A-Za-z]+)/)?.[1] ?? "unknown";
+          return { body: { ignored: event } };
+        }
+        return {
+          body: await report(c, {
+            vendor: "polycom",
+            mac: xmlText(xml, "MACAddress"),
+            ip: xmlText(xml, "PhoneIP"),
+          }),
+        };
+      },
+    }),
+  ];
+}
