@@ -15,6 +15,7 @@
  * | PATCH /api/v1/rooms/{room}                 |  yes  |     -     |    yes    | `housekeeping` only |
  * | GET  /api/v1/rooms/{room}/messages, POST …/messages/{id}/retrieved | yes | - | yes | -  |
  * | GET  /api/v1/phone-events/snom|yealink, POST …/polycom | no token; only from phones.networks   |
+ * | GET  /api/v1/sip/ports                     |  yes  |    yes    |    yes    |     -               |
  * | GET  /api/v1/wakeups                       |  yes  |    yes    |    yes    |     -               |
  * | POST /api/v1/wakeups, DELETE /wakeups/{id} |  yes  |     -     |    yes    |     -               |
  * | GET  /api/v1/pbx/jobs, /api/v1/pbx/links   |  yes  |    yes    |     -     |     -               |
@@ -39,6 +40,7 @@ import { messageRoutes } from "./routes/messages.ts";
 import { phoneEventRoutes } from "./routes/phone-events.ts";
 import { pmsRoutes } from "./routes/pms.ts";
 import { roomRoutes } from "./routes/rooms.ts";
+import { sipRoutes } from "./routes/sip.ts";
 import { wakeupRoutes } from "./routes/wakeups.ts";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -55,6 +57,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...roomRoutes(deps),
     ...messageRoutes(deps),
     ...phoneEventRoutes(deps),
+    ...sipRoutes(deps),
     ...wakeupRoutes(deps),
     ...jobRoutes(deps),
     ...pmsRoutes(deps),

@@ -21,6 +21,7 @@ import type { ServiceContext } from "../services/context.ts";
 import { PmsIngest } from "../services/pms-ingest.ts";
 import { PmsMonitor } from "../services/pms-monitor.ts";
 import { PmsSender } from "../services/pms-sender.ts";
+import { SipPorts } from "../sip/ua/ports.ts";
 import { openStore, type Store } from "../store/db.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
 import { findToken } from "../store/tokens.ts";
@@ -56,6 +57,8 @@ export interface Appliance {
   sender: PmsSender;
   monitor: PmsMonitor;
   runner: PbxJobRunner;
+  /** Undefined when SIP is off (no PBX configured). */
+  sip: SipPorts | undefined;
   /** Where the API listens, when served. */
   apiPort?: number;
   /** True when the previous run ended without a clean stop. */
@@ -155,6 +158,18 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   sender = new PmsSender(ctx, link);
   await sender.init();
 
+  const sip =
+    config.sip.pbx.address && config.sip.ports.length
+      ? new SipPorts({
+          config: config.sip,
+          clock,
+          logger,
+          allowAlso: (a) => ctx.phones.networks.contains(a),
+          debug: () => config.log.level === "debug",
+          userAgent: `bellhop/${opts.version}`,
+        })
+      : undefined;
+
   const startedAt = clock.now();
   const api = createApi({
     ctx,
@@ -162,6 +177,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     startedAt,
     pms: monitor,
     pbxStatus: () => (runner as PbxJobRunner).status(),
+    sipPorts: () => sip?.status(),
     authenticate: (token) => store.read((db) => findToken(db, token)),
   });
 
@@ -173,6 +189,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   }
   link.start();
   await runner.start();
+  await sip?.start();
   logger.info("appliance started", { version: opts.version, timezone, pms: `${pms.mode} ${pms.host}:${pms.port}` });
 
   let stopping: Promise<void> | undefined;
@@ -181,6 +198,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       logger.info("appliance stopping");
       const steps: [string, () => Promise<unknown>][] = [
         ["api", async () => server?.close()],
+        ["sip ports", async () => sip?.stop()],
         ["pms link", () => link.stop()],
         ["pms ingest", () => ingest.idle()],
         ["pms sender", () => (sender as PmsSender).idle()],
@@ -211,6 +229,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     sender,
     monitor,
     runner,
+    sip,
     apiPort: server?.port,
     recoveredFromCrash,
     stop,

@@ -104,6 +104,67 @@ export const phonesSchema = v.strictObject({
   transport: v.optional(v.picklist(["udp", "tcp", "tls"]), "udp"),
 });
 
+const sipTransport = v.picklist(["udp", "tcp", "tls"]);
+
+export const sipPortSchema = v.strictObject({
+  /** SIP user of this port (one port = one call at a time). */
+  user: v.pipe(v.string(), v.minLength(1)),
+  /** Digest user name when it differs from `user`. */
+  authUser: v.optional(v.nullable(v.string()), null),
+  /** Digest password; never returned by the API nor logged. */
+  password: v.optional(v.string(), ""),
+  displayName: v.optional(v.nullable(v.string()), null),
+});
+
+export const sipSchema = v.strictObject({
+  /** Address of the VoIP NIC: every SIP socket binds here. */
+  bind: v.optional(v.string(), "127.0.0.1"),
+  local: v.optional(
+    v.strictObject({
+      port: v.optional(port, 5060),
+      transport: v.optional(sipTransport, "udp"),
+    }),
+    {},
+  ),
+  /** The PBX the ports register with; null = SIP off (no socket is opened). */
+  pbx: v.optional(
+    v.strictObject({
+      address: v.optional(v.nullable(v.string()), null),
+      port: v.optional(port, 5060),
+      expiresSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(30)), 3600),
+      /** Digest realm expected from the PBX; null = take it from the challenge. */
+      realm: v.optional(v.nullable(v.string()), null),
+      /** SIP domain of the ports (e.g. the Zoom SIP domain); null = the PBX address. */
+      domain: v.optional(v.nullable(v.string()), null),
+      /** Host part of the REGISTER Request-URI and AoR: the PBX address or the domain. */
+      registerUsing: v.optional(v.picklist(["pbx-address", "domain"]), "pbx-address"),
+    }),
+    {},
+  ),
+  /** Outbound proxy: REGISTERs and calls are sent there instead of to the PBX address. */
+  proxy: v.optional(
+    v.nullable(
+      v.strictObject({
+        address: v.string(),
+        port: v.optional(port, 5091),
+      }),
+    ),
+    null,
+  ),
+  tls: v.optional(
+    v.strictObject({
+      /** CA certificate file that signs the PBX's certificate (self-signed PBXs: its own cert). */
+      caFile: v.optional(v.nullable(v.string()), null),
+      /** Name checked against the PBX certificate (and sent as SNI); null = the PBX address. */
+      serverName: v.optional(v.nullable(v.string()), null),
+      /** Certificate verification is on unless switched off here (logged as a warning). */
+      verify: v.optional(v.boolean(), true),
+    }),
+    {},
+  ),
+  ports: v.optional(v.array(sipPortSchema), []),
+});
+
 export const logSchema = v.strictObject({
   level: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
 });
@@ -115,6 +176,7 @@ export const configSchema = v.strictObject({
   rooms: v.optional(roomsSchema, {}),
   pbx: v.optional(pbxSchema, {}),
   phones: v.optional(phonesSchema, {}),
+  sip: v.optional(sipSchema, {}),
   log: v.optional(logSchema, {}),
   /** Where the libSQL file lives; the --data flag wins. */
   dataDir: v.optional(v.string(), "./data"),
@@ -124,4 +186,5 @@ export type Config = v.InferOutput<typeof configSchema>;
 export type PmsConfig = Config["pms"];
 export type RoomsConfig = Config["rooms"];
 export type PhonesConfig = Config["phones"];
+export type SipConfig = Config["sip"];
 export type PbxLinkConfig = v.InferOutput<typeof pbxLinkSchema>;

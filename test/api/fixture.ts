@@ -59,6 +59,7 @@ export async function withApi(
       startedAt: ctx.clock.now(),
       pms,
       pbxStatus: opts.pbxStatus ?? (async () => []),
+      sipPorts: () => undefined,
       authenticate: (token) => t.store.read((db) => findToken(db, token)),
     };
     const app = createApi(deps);

@@ -42,6 +42,21 @@ describe("parseConfig defaults", () => {
       },
       pbx: { links: [], pollMs: 1000 },
       phones: { networks: ["127.0.0.0/8", "::1/128"], sipPort: 5060, transport: "udp" },
+      sip: {
+        bind: "127.0.0.1",
+        local: { port: 5060, transport: "udp" },
+        pbx: {
+          address: null,
+          port: 5060,
+          expiresSeconds: 3600,
+          realm: null,
+          domain: null,
+          registerUsing: "pbx-address",
+        },
+        proxy: null,
+        tls: { caFile: null, serverName: null, verify: true },
+        ports: [],
+      },
       log: { level: "info" },
       dataDir: "./data",
     });

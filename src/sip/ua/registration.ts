@@ -1,0 +1,239 @@
+/**
+ * @module sip/ua/registration
+ * One port's registration with the PBX (RFC 3261 §10): REGISTER with digest auth, refresh before the
+ * registrar's granted expiry, back off on failure, unregister (Expires: 0) on shutdown. A wrong
+ * password fails this port only and is retried slowly; an expired nonce (stale=true) is retried at
+ * once and is not a failure.
+ */
+import { Backoff } from "../../lib/backoff.ts";
+import type { Clock, TimerHandle } from "../../lib/clock.ts";
+import { errorMessage } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { DigestSession } from "../auth/session.ts";
+import { formatUri, type SipResponse } from "../message/index.ts";
+import type { Target } from "../transaction/types.ts";
+import type { SipEndpoint } from "./endpoint.ts";
+import { buildRegister, newCallId, newTag } from "./register-request.ts";
+
+export interface PortAccount {
+  user: string;
+  authUser: string | null;
+  password: string;
+  displayName: string | null;
+}
+
+export interface RegistrarSettings {
+  /** Request-URI / AoR host. */
+  domain: string;
+  /** Where REGISTERs go: the PBX, or the outbound proxy. */
+  target: Target;
+  proxy?: { address: string; port: number };
+  expiresSeconds: number;
+  /** Expected digest realm (null: take the challenge's). */
+  realm: string | null;
+  /** Wait after a rejected password before trying again (default 5 min). */
+  authRetryMs?: number;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export type PortState = "idle" | "registering" | "registered" | "failed" | "auth-failed" | "unregistered";
+
+export interface PortStatus {
+  user: string;
+  state: PortState;
+  /** ISO time the registration runs out, while registered. */
+  registeredUntil: string | null;
+  /** Status line of the last final response, e.g. "200 OK". */
+  lastResponse: string | null;
+  lastError: string | null;
+}
+
+export class PortRegistration {
+  private state: PortState = "idle";
+  private registeredUntil: number | null = null;
+  private lastResponse: string | null = null;
+  private lastError: string | null = null;
+  private readonly callId: string;
+  private readonly fromTag = newTag();
+  private cseq = 0;
+  private readonly auth: DigestSession;
+  private timer: TimerHandle | undefined;
+  private readonly backoff: Backoff;
+  private stopping = false;
+  private unregistered: (() => void) | undefined;
+
+  constructor(
+    private readonly ep: SipEndpoint,
+    private readonly account: PortAccount,
+    private readonly reg: RegistrarSettings,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly onChange?: (s: PortStatus) => void,
+  ) {
+    this.callId = newCallId(ep.bind);
+    this.auth = new DigestSession({
+      username: account.authUser || account.user,
+      password: account.password,
+      realm: reg.realm ?? undefined,
+    });
+    this.backoff = new Backoff(reg.backoff ?? { initialMs: 5_000, maxMs: 300_000 });
+  }
+
+  status(): PortStatus {
+    return {
+      user: this.account.user,
+      state: this.state,
+      registeredUntil:
+        this.registeredUntil && this.state === "registered" ? new Date(this.registeredUntil).toISOString() : null,
+      lastResponse: this.lastResponse,
+      lastError: this.lastError,
+    };
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.send(this.reg.expiresSeconds);
+  }
+
+  /** Unregisters (Expires: 0) when registered; resolves on the answer or after `waitMs`. */
+  async stop(waitMs = 2000): Promise<void> {
+    this.stopping = true;
+    this.clock.clearTimeout(this.timer);
+    if (this.state !== "registered" && this.state !== "registering") return;
+    await new Promise<void>((resolve) => {
+      const t = this.clock.setTimeout(resolve, waitMs);
+      this.unregistered = () => {
+        this.clock.clearTimeout(t);
+        resolve();
+      };
+      this.send(0);
+    });
+  }
+
+  private set(state: PortState, fields: Partial<Pick<PortStatus, "lastError" | "lastResponse">> = {}): void {
+    this.state = state;
+    if (fields.lastError !== undefined) this.lastError = fields.lastError;
+    if (fields.lastResponse !== undefined) this.lastResponse = fields.lastResponse;
+    this.onChange?.(this.status());
+  }
+
+  private send(expires: number, auth = this.auth.authorize("REGISTER", this.requestUri())): void {
+    this.clock.clearTimeout(this.timer);
+    if (expires > 0) this.set(this.state === "registered" ? "registered" : "registering");
+    const req = buildRegister({
+      user: this.account.user,
+      displayName: this.account.displayName,
+      domain: this.reg.domain,
+      local: { address: this.ep.bind, port: this.ep.port, transport: this.ep.kind },
+      callId: this.callId,
+      fromTag: this.fromTag,
+      cseq: ++this.cseq,
+      expires,
+      proxy: this.reg.proxy,
+      userAgent: this.ep.userAgent,
+      auth,
+    });
+    this.ep.transactions.request(req, this.reg.target, {
+      onFinal: (resp) => this.onFinal(resp, expires),
+      onTimeout: () => this.failed(expires, "no answer from the registrar (timeout)"),
+      onTransportError: (err) => this.failed(expires, `transport error: ${errorMessage(err)}`),
+    });
+  }
+
+  private requestUri(): string {
+    return formatUri({
+      kind: "sip",
+      scheme: "sip",
+      user: undefined,
+      password: undefined,
+      host: this.reg.domain,
+      port: undefined,
+      params: [],
+      headers: [],
+    });
+  }
+
+  private onFinal(resp: SipResponse, expires: number): void {
+    const line = `${resp.status} ${resp.reason}`;
+    this.lastResponse = line;
+    if (resp.status === 401 || resp.status === 407) {
+      const values = resp.status === 401 ? resp.wwwAuthenticate : resp.proxyAuthenticate;
+      const outcome = this.auth.onChallenge(resp.status, values, { method: "REGISTER", uri: this.requestUri() });
+      if (outcome.action === "retry") {
+        this.send(expires, outcome.headers);
+        return;
+      }
+      if (expires === 0) return this.done();
+      this.logger.warn("SIP port authentication failed", { user: this.account.user, reason: outcome.reason });
+      this.set("auth-failed", { lastError: outcome.reason, lastResponse: line });
+      this.retryIn(this.reg.authRetryMs ?? 300_000);
+      return;
+    }
+    if (resp.status === 423 && expires > 0) {
+      const min = Number(resp.headers.get("Min-Expires"));
+      if (Number.isInteger(min) && min > expires) {
+        this.send(min);
+        return;
+      }
+    }
+    if (resp.status >= 200 && resp.status < 300) {
+      if (expires === 0) return this.done();
+      const granted = this.grantedExpires(resp, expires);
+      const now = this.clock.now();
+      this.registeredUntil = now + granted * 1000;
+      this.backoff.reset();
+      if (this.state !== "registered")
+        this.logger.info("SIP port registered", { user: this.account.user, expires: granted });
+      this.set("registered", { lastError: null, lastResponse: line });
+      if (!this.stopping)
+        this.timer = this.clock.setTimeout(() => this.send(this.reg.expiresSeconds), refreshDelayMs(granted));
+      return;
+    }
+    if (resp.status >= 300) this.failed(expires, `registrar answered ${line}`, line);
+  }
+
+  private failed(expires: number, reason: string, line?: string): void {
+    if (expires === 0) return this.done();
+    this.logger.warn("SIP port registration failed", { user: this.account.user, reason });
+    this.set("failed", { lastError: reason, lastResponse: line });
+    this.retryIn(this.backoff.next());
+  }
+
+  private retryIn(ms: number): void {
+    if (this.stopping) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => this.send(this.reg.expiresSeconds), ms);
+  }
+
+  private done(): void {
+    this.registeredUntil = null;
+    this.set("unregistered");
+    this.unregistered?.();
+    this.unregistered = undefined;
+  }
+
+  /** The expiry the registrar granted our contact (its Contact expires param), else Expires, else ours. */
+  private grantedExpires(resp: SipResponse, asked: number): number {
+    try {
+      const contacts = resp.contacts;
+      if (contacts !== "*") {
+        for (const c of contacts) {
+          if (c.uri.kind !== "sip" || c.uri.user !== this.account.user || (c.uri.port ?? 5060) !== this.ep.port)
+            continue;
+          const e = c.params.find((p) => p.name.toLowerCase() === "expires")?.value;
+          if (e && Number.isInteger(Number(e))) return Number(e);
+        }
+      }
+      if (resp.expires !== undefined) return resp.expires;
+    } catch {
+      // A registrar's malformed Contact must not lose a successful registration.
+    }
+    return asked;
+  }
+}
+
+/** Refresh well before expiry: half-way for short grants, a minute early for long ones. */
+export function refreshDelayMs(grantedSeconds: number): number {
+  const s = grantedSeconds > 120 ? grantedSeconds - 60 : grantedSeconds / 2;
+  return Math.max(1, s) * 1000;
+}

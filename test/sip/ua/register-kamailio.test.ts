@@ -1,0 +1,166 @@
+/**
+ * SIP ports registering with Kamailio (../shared/sip-peers) over UDP, TCP and TLS. The proof of a
+ * registration is Kamailio's own location table (`kamcmd ul.dump`), never our state alone.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { parseConfig } from "../../../src/config/load.ts";
+import { silentLogger } from "../../../src/lib/logger.ts";
+import { SipPorts } from "../../../src/sip/ua/ports.ts";
+import { scaledClock } from "../../helpers/scaled-clock.ts";
+import { eventually, freePort } from "../../integration/support.ts";
+import { type Kamailio, startKamailio } from "../../peers/kamailio.ts";
+
+const USERS = ["2001", "2002", "2003", "2004", "2005", "2006", "2007", "2008", "2009", "2010"];
+
+function sipConfig(
+  k: Kamailio,
+  transport: "udp" | "tcp" | "tls",
+  localPort: number,
+  users: readonly string[],
+  extra: object = {},
+) {
+  return parseConfig({
+    sip: {
+      bind: "127.0.0.1",
+      local: { port: localPort, transport },
+      pbx: { address: "127.0.0.1", port: transport === "tls" ? k.tlsPort : k.sipPort, expiresSeconds: 600 },
+      tls: { caFile: k.caFile ?? null, serverName: "localhost" },
+      ports: users.map((user) => ({ user, password: "secret", displayName: `Port ${user}` })),
+      ...extra,
+    },
+  }).sip;
+}
+
+/** AoR → contact lines from Kamailio's location table. */
+function contacts(k: Kamailio): Map<string, string> {
+  const out = new Map<string, string>();
+  let aor = "";
+  for (const line of k.ulDump().split("\n")) {
+    const t = line.trim();
+    if (t.startsWith("AoR:")) aor = t.slice(4).trim();
+    if (t.startsWith("Address:")) out.set(aor, t.slice(8).trim());
+  }
+  return out;
+}
+
+describe("SIP ports register with Kamailio", () => {
+  let k: Kamailio;
+  before(async () => {
+    k = await startKamailio({ sipPort: await freePort(), tlsPort: await freePort(), ctlPort: await freePort() });
+  });
+  after(async () => {
+    await k.stop();
+  });
+
+  test("10 ports over UDP register, show in ul.dump, and unregister on stop", async () => {
+    const ports = new SipPorts({
+      config: sipConfig(k, "udp", await freePort(), USERS),
+      clock: scaledClock(1),
+      logger: silentLogger,
+    });
+    await ports.start();
+    try {
+      await eventually("all 10 registered", () => ports.status().every((s) => s.state === "registered"), 5000);
+      const table = contacts(k);
+      for (const u of USERS)
+        assert.match(table.get(u) ?? "", new RegExp(`^sip:${u}@127\\.0\\.0\\.1:${ports.endpoint.port}`));
+      const s = ports.status()[0];
+      assert.equal(s.lastResponse, "200 OK");
+      assert.ok(s.registeredUntil && Date.parse(s.registeredUntil) > Date.now() + 500_000);
+    } finally {
+      await ports.stop();
+    }
+    assert.equal(contacts(k).size, 0, "Expires: 0 removed every binding");
+  });
+
+  test("over TCP and over TLS (the self-signed certificate trusted through caFile)", async () => {
+    for (const [transport, users] of [
+      ["tcp", ["2001", "2002", "2003"]],
+      ["tls", ["2004", "2005", "2006"]],
+    ] as const) {
+      const ports = new SipPorts({
+        config: sipConfig(k, transport, await freePort(), users),
+        clock: scaledClock(1),
+        logger: silentLogger,
+      });
+      await ports.start();
+      try {
+        await eventually(`${transport} registered`, () => ports.status().every((s) => s.state === "registered"), 5000);
+        const table = contacts(k);
+        for (const u of users) assert.match(table.get(u) ?? "", new RegExp(`transport=${transport}`, "i"));
+      } finally {
+        await ports.stop();
+      }
+    }
+  });
+
+  test("TLS without the CA fails certificate verification; nothing registers", async () => {
+    const config = sipConfig(k, "tls", await freePort(), ["2007"]);
+    config.tls.caFile = null;
+    const ports = new SipPorts({ config, clock: scaledClock(1), logger: silentLogger });
+    await ports.start();
+    try {
+      await eventually("failed", () => ports.status()[0].state === "failed", 5000);
+      assert.match(ports.status()[0].lastError ?? "", /transport error/);
+      assert.equal(contacts(k).has("2007"), false);
+    } finally {
+      await ports.stop();
+    }
+  });
+
+  test("a wrong password is an auth failure on that port only; the password appears nowhere", async () => {
+    const config = sipConfig(k, "udp", await freePort(), ["2008", "2009"]);
+    config.ports[1].password = "not-the-secret";
+    const ports = new SipPorts({ config, clock: scaledClock(1), logger: silentLogger, authRetryMs: 60_000 });
+    await ports.start();
+    try {
+      await eventually(
+        "settled",
+        () => ports.status()[0].state === "registered" && ports.status()[1].state === "auth-failed",
+        5000,
+      );
+      assert.equal(contacts(k).has("2009"), false);
+      assert.ok(contacts(k).has("2008"));
+      await k.waitForLog("AUTH FAIL rc=-2 user=2009");
+      assert.ok(!JSON.stringify(ports.status()).includes("not-the-secret"));
+    } finally {
+      await ports.stop();
+    }
+  });
+});
+
+describe("registration refresh against Kamailio's limits", () => {
+  test("MAX_EXPIRES=60: the granted 60 s is honoured and refreshed; NONCE_EXPIRE=5: a stale nonce is retried, not a failure", async () => {
+    const k = await startKamailio({
+      sipPort: await freePort(),
+      ctlPort: await freePort(),
+      defines: ["MAX_EXPIRES=60", "NONCE_EXPIRE=5"],
+    });
+    // Timers run 5x faster: the refresh due 30 s after a 60 s grant comes after ~6 s, when the nonce is stale.
+    const ports = new SipPorts({
+      config: sipConfig(k, "udp", await freePort(), ["2010"]),
+      clock: scaledClock(5),
+      logger: silentLogger,
+    });
+    try {
+      await ports.start();
+      await eventually("registered", () => ports.status()[0].state === "registered", 5000);
+      const until = Date.parse(ports.status()[0].registeredUntil ?? "");
+      assert.ok(until < Date.now() + 61_000, "the registrar's 60 s, not our 600 s");
+      await k.waitForLog("AUTH FAIL rc=-4 user=2010", 12_000);
+      await eventually(
+        "re-registered after the stale nonce",
+        () => k.log().split("REGISTERED sip:2010").length - 1 >= 2,
+        5000,
+      );
+      const s = ports.status()[0];
+      assert.equal(s.state, "registered");
+      assert.equal(s.lastError, null, "a stale nonce is not a failure");
+      assert.ok(contacts(k).has("2010"));
+    } finally {
+      await ports.stop();
+      await k.stop();
+    }
+  });
+});
