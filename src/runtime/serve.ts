@@ -6,7 +6,6 @@
  */
 import type { ServeFn } from "../app/appliance.ts";
 
-type Fetch = (req: Request, env: { remoteAddress?: string }) => Response | Promise<Response>;
 interface BunServer {
   requestIP(req: Request): { address: string } | null;
 }

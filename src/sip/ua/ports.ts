@@ -9,7 +9,7 @@ import type { Clock } from "../../lib/clock.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { TransactionTimers } from "../transaction/timers.ts";
 import { SipEndpoint } from "./endpoint.ts";
-import { PortRegistration, type PortStatus, type PortRegistration as Registration } from "./registration.ts";
+import { PortRegistration, type PortStatus } from "./registration.ts";
 
 export interface SipPortsOptions {
   config: SipConfig;
@@ -28,7 +28,7 @@ export class SipPorts {
   readonly endpoint: SipEndpoint;
   private readonly registrations: PortRegistration[] = [];
 
-  constructor(private readonly opts: SipPortsOptions) {
+  constructor(opts: SipPortsOptions) {
     const { config, logger } = opts;
     const pbx = config.pbx.address;
     if (!pbx) throw new Error("sip.pbx.address is not set");

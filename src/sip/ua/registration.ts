@@ -163,7 +163,10 @@ export class PortRegistration {
         this.send(expires, outcome.headers);
         return;
       }
-      if (expires === 0) return this.done();
+      if (expires === 0) {
+        this.done();
+        return;
+      }
       this.logger.warn("SIP port authentication failed", { user: this.account.user, reason: outcome.reason });
       this.set("auth-failed", { lastError: outcome.reason, lastResponse: line });
       this.retryIn(this.reg.authRetryMs ?? 300_000);
@@ -177,7 +180,10 @@ export class PortRegistration {
       }
     }
     if (resp.status >= 200 && resp.status < 300) {
-      if (expires === 0) return this.done();
+      if (expires === 0) {
+        this.done();
+        return;
+      }
       const granted = this.grantedExpires(resp, expires);
       const now = this.clock.now();
       this.registeredUntil = now + granted * 1000;
@@ -193,7 +199,10 @@ export class PortRegistration {
   }
 
   private failed(expires: number, reason: string, line?: string): void {
-    if (expires === 0) return this.done();
+    if (expires === 0) {
+      this.done();
+      return;
+    }
     this.logger.warn("SIP port registration failed", { user: this.account.user, reason });
     this.set("failed", { lastError: reason, lastResponse: line });
     this.retryIn(this.backoff.next());

@@ -164,3 +164,59 @@ describe("registration refresh against Kamailio's limits", () => {
     }
   });
 });
+
+describe("the appliance's SIP ports through the API", () => {
+  test("GET /api/v1/sip/ports shows each port registered, without passwords; stop unregisters", async () => {
+    const { startAppliance } = await import("../../../src/app/appliance.ts");
+    const { tempDir, MIGRATIONS } = await import("../../helpers/store.ts");
+    const { createToken } = await import("../../../src/store/tokens.ts");
+    const k = await startKamailio({ sipPort: await freePort(), ctlPort: await freePort() });
+    const t = tempDir();
+    try {
+      const config = parseConfig({
+        pms: { port: await freePort() },
+        sip: {
+          local: { port: await freePort() },
+          pbx: { address: "127.0.0.1", port: k.sipPort },
+          ports: [
+            { user: "2001", password: "secret" },
+            { user: "2002", password: "secret" },
+          ],
+        },
+      });
+      const app = await startAppliance({
+        config,
+        dataDir: t.dir,
+        migrationsFolder: MIGRATIONS,
+        logger: silentLogger,
+        version: "t",
+      });
+      try {
+        const token = await app.store.tx((tx) => createToken(tx, "tech", "installer", Date.now()));
+        const get = async () => {
+          const r = await app.api.request("/api/v1/sip/ports", { headers: { authorization: `Bearer ${token}` } });
+          return (await r.json()) as { enabled: boolean; ports: { user: string; state: string }[] };
+        };
+        await eventually(
+          "both registered",
+          async () => (await get()).ports.every((p) => p.state === "registered"),
+          5000,
+        );
+        const body = await get();
+        assert.equal(body.enabled, true);
+        assert.deepEqual(
+          body.ports.map((p) => p.user),
+          ["2001", "2002"],
+        );
+        assert.ok(!JSON.stringify(body).includes("secret"));
+        assert.equal(contacts(k).size, 2);
+      } finally {
+        await app.stop();
+      }
+      assert.equal(contacts(k).size, 0, "a clean stop unregisters every port");
+    } finally {
+      t.cleanup();
+      await k.stop();
+    }
+  });
+});
