@@ -2,6 +2,8 @@
 import { benchBinary } from "./binary.ts";
 import { benchFiasParse } from "./fias-parse.ts";
 import { benchResync } from "./resync.ts";
+import { benchSipParse } from "./sip-parse.ts";
+import { benchSipRegister } from "./sip-register.ts";
 
 console.log(`bellhop benchmarks — ${new Date().toISOString()}`);
 // The resync runs first: the parse bench leaves a large heap behind that would slow its GC.
@@ -11,3 +13,7 @@ console.log("\n(a) FIAS parsing");
 benchFiasParse();
 console.log("\n(c) compiled binary");
 await benchBinary();
+console.log("\n(d) SIP parsing");
+benchSipParse();
+console.log("\n(e) SIP registration");
+await benchSipRegister();

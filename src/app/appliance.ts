@@ -18,12 +18,16 @@ import { createDriver } from "../pbx/factory.ts";
 import { FiasLink, type FiasLinkOptions } from "../pms/fias/link.ts";
 import { TcpClientConnector, TcpServerConnector } from "../pms/fias/tcp.ts";
 import type { ServiceContext } from "../services/context.ts";
+import { refreshMwi } from "../services/mwi.ts";
+import { MWI_LINK } from "../services/mwi-link.ts";
 import { PmsIngest } from "../services/pms-ingest.ts";
 import { PmsMonitor } from "../services/pms-monitor.ts";
 import { PmsSender } from "../services/pms-sender.ts";
+import { MwiSender } from "../sip/ua/mwi.ts";
 import { SipPorts } from "../sip/ua/ports.ts";
 import { openStore, type Store } from "../store/db.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
+import { loadRoom, roomByExtension } from "../store/rooms.ts";
 import { findToken } from "../store/tokens.ts";
 
 /** The runtime hands each request to `fetch` with the client's address as Hono's env. */
@@ -94,6 +98,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   if (recoveredFromCrash) logger.warn("previous run did not stop cleanly; a PMS resync will be requested");
 
   const enabledLinks = config.pbx.links.filter((l) => l.enabled);
+  const runnerLinks: RunnerLink[] = [];
   let runner: PbxJobRunner | undefined;
   let sender: PmsSender | undefined;
   const ctx: ServiceContext = {
@@ -103,19 +108,61 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     timezone,
     rooms: config.rooms,
     phones: { ...config.phones, networks: networkSet(config.phones.networks) },
-    pbxLinks: () => enabledLinks.map((l) => l.name),
+    pbxLinks: () => runnerLinks.map((l) => ({ name: l.name, capabilities: l.driver.capabilities })),
     hooks: {
       pbxJobsQueued: () => runner?.kick(),
       pmsOutboxQueued: () => sender?.kick(),
     },
   };
 
-  const runnerLinks: RunnerLink[] = [];
   for (const l of enabledLinks) {
     const driver =
       opts.drivers?.[l.name] ??
       (await createDriver(l, { logger: logger.child({ link: l.name }), debug: () => l.debug }));
     runnerLinks.push({ name: l.name, type: l.type, retries: l.retries, intervalSeconds: l.intervalSeconds, driver });
+  }
+  // SIP is on when a PBX is configured: the ports register there, and the built-in `sip-mwi` link
+  // lights the room phones' message lamps (a persisted job per NOTIFY, paced and retried).
+  const sip = config.sip.pbx.address
+    ? new SipPorts({
+        config: config.sip,
+        clock,
+        logger,
+        allowAlso: (a) => ctx.phones.networks.contains(a),
+        debug: () => config.log.level === "debug",
+        userAgent: `bellhop/${opts.version}`,
+        summaryFor: async (user) => {
+          const number = await store.read((db) => roomByExtension(db, user));
+          const room = number ? (await store.read((db) => loadRoom(db, number)))?.room : undefined;
+          if (!room) return undefined;
+          const domain = config.sip.pbx.domain ?? config.sip.bind;
+          return {
+            waiting: room.messageLamp > 0,
+            account: `sip:${room.extension}@${domain}`,
+            newMessages: room.messageLamp,
+            oldMessages: 0,
+          };
+        },
+      })
+    : undefined;
+  if (sip) {
+    const mwi = config.sip.mwi;
+    runnerLinks.push({
+      name: MWI_LINK,
+      type: "sip-mwi",
+      retries: mwi.retries,
+      intervalSeconds: mwi.intervalSeconds,
+      retryBackoff: true,
+      ratePerSecond: mwi.ratePerSecond,
+      concurrency: mwi.concurrency,
+      driver:
+        opts.drivers?.[MWI_LINK] ??
+        new MwiSender(sip.endpoint, {
+          domain: config.sip.pbx.domain ?? config.sip.bind,
+          subscriptions: sip.subscriptions,
+          phoneOf: async (room) => (await store.read((db) => loadRoom(db, room)))?.phone,
+        }),
+    });
   }
   runner = new PbxJobRunner(
     { store, clock, logger: logger.child({ part: "pbx" }), pollMs: config.pbx.pollMs },
@@ -158,18 +205,6 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   sender = new PmsSender(ctx, link);
   await sender.init();
 
-  const sip =
-    config.sip.pbx.address && config.sip.ports.length
-      ? new SipPorts({
-          config: config.sip,
-          clock,
-          logger,
-          allowAlso: (a) => ctx.phones.networks.contains(a),
-          debug: () => config.log.level === "debug",
-          userAgent: `bellhop/${opts.version}`,
-        })
-      : undefined;
-
   const startedAt = clock.now();
   const api = createApi({
     ctx,
@@ -189,7 +224,11 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   }
   link.start();
   await runner.start();
-  await sip?.start();
+  if (sip) {
+    await sip.start();
+    // Phones may have missed lamp changes while we were down: bring every known phone up to date.
+    await refreshMwi(ctx, "system").catch((err) => logger.error("MWI refresh failed", { error: errorMessage(err) }));
+  }
   logger.info("appliance started", { version: opts.version, timezone, pms: `${pms.mode} ${pms.host}:${pms.port}` });
 
   let stopping: Promise<void> | undefined;

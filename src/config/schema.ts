@@ -163,6 +163,19 @@ export const sipSchema = v.strictObject({
     {},
   ),
   ports: v.optional(v.array(sipPortSchema), []),
+  /** Message lamps (SIP NOTIFY to the room phones). */
+  mwi: v.optional(
+    v.strictObject({
+      /** NOTIFYs a second at most, so a refresh of every room does not flood the phone network. */
+      ratePerSecond: v.optional(v.pipe(v.number(), v.minValue(1)), 50),
+      /** NOTIFYs in flight at once. */
+      concurrency: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 20),
+      /** Further attempts after a failed NOTIFY, `intervalSeconds` apart and doubling. */
+      retries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 5),
+      intervalSeconds: v.optional(v.pipe(v.number(), v.minValue(0)), 10),
+    }),
+    {},
+  ),
 });
 
 export const logSchema = v.strictObject({

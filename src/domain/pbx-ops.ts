@@ -6,7 +6,24 @@
 import { type NameTemplates, roomDisplayName } from "./names.ts";
 import type { Room } from "./room.ts";
 
-export type Capability = "names" | "checkin-state" | "dnd" | "class-of-service" | "guest-info" | "voicemail-cleanup";
+export type Capability =
+  | "names"
+  | "checkin-state"
+  | "dnd"
+  | "class-of-service"
+  | "guest-info"
+  | "voicemail-cleanup"
+  | "message-lamp";
+
+export const allCapabilities: readonly Capability[] = [
+  "names",
+  "checkin-state",
+  "dnd",
+  "class-of-service",
+  "guest-info",
+  "voicemail-cleanup",
+  "message-lamp",
+];
 
 export type PbxOp =
   | {
@@ -33,7 +50,9 @@ export type PbxOp =
       vip: string;
       language: string;
     }
-  | { op: "voicemail-cleanup"; room: string; extension: string };
+  | { op: "voicemail-cleanup"; room: string; extension: string }
+  /** The room phone's message lamp: `count` messages waiting (0 = off). */
+  | { op: "lamp"; room: string; extension: string; count: number };
 
 export const opCapability: Record<PbxOp["op"], Capability> = {
   checkin: "checkin-state",
@@ -43,6 +62,7 @@ export const opCapability: Record<PbxOp["op"], Capability> = {
   cos: "class-of-service",
   guest: "guest-info",
   "voicemail-cleanup": "voicemail-cleanup",
+  lamp: "message-lamp",
 };
 
 /** Ops for one room's change, in the order they should reach the phone system. */
@@ -83,5 +103,6 @@ export function pbxOpsFor(before: Room | undefined, after: Room, t: NameTemplate
   } else if (before === undefined && after.occupied) {
     ops.push({ op: "cos", ...base, classOfService: after.classOfService });
   }
+  if ((before?.messageLamp ?? 0) !== after.messageLamp) ops.push({ op: "lamp", ...base, count: after.messageLamp });
   return ops;
 }

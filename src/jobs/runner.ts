@@ -10,6 +10,7 @@ import { opCapability, type PbxOp } from "../domain/pbx-ops.ts";
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
+import { TokenBucket } from "../lib/token-bucket.ts";
 import { yieldToEventLoop } from "../lib/yield.ts";
 import type { PbxDriver } from "../pbx/driver.ts";
 import { PbxError } from "../pbx/driver.ts";
@@ -24,6 +25,12 @@ export interface RunnerLink {
   retries: number;
   intervalSeconds: number;
   driver: PbxDriver;
+  /** At most this many ops a second reach the far end (token bucket); unset = no limit. */
+  ratePerSecond?: number;
+  /** Ops of different rooms in flight at once (default 1). */
+  concurrency?: number;
+  /** Retry after interval, 2×, 4×… instead of a fixed interval. */
+  retryBackoff?: boolean;
 }
 
 export type LinkHealth = "starting" | "ok" | "error";
@@ -41,6 +48,7 @@ export interface LinkStatus {
 
 interface LinkRun {
   cfg: RunnerLink;
+  limiter: TokenBucket | undefined;
   available: Set<Capability>;
   state: LinkHealth;
   busy: boolean;
@@ -60,6 +68,7 @@ export class PbxJobRunner {
   ) {
     this.links = links.map((cfg) => ({
       cfg,
+      limiter: cfg.ratePerSecond ? new TokenBucket(deps.clock, cfg.ratePerSecond) : undefined,
       available: new Set(cfg.driver.capabilities),
       state: "starting",
       busy: false,
@@ -136,13 +145,24 @@ export class PbxJobRunner {
     try {
       for (;;) {
         if (this.stopped) return;
-        const jobs = await this.deps.store.read((db) => dueJobs(db, l.cfg.name, this.deps.clock.now(), 20));
+        const width = Math.max(1, l.cfg.concurrency ?? 1);
+        const jobs = await this.deps.store.read((db) =>
+          dueJobs(db, l.cfg.name, this.deps.clock.now(), Math.max(20, width * 4)),
+        );
         if (!jobs.length) return;
-        for (const job of jobs) {
-          if (this.stopped) return;
-          await this.runJob(l, job);
-          await yieldToEventLoop();
-        }
+        // Jobs are of different rooms (one per room is due at a time), so they may run side by side.
+        let next = 0;
+        const worker = async () => {
+          while (next < jobs.length && !this.stopped) {
+            const job = jobs[next++];
+            await l.limiter?.take();
+            if (this.stopped) return;
+            await this.runJob(l, job);
+            await yieldToEventLoop();
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
+        if (this.stopped) return;
       }
     } finally {
       l.busy = false;
@@ -176,7 +196,8 @@ export class PbxJobRunner {
       const attempts = job.attempts + (counts ? 1 : 0);
       const dead = pe?.retryable === false || attempts > l.cfg.retries;
       const now = clock.now();
-      const asked = pe?.retryAfterMs ?? l.cfg.intervalSeconds * 1000;
+      const interval = l.cfg.intervalSeconds * 1000 * (l.cfg.retryBackoff ? 2 ** Math.max(0, attempts - 1) : 1);
+      const asked = pe?.retryAfterMs ?? interval;
       // A failure that uses up no attempt can repeat without end: with a zero delay the pass would
       // retry it in a tight loop, hammering a PBX that asked us to slow down. Wait a poll at least.
       const delay = counts ? asked : Math.max(asked, this.deps.pollMs);

@@ -1,9 +1,15 @@
 /** @module services/context: what every service verb is given. */
 import type { PhonesConfig, RoomsConfig } from "../config/schema.ts";
+import type { Capability } from "../domain/pbx-ops.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { NetworkSet } from "../lib/networks.ts";
 import type { Store } from "../store/db.ts";
+
+export interface PbxLinkInfo {
+  name: string;
+  capabilities: readonly Capability[];
+}
 
 export interface ServiceHooks {
   /** PBX jobs were committed; the runner should look. */
@@ -21,7 +27,10 @@ export interface ServiceContext {
   rooms: RoomsConfig;
   /** Where guest phones live, and the SIP port/transport assumed when a phone reports only its IP. */
   phones: Omit<PhonesConfig, "networks"> & { networks: NetworkSet };
-  /** Names of the enabled PBX links; each room change queues one job per link and op. */
-  pbxLinks: () => string[];
+  /**
+   * The enabled PBX links (the built-in `sip-mwi` link among them) and the capabilities their
+   * drivers declare: each room change queues one job per link and op that link can handle.
+   */
+  pbxLinks: () => readonly PbxLinkInfo[];
   hooks: ServiceHooks;
 }

@@ -6,7 +6,7 @@
  * commit together.
  */
 import { extensionFor } from "../domain/names.ts";
-import { type PbxOp, pbxOpsFor } from "../domain/pbx-ops.ts";
+import { opCapability, type PbxOp, pbxOpsFor } from "../domain/pbx-ops.ts";
 import { newRoom, type Room } from "../domain/room.ts";
 import { AppError } from "../lib/errors.ts";
 import { moveMessages, retrieveMessages } from "../store/messages.ts";
@@ -83,7 +83,13 @@ export async function commitChange(
   const ops = pbxOpsFor(before, after, ctx.rooms);
   const links = ctx.pbxLinks();
   if (ops.length && links.length) {
-    u.addJobs(links.flatMap((link) => ops.map((o) => ({ link, op: o.op, room: after.number, payload: o }))));
+    u.addJobs(
+      links.flatMap((link) =>
+        ops
+          .filter((o) => link.capabilities.includes(opCapability[o.op]))
+          .map((o) => ({ link: link.name, op: o.op, room: after.number, payload: o })),
+      ),
+    );
   }
   u.audit({ actor: opts.actor, action: opts.action, room: after.number, before, after });
   if (before?.occupied && !after.occupied) {

@@ -56,6 +56,7 @@ describe("parseConfig defaults", () => {
         proxy: null,
         tls: { caFile: null, serverName: null, verify: true },
         ports: [],
+        mwi: { ratePerSecond: 50, concurrency: 20, retries: 5, intervalSeconds: 10 },
       },
       log: { level: "info" },
       dataDir: "./data",

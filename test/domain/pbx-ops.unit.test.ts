@@ -116,9 +116,11 @@ describe("pbxOpsFor", () => {
     assert.deepEqual(pbxOpsFor(v, { ...v }, templates), []);
   });
 
-  test("the message lamp alone is no PBX op", () => {
+  test("a message lamp change is a lamp op (for links that light lamps: SIP MWI)", () => {
     const r = smith();
-    assert.deepEqual(pbxOpsFor(r, { ...r, messageLamp: 2 }, templates), []);
+    assert.deepEqual(pbxOpsFor(r, { ...r, messageLamp: 2 }, templates), [
+      { op: "lamp", room: "101", extension: "2101", count: 2 },
+    ]);
   });
 
   test("a room move checks the new room in and the old one out", () => {
@@ -138,6 +140,7 @@ describe("pbxOpsFor", () => {
       cos: "class-of-service",
       guest: "guest-info",
       "voicemail-cleanup": "voicemail-cleanup",
+      lamp: "message-lamp",
     });
   });
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseConfig } from "../../src/config/load.ts";
+import { allCapabilities } from "../../src/domain/pbx-ops.ts";
 import { FakeClock } from "../../src/lib/clock.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
 import { networkSet } from "../../src/lib/networks.ts";
@@ -44,7 +45,7 @@ export function testContext(store: Store, opts: { links?: string[]; config?: unk
     timezone: "Europe/Rome",
     rooms: config.rooms,
     phones: { ...config.phones, networks: networkSet(config.phones.networks) },
-    pbxLinks: () => opts.links ?? [],
+    pbxLinks: () => (opts.links ?? []).map((name) => ({ name, capabilities: allCapabilities })),
     hooks: {
       pbxJobsQueued: () => {
         counters.pbx++;

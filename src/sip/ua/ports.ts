@@ -7,9 +7,16 @@ import { readFileSync } from "node:fs";
 import type { SipConfig } from "../../config/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { buildErrorResponse, type SipRequest } from "../message/index.ts";
+import type { ServerTransaction } from "../transaction/server.ts";
 import type { TransactionTimers } from "../transaction/timers.ts";
 import { SipEndpoint } from "./endpoint.ts";
+import type { MwiSubscriptionsLike } from "./mwi.ts";
+import type { MessageSummary } from "./mwi-body.ts";
+import { MwiSubscriptions } from "./mwi-subscriptions.ts";
 import { PortRegistration, type PortStatus } from "./registration.ts";
+
+const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, SUBSCRIBE";
 
 export interface SipPortsOptions {
   config: SipConfig;
@@ -22,10 +29,14 @@ export interface SipPortsOptions {
   /** Tests shorten the slow retry after a rejected password. */
   authRetryMs?: number;
   userAgent?: string;
+  /** The message summary of an extension, for phones that SUBSCRIBE; undefined = unknown user (404). */
+  summaryFor?: (user: string) => Promise<MessageSummary | undefined>;
 }
 
 export class SipPorts {
   readonly endpoint: SipEndpoint;
+  /** Phones subscribed to message-summary; the MWI sender notifies them in their dialogs. */
+  subscriptions: MwiSubscriptionsLike | undefined = undefined;
   private readonly registrations: PortRegistration[] = [];
 
   constructor(opts: SipPortsOptions) {
@@ -48,6 +59,17 @@ export class SipPorts {
       timers: opts.timers,
       userAgent: opts.userAgent,
     });
+    this.endpoint.transactions.onRequest = (tx, req) => this.dispatch(tx, req);
+    if (opts.summaryFor) {
+      const subs = new MwiSubscriptions(this.endpoint, {
+        clock: opts.clock,
+        logger: logger.child({ part: "sip" }),
+        summaryFor: opts.summaryFor,
+      });
+      this.subscriptions = subs;
+      this.subscribeHandler = (tx, req) => subs.handleSubscribe(tx, req);
+      this.closeSubscriptions = () => subs.close({ notify: true });
+    }
     const target = {
       transport: config.local.transport,
       address: config.proxy?.address ?? pbx,
@@ -74,6 +96,36 @@ export class SipPorts {
     }
   }
 
+  /** Answers requests arriving on the ports. Calls (INVITE) are the wake-up/IVR work of a later issue. */
+  private dispatch(tx: ServerTransaction, req: SipRequest): void {
+    const reply = (status: number, reason: string, extra: [string, string][] = []) => {
+      const resp = buildErrorResponse(req, status, reason);
+      for (const [n, v] of extra) resp.headers.append(n, v);
+      tx.respond(resp).catch(() => {});
+    };
+    switch (req.method) {
+      case "OPTIONS":
+        return reply(200, "OK", [["Allow", ALLOW]]);
+      case "SUBSCRIBE":
+        if (this.subscribeHandler) {
+          this.subscribeHandler(tx, req)
+            .then((handled) => {
+              if (!handled) reply(489, "Bad Event", [["Allow-Events", "message-summary"]]);
+            })
+            .catch(() => reply(500, "Server Internal Error"));
+          return;
+        }
+        return reply(489, "Bad Event", [["Allow-Events", "message-summary"]]);
+      case "INVITE":
+        return reply(480, "Temporarily Unavailable");
+      default:
+        return reply(405, "Method Not Allowed", [["Allow", ALLOW]]);
+    }
+  }
+
+  /** Who handles SUBSCRIBE (message-summary); resolves false for events it does not serve. */
+  subscribeHandler: ((tx: ServerTransaction, req: SipRequest) => Promise<boolean>) | undefined = undefined;
+
   async start(): Promise<void> {
     await this.endpoint.start();
     for (const r of this.registrations) r.start();
@@ -83,7 +135,10 @@ export class SipPorts {
     return this.registrations.map((r) => r.status());
   }
 
+  private closeSubscriptions: (() => Promise<void>) | undefined;
+
   async stop(): Promise<void> {
+    await this.closeSubscriptions?.();
     await Promise.all(this.registrations.map((r) => r.stop()));
     await this.endpoint.close();
   }
