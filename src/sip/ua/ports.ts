@@ -105,7 +105,8 @@ export class SipPorts {
     };
     switch (req.method) {
       case "OPTIONS":
-        return reply(200, "OK", [["Allow", ALLOW]]);
+        reply(200, "OK", [["Allow", ALLOW]]);
+        return;
       case "SUBSCRIBE":
         if (this.subscribeHandler) {
           this.subscribeHandler(tx, req)
@@ -115,11 +116,13 @@ export class SipPorts {
             .catch(() => reply(500, "Server Internal Error"));
           return;
         }
-        return reply(489, "Bad Event", [["Allow-Events", "message-summary"]]);
+        reply(489, "Bad Event", [["Allow-Events", "message-summary"]]);
+        return;
       case "INVITE":
-        return reply(480, "Temporarily Unavailable");
+        reply(480, "Temporarily Unavailable");
+        return;
       default:
-        return reply(405, "Method Not Allowed", [["Allow", ALLOW]]);
+        reply(405, "Method Not Allowed", [["Allow", ALLOW]]);
     }
   }
 
