@@ -131,7 +131,13 @@ describe("MWI NOTIFY to real phones", () => {
       try {
         execFileSync("linphonecsh", ["exit"], { env, stdio: "ignore", timeout: 5000 });
       } catch {
-        // it sometimes needs a kill; the next init starts a fresh one anyway
+        // reported below by the kill
+      }
+      // linphonec may ignore the exit request (and SIGTERM): make sure this test's instance is gone.
+      try {
+        execFileSync("pkill", ["-9", "-f", rc], { stdio: "ignore" });
+      } catch {
+        // no such process: it did exit
       }
       rmSync(t.dir, { recursive: true, force: true });
     }
