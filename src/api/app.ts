@@ -15,7 +15,7 @@
  * | PATCH /api/v1/rooms/{room}                 |  yes  |     -     |    yes    | `housekeeping` only |
  * | GET  /api/v1/rooms/{room}/messages, POST …/messages/{id}/retrieved | yes | - | yes | -  |
  * | GET  /api/v1/phone-events/snom|yealink, POST …/polycom | no token; only from phones.networks   |
- * | GET  /api/v1/sip/ports                     |  yes  |    yes    |    yes    |     -               |
+ * | GET  /api/v1/sip/ports, POST /api/v1/mwi/refresh |  yes  |  yes  |    yes    |     -               |
  * | GET  /api/v1/wakeups                       |  yes  |    yes    |    yes    |     -               |
  * | POST /api/v1/wakeups, DELETE /wakeups/{id} |  yes  |     -     |    yes    |     -               |
  * | GET  /api/v1/pbx/jobs, /api/v1/pbx/links   |  yes  |    yes    |     -     |     -               |
@@ -37,6 +37,7 @@ import { auditRoutes } from "./routes/audit.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { mwiRoutes } from "./routes/mwi.ts";
 import { phoneEventRoutes } from "./routes/phone-events.ts";
 import { pmsRoutes } from "./routes/pms.ts";
 import { roomRoutes } from "./routes/rooms.ts";
@@ -58,6 +59,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...messageRoutes(deps),
     ...phoneEventRoutes(deps),
     ...sipRoutes(deps),
+    ...mwiRoutes(deps),
     ...wakeupRoutes(deps),
     ...jobRoutes(deps),
     ...pmsRoutes(deps),

@@ -104,6 +104,14 @@ export const RoomView = v.object({
     mac: v.nullable(v.string()),
   }),
   wakeups: v.array(v.object({ id: v.pipe(v.number(), v.integer()), at: IsoWithOffset, state: v.string() })),
+  mwi: v.nullable(
+    v.object({
+      state: v.picklist(["pending", "done", "dead", "skipped"]),
+      attempts: v.pipe(v.number(), v.integer()),
+      lastError: v.nullable(v.string()),
+      at: IsoWithOffset,
+    }),
+  ),
 });
 
 export const RoomList = v.object({ rooms: v.array(RoomView) });

@@ -1,5 +1,6 @@
 /** @module services/room-view: the API's view of a room. */
 import { isoWithOffset } from "../lib/zoned-time.ts";
+import type { JobRow } from "../store/pbx-jobs.ts";
 import type { StoredRoom } from "../store/rooms.ts";
 import type { WakeupRow } from "../store/wakeups.ts";
 
@@ -25,9 +26,11 @@ export interface RoomView {
   housekeeping: { status: number; maid: string | null; at: string } | null;
   phone: { address: string | null; transport: string | null; mac: string | null };
   wakeups: { id: number; at: string; state: string }[];
+  /** The last message-lamp NOTIFY for this room: pending, done, dead (with why) — null before any. */
+  mwi: { state: string; attempts: number; lastError: string | null; at: string } | null;
 }
 
-export function roomView(s: StoredRoom, wakeups: WakeupRow[], tz: string): RoomView {
+export function roomView(s: StoredRoom, wakeups: WakeupRow[], tz: string, mwi?: JobRow): RoomView {
   const r = s.room;
   return {
     room: r.number,
@@ -53,6 +56,9 @@ export function roomView(s: StoredRoom, wakeups: WakeupRow[], tz: string): RoomV
       : null,
     phone: s.phone,
     wakeups: wakeups.map((w) => ({ id: w.id, at: isoWithOffset(w.dueAt, tz), state: w.state })),
+    mwi: mwi
+      ? { state: mwi.state, attempts: mwi.attempts, lastError: mwi.lastError, at: isoWithOffset(mwi.updatedAt, tz) }
+      : null,
   };
 }
 

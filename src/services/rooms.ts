@@ -8,10 +8,12 @@ import { checkIn, checkOut, type GuestPatch, moveGuest } from "../domain/room.ts
 import { AppError } from "../lib/errors.ts";
 import { serializeHousekeeping } from "../pms/fias/outgoing.ts";
 import { writeAudit } from "../store/audit.ts";
+import { latestJobPerRoom } from "../store/pbx-jobs.ts";
 import { enqueueOutbox } from "../store/pms-queue.ts";
 import { listRooms, loadRoom, markPredefined, updatePhone } from "../store/rooms.ts";
 import { openWakeups } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
+import { MWI_LINK } from "./mwi-link.ts";
 import { blankRoom, changeRoom, commitChange, inRoomTx } from "./room-change.ts";
 import { type RoomView, roomView } from "./room-view.ts";
 
@@ -19,7 +21,8 @@ export async function getRoom(ctx: ServiceContext, number: string): Promise<Room
   return ctx.store.read(async (db) => {
     const s = await loadRoom(db, number);
     if (!s) throw new AppError("NOT_FOUND", `room ${number} is not defined`);
-    return roomView(s, await openWakeups(db, number), ctx.timezone);
+    const [mwi] = await latestJobPerRoom(db, MWI_LINK, number);
+    return roomView(s, await openWakeups(db, number), ctx.timezone, mwi);
   });
 }
 
@@ -28,7 +31,8 @@ export async function getRooms(ctx: ServiceContext): Promise<RoomView[]> {
     const all = await listRooms(db);
     const wake = await openWakeups(db);
     const byRoom = Map.groupBy(wake, (w) => w.room);
-    return all.map((s) => roomView(s, byRoom.get(s.room.number) ?? [], ctx.timezone));
+    const mwi = new Map((await latestJobPerRoom(db, MWI_LINK)).map((j) => [j.room, j]));
+    return all.map((s) => roomView(s, byRoom.get(s.room.number) ?? [], ctx.timezone, mwi.get(s.room.number)));
   });
 }
 

@@ -1,5 +1,5 @@
 /** @module store/pbx-jobs: the persisted outbox of PBX-link actions. */
-import { and, asc, count, desc, eq, inArray, lte, min, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, lte, max, min, type SQL, sql } from "drizzle-orm";
 import { bulkInsert } from "./bulk.ts";
 import type { Queryable } from "./db.ts";
 import { type jobStates, pbxJobs } from "./schema/index.ts";
@@ -87,4 +87,14 @@ export async function jobCounts(db: Queryable): Promise<{ link: string; state: s
     .from(pbxJobs)
     .where(inArray(pbxJobs.state, ["pending", "dead"]))
     .groupBy(pbxJobs.link, pbxJobs.state);
+}
+
+/** The newest job of one link per room (e.g. each room's last MWI NOTIFY). */
+export async function latestJobPerRoom(db: Queryable, link: string, room?: string): Promise<JobRow[]> {
+  const newest = db
+    .select({ id: max(pbxJobs.id) })
+    .from(pbxJobs)
+    .where(room === undefined ? eq(pbxJobs.link, link) : and(eq(pbxJobs.link, link), eq(pbxJobs.room, room)))
+    .groupBy(pbxJobs.room);
+  return db.select().from(pbxJobs).where(inArray(pbxJobs.id, newest));
 }

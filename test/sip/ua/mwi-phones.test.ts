@@ -14,7 +14,7 @@ import { parseConfig } from "../../../src/config/load.ts";
 import { silentLogger } from "../../../src/lib/logger.ts";
 import { recordFromText, serializeRecord } from "../../../src/pms/fias/record.ts";
 import { getJobs } from "../../../src/services/jobs.ts";
-import { defineRoom } from "../../../src/services/rooms.ts";
+import { defineRoom, getRoom } from "../../../src/services/rooms.ts";
 import { MIGRATIONS, tempDir } from "../../helpers/store.ts";
 import { eventually, freePort } from "../../integration/support.ts";
 import { SHARED_PEERS } from "../../peers/kamailio.ts";
@@ -84,6 +84,8 @@ describe("MWI NOTIFY to real phones", () => {
         5000,
       );
       assert.equal(await exited, 0, "sipp went as scripted");
+      const room = await getRoom(app.ctx, "101");
+      assert.equal(room.mwi?.state, "done", "the outcome shows on the room");
     } finally {
       sipp.kill();
       await app.stop();
