@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, figures on stdout. */
 import { benchBinary } from "./binary.ts";
 import { benchFiasParse } from "./fias-parse.ts";
+import { benchMwiNotify } from "./mwi-notify.ts";
 import { benchResync } from "./resync.ts";
 import { benchSipParse } from "./sip-parse.ts";
 import { benchSipRegister } from "./sip-register.ts";
@@ -17,3 +18,5 @@ console.log("\n(d) SIP parsing");
 benchSipParse();
 console.log("\n(e) SIP registration");
 await benchSipRegister();
+console.log("\n(f) MWI NOTIFYs");
+await benchMwiNotify();

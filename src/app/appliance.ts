@@ -27,7 +27,7 @@ import { MwiSender } from "../sip/ua/mwi.ts";
 import { SipPorts } from "../sip/ua/ports.ts";
 import { openStore, type Store } from "../store/db.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
-import { loadRoom, roomByExtension } from "../store/rooms.ts";
+import { loadRoom, roomByExtension, roomPhone } from "../store/rooms.ts";
 import { findToken } from "../store/tokens.ts";
 
 /** The runtime hands each request to `fetch` with the client's address as Hono's env. */
@@ -160,7 +160,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         new MwiSender(sip.endpoint, {
           domain: config.sip.pbx.domain ?? config.sip.bind,
           subscriptions: sip.subscriptions,
-          phoneOf: async (room) => (await store.read((db) => loadRoom(db, room)))?.phone,
+          phoneOf: (room) => store.read((db) => roomPhone(db, room)),
         }),
     });
   }

@@ -46,6 +46,11 @@ export interface LinkStatus {
   capabilities: { declared: readonly Capability[]; available: readonly Capability[] };
 }
 
+interface Outcome {
+  id: number;
+  set: Parameters<typeof finishJob>[2];
+}
+
 interface LinkRun {
   cfg: RunnerLink;
   limiter: TokenBucket | undefined;
@@ -151,17 +156,24 @@ export class PbxJobRunner {
         );
         if (!jobs.length) return;
         // Jobs are of different rooms (one per room is due at a time), so they may run side by side.
+        // Their outcomes commit together after the pass: a crash before that re-runs them, which
+        // the ops' idempotence (set name, set lamp) makes harmless.
+        const outcomes: Outcome[] = [];
         let next = 0;
         const worker = async () => {
           while (next < jobs.length && !this.stopped) {
             const job = jobs[next++];
             await l.limiter?.take();
             if (this.stopped) return;
-            await this.runJob(l, job);
+            outcomes.push(await this.runJob(l, job));
             await yieldToEventLoop();
           }
         };
         await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
+        const now = this.deps.clock.now();
+        await this.deps.store.tx(async (tx) => {
+          for (const o of outcomes) await finishJob(tx, o.id, o.set, now);
+        });
         if (this.stopped) return;
       }
     } finally {
@@ -169,26 +181,22 @@ export class PbxJobRunner {
     }
   }
 
-  private async runJob(l: LinkRun, job: JobRow): Promise<void> {
+  private async runJob(l: LinkRun, job: JobRow): Promise<Outcome> {
     const op = job.payload as PbxOp;
-    const { store, clock, logger } = this.deps;
+    const { clock, logger } = this.deps;
     const cap = opCapability[op.op];
     if (!l.available.has(cap)) {
       const why = l.cfg.driver.capabilities.includes(cap)
         ? `skipped: ${cap} is not available on this ${l.cfg.type} installation`
         : `skipped: ${l.cfg.type} links have no ${cap} capability`;
-      await store.tx((tx) => finishJob(tx, job.id, { state: "skipped", lastError: why }, clock.now()));
-      return;
+      return { id: job.id, set: { state: "skipped", lastError: why } };
     }
     try {
       await l.cfg.driver.execute(op);
-      const now = clock.now();
-      await store.tx((tx) =>
-        finishJob(tx, job.id, { state: "done", attempts: job.attempts + 1, lastError: null }, now),
-      );
-      l.lastSuccess = now;
+      l.lastSuccess = clock.now();
       if (l.state !== "ok") logger.info("PBX link working", { link: l.cfg.name });
       l.state = "ok";
+      return { id: job.id, set: { state: "done", attempts: job.attempts + 1, lastError: null } };
     } catch (err) {
       const message = errorMessage(err);
       const pe = err instanceof PbxError ? err : undefined;
@@ -201,17 +209,13 @@ export class PbxJobRunner {
       // A failure that uses up no attempt can repeat without end: with a zero delay the pass would
       // retry it in a tight loop, hammering a PBX that asked us to slow down. Wait a poll at least.
       const delay = counts ? asked : Math.max(asked, this.deps.pollMs);
-      await store.tx((tx) =>
-        finishJob(
-          tx,
-          job.id,
-          dead
-            ? { state: "dead", attempts, lastError: message }
-            : { state: "pending", attempts, nextAttemptAt: now + delay, lastError: message },
-          now,
-        ),
-      );
       this.fail(l, message, { job: job.id, op: op.op, room: job.room, attempts, dead });
+      return {
+        id: job.id,
+        set: dead
+          ? { state: "dead", attempts, lastError: message }
+          : { state: "pending", attempts, nextAttemptAt: now + delay, lastError: message },
+      };
     }
   }
 

@@ -221,3 +221,12 @@ export async function roomByExtension(db: Queryable, extension: string): Promise
   const r = await db.select({ number: rooms.number }).from(rooms).where(eq(rooms.extension, extension)).limit(2);
   return r.length === 1 ? r[0].number : undefined;
 }
+
+/** Just the phone of a room (the MWI sender asks for every NOTIFY). */
+export async function roomPhone(db: Queryable, number: string) {
+  const [r] = await db
+    .select({ address: rooms.phoneAddress, transport: rooms.phoneTransport })
+    .from(rooms)
+    .where(eq(rooms.number, number));
+  return r;
+}
