@@ -2,6 +2,7 @@
 import type { LinkStatus } from "../jobs/runner.ts";
 import type { ServiceContext } from "../services/context.ts";
 import type { PmsMonitor } from "../services/pms-monitor.ts";
+import type { SipTraffic } from "../sip/ua/ports.ts";
 import type { PortStatus } from "../sip/ua/registration.ts";
 import type { Role } from "../store/tokens.ts";
 
@@ -11,8 +12,8 @@ export interface ApiDeps {
   startedAt: number;
   pms: PmsMonitor;
   pbxStatus(): Promise<LinkStatus[]>;
-  /** SIP port registrations; undefined when SIP is off (no PBX configured). */
-  sipPorts(): PortStatus[] | undefined;
+  /** SIP port registrations and traffic counters; undefined when SIP is off (no PBX configured). */
+  sipPorts(): { ports: PortStatus[]; traffic: SipTraffic } | undefined;
   /** Resolves a bearer token to its holder; undefined when unknown or revoked. */
   authenticate(token: string): Promise<{ name: string; role: Role } | undefined>;
 }

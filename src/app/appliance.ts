@@ -212,7 +212,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     startedAt,
     pms: monitor,
     pbxStatus: () => (runner as PbxJobRunner).status(),
-    sipPorts: () => sip?.status(),
+    sipPorts: () => (sip ? { ports: sip.status(), traffic: sip.traffic() } : undefined),
     authenticate: (token) => store.read((db) => findToken(db, token)),
   });
 

@@ -11,7 +11,20 @@ const PortStatus = v.object({
   lastError: v.nullable(v.string()),
 });
 
-const PortList = v.object({ enabled: v.boolean(), ports: v.array(PortStatus) });
+const count = v.pipe(v.number(), v.integer());
+const Traffic = v.object({
+  datagramsIn: count,
+  streamMessagesIn: count,
+  droppedNotAllowed: count,
+  droppedOversized: count,
+  droppedFraming: count,
+  unparseable: count,
+  answered400: count,
+  connectionsOpen: count,
+  connectionsRefused: count,
+});
+
+const PortList = v.object({ enabled: v.boolean(), ports: v.array(PortStatus), traffic: v.nullable(Traffic) });
 
 export function sipRoutes(deps: ApiDeps): Route[] {
   return [
@@ -19,14 +32,16 @@ export function sipRoutes(deps: ApiDeps): Route[] {
       method: "get",
       path: "/api/v1/sip/ports",
       operationId: "listSipPorts",
-      summary: "Each SIP port: registration state, registered until, last response, last error",
-      description: "`enabled` is false when no PBX is configured (sip.pbx.address).",
+      summary: "Each SIP port: registration state, registered until, last response, last error; SIP traffic counters",
+      description:
+        "`enabled` is false when no PBX is configured (sip.pbx.address). `traffic` counts what reached the SIP " +
+        "sockets, and what was dropped: not from the PBX, the proxy or the phone networks; oversized; unparseable.",
       tag: "sip",
       roles: ["admin", "installer", "frontdesk"],
       responses: { 200: { description: "The ports, in configuration order", schema: PortList } },
       handler: () => {
-        const ports = deps.sipPorts();
-        return { body: { enabled: ports !== undefined, ports: ports ?? [] } };
+        const sip = deps.sipPorts();
+        return { body: { enabled: sip !== undefined, ports: sip?.ports ?? [], traffic: sip?.traffic ?? null } };
       },
     }),
   ];

@@ -16,6 +16,18 @@ import type { MessageSummary } from "./mwi-body.ts";
 import { MwiSubscriptions } from "./mwi-subscriptions.ts";
 import { PortRegistration, type PortStatus } from "./registration.ts";
 
+export interface SipTraffic {
+  datagramsIn: number;
+  streamMessagesIn: number;
+  droppedNotAllowed: number;
+  droppedOversized: number;
+  droppedFraming: number;
+  unparseable: number;
+  answered400: number;
+  connectionsOpen: number;
+  connectionsRefused: number;
+}
+
 const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, SUBSCRIBE";
 
 export interface SipPortsOptions {
@@ -136,6 +148,22 @@ export class SipPorts {
 
   status(): PortStatus[] {
     return this.registrations.map((r) => r.status());
+  }
+
+  /** What reached the SIP sockets: accepted, and dropped by reason (not allowed, oversized, unparseable). */
+  traffic(): SipTraffic {
+    const t = this.endpoint.transport.stats();
+    return {
+      datagramsIn: t.datagramsIn,
+      streamMessagesIn: t.streamMessagesIn,
+      droppedNotAllowed: t.dropped.notAllowed,
+      droppedOversized: t.dropped.oversized,
+      droppedFraming: t.dropped.framing,
+      unparseable: this.endpoint.counters.unparseable,
+      answered400: this.endpoint.counters.answered400,
+      connectionsOpen: t.connections.open,
+      connectionsRefused: t.connections.refused,
+    };
   }
 
   private closeSubscriptions: (() => Promise<void>) | undefined;

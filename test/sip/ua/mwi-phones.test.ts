@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
 import { type Appliance, startAppliance } from "../../../src/app/appliance.ts";
 import { parseConfig } from "../../../src/config/load.ts";
@@ -142,6 +142,56 @@ describe("MWI NOTIFY to real phones", () => {
         // no such process: it did exit
       }
       rmSync(t.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a phone that SUBSCRIBEs (sipp) gets the PMS's lamp change in its dialog, with no address known", async () => {
+    const t = tempDir();
+    const app = await appliance(join(t.dir, "data"));
+    try {
+      await defineRoom(app.ctx, "api:tech", "101", { extension: "2101" });
+      await pmsSays(app, "GI|RN101|G#1|GNRossi|GSN|", "XL|RN101|G#1|MI1|", "XL|RN101|G#1|MI2|");
+      const port = app.sip?.endpoint.port as number;
+      const messageFile = join(t.dir, "messages.log");
+      const sipp = spawn(
+        "sipp",
+        [
+          `127.0.0.1:${port}`,
+          "-sf",
+          resolve(import.meta.dirname ?? ".", "../../fixtures/sipp/uac-subscribe-mwi.xml"),
+          "-i",
+          "127.0.0.1",
+          "-p",
+          String(await freePort()),
+          "-m",
+          "1",
+          "-nostdin",
+          "-timeout",
+          "15",
+          "-trace_msg",
+          "-message_file",
+          messageFile,
+        ],
+        { cwd: t.dir, stdio: "ignore" },
+      );
+      const exited = new Promise<number | null>((r) => sipp.once("exit", (code) => r(code)));
+      // The scenario expects the lamp on (2 messages) at once, then off: the PMS turns it off.
+      await eventually("sipp subscribed", () => app.sip?.subscriptions?.has("2101") === true, 8000);
+      await pmsSays(app, "RE|RN101|MLN|");
+      const code = await exited;
+      assert.equal(
+        code,
+        0,
+        `sipp: ${existsSync(messageFile) ? readFileSync(messageFile, "utf8").slice(-3000) : "no trace"}`,
+      );
+      await eventually(
+        "the lamp job is done",
+        async () => (await mwiJobs(app, "101")).some((j) => j.state === "done"),
+        5000,
+      );
+    } finally {
+      await app.stop();
+      t.cleanup();
     }
   });
 });

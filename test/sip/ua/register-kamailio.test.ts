@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { parseConfig } from "../../../src/config/load.ts";
-import { silentLogger } from "../../../src/lib/logger.ts";
+import { memoryLogger, silentLogger } from "../../../src/lib/logger.ts";
 import { SipPorts } from "../../../src/sip/ua/ports.ts";
 import { scaledClock } from "../../helpers/scaled-clock.ts";
 import { eventually, freePort } from "../../integration/support.ts";
@@ -95,6 +95,22 @@ describe("SIP ports register with Kamailio", () => {
     }
   });
 
+  test("through an outbound proxy, with the SIP domain as Request-URI and AoR (registerUsing: domain)", async () => {
+    const config = sipConfig(k, "udp", await freePort(), ["2003"], {
+      pbx: { address: "192.0.2.1", port: 5060, domain: "hotel.test", registerUsing: "domain", expiresSeconds: 600 },
+      proxy: { address: "127.0.0.1", port: k.sipPort },
+    });
+    const ports = new SipPorts({ config, clock: scaledClock(1), logger: silentLogger });
+    await ports.start();
+    try {
+      await eventually("registered via the proxy", () => ports.status()[0].state === "registered", 5000);
+      await k.waitForLog("REGISTERED sip:2003@hotel.test");
+      assert.ok(contacts(k).has("2003"));
+    } finally {
+      await ports.stop();
+    }
+  });
+
   test("TLS without the CA fails certificate verification; nothing registers", async () => {
     const config = sipConfig(k, "tls", await freePort(), ["2007"]);
     config.tls.caFile = null;
@@ -112,7 +128,8 @@ describe("SIP ports register with Kamailio", () => {
   test("a wrong password is an auth failure on that port only; the password appears nowhere", async () => {
     const config = sipConfig(k, "udp", await freePort(), ["2008", "2009"]);
     config.ports[1].password = "not-the-secret";
-    const ports = new SipPorts({ config, clock: scaledClock(1), logger: silentLogger, authRetryMs: 60_000 });
+    const log = memoryLogger();
+    const ports = new SipPorts({ config, clock: scaledClock(1), logger: log, authRetryMs: 60_000, debug: () => true });
     await ports.start();
     try {
       await eventually(
@@ -124,6 +141,11 @@ describe("SIP ports register with Kamailio", () => {
       assert.ok(contacts(k).has("2008"));
       await k.waitForLog("AUTH FAIL rc=-2 user=2009");
       assert.ok(!JSON.stringify(ports.status()).includes("not-the-secret"));
+      const packets = log.lines.filter((l) => l.msg === "sip packet").map((l) => String(l.text));
+      const withAuth = packets.filter((t) => /^Authorization:/im.test(t));
+      assert.ok(withAuth.length >= 2, "the debug packet log shows the authenticated REGISTERs");
+      for (const t of withAuth) assert.match(t, /response="\*\*\*"/, "digest response masked");
+      assert.ok(!JSON.stringify(log.lines).includes("not-the-secret"), "the password is never logged");
     } finally {
       await ports.stop();
     }
