@@ -59,7 +59,8 @@ async function once(binary: string): Promise<{ startMs: number; rss: number; ano
 }
 
 export async function benchBinary(): Promise<void> {
-  const out = join(mkdtempSync(join(tmpdir(), "bellhop-build-")), "bellhop");
+  const buildDir = mkdtempSync(join(tmpdir(), "bellhop-build-"));
+  const out = join(buildDir, "bellhop");
   const build = spawnSync("bun", ["build.ts"], {
     cwd: resolve(import.meta.dirname, ".."),
     env: { ...process.env, OUT: out },
@@ -67,7 +68,11 @@ export async function benchBinary(): Promise<void> {
   });
   if (build.status !== 0) throw new Error("build failed");
   const runs = [];
-  for (let i = 0; i < 5; i++) runs.push(await once(out));
+  try {
+    for (let i = 0; i < 5; i++) runs.push(await once(out));
+  } finally {
+    rmSync(buildDir, { recursive: true, force: true });
+  }
   line("compiled binary: exec → health 200, ms (median of 5)", fmt(median(runs.map((r) => r.startMs)), 0), "≤ 150");
   line("compiled binary: idle RSS after 3 s, MB (median of 5)", fmt(median(runs.map((r) => r.rss)), 1), "≤ 60");
   line("  of which anonymous (heap, stacks), MB", fmt(median(runs.map((r) => r.anon)), 1));
