@@ -1,36 +1,3 @@
-/**
- * @module sip/ua/mwi-subscriptions
- * Phones that SUBSCRIBE to their message lamp (RFC 6665 subscriptions, RFC 3842 message-summary).
- * The appliance is the notifier: one dialog per subscription, a NOTIFY right after every accepted
- * SUBSCRIBE and on every `notify(user, …)`, a terminated NOTIFY when the subscription ends.
- *
- * - The user is the user part of the SUBSCRIBE's Request-URI (the room's extension, e.g.
- *   `sip:2101@appliance`); `summaryFor(user)` returning undefined means no such mailbox: 404.
- * - Expires: absent = 3600 s (RFC 3842's default); 1..minExpires-1 → 423 with Min-Expires; above
- *   maxExpires → maxExpires; the granted value is in the 200's Expires and the NOTIFY's
- *   `Subscription-State: active;expires=N`. Expires: 0 ends the subscription (or, on a new one, is a
- *   one-off fetch): 200, then a final NOTIFY `terminated;reason=timeout`. A subscription not
- *   refreshed in time is removed and gets the same final NOTIFY.
- * - A refresh is a SUBSCRIBE inside the dialog (Call-ID, To tag = ours, From tag = theirs, same
- *   Event id); none matching → 481. A lower CSeq → 500 (RFC 3261 §12.2.2). Its Contact refreshes the
- *   remote target.
- * - NOTIFYs of one subscription go one at a time (the next after the previous one's final response
- *   or timeout, RFC 6665 §4.2.2). A NOTIFY answered 481, or another response RFC 5057 says ends the
- *   dialog or the usage (404 405 410 416 482 483 484 485 489 501 502 604), removes the subscription;
- *   a timeout or transport error only counts as failed (the subscription runs out unless refreshed).
- * - Other answers: 400 malformed Contact/Expires/Record-Route or no usable Contact or From tag,
- *   406 when Accept excludes application/simple-message-summary, 503 after `close()`.
- * - NOTIFYs go to the route set's first hop, else the remote target (loose routing only, see
- *   sip/dialog); no DNS: a host name there falls back to the address the SUBSCRIBE came from. On
- *   TCP/TLS a NOTIFY to the address the SUBSCRIBE came from reuses its connection when still open.
- *
- * Dispatching (the endpoint's owner wires it): `transactions.onRequest` hands every SUBSCRIBE to
- * `handleSubscribe(tx, req)`; when that resolves `false` (not message-summary: no or another Event)
- * the owner answers 489 Bad Event with `Allow-Events: message-summary`; other methods get their own
- * handler or 405. `requestHandler(next)` is exactly that handler and `attach()` installs it, chained
- * in front of the handler already there.
- */
-import { isIP } from "node:net";
 import type { Clock, TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
@@ -43,14 +10,17 @@ import {
   type SipRequest,
   type SipResponse,
   sipUri,
-  type Uri,
   validateHeaders,
 } from "../message/index.ts";
 import type { RequestHandler } from "../transaction/layer.ts";
 import type { ServerTransaction } from "../transaction/server.ts";
 import type { Target } from "../transaction/types.ts";
 import type { SipEndpoint } from "./endpoint.ts";
-import { formatMessageSummary, type MessageSummary, MWI_CONTENT_TYPE, MWI_EVENT } from "./mwi-body.ts";
+import { type MessageSummary, MWI_CONTENT_TYPE, MWI_EVENT } from "./mwi-body.ts";
+import { type NotifyResult, sendInDialogNotify } from "./mwi-dialog-notify.ts";
+import { acceptsSummary, parseEvent, requestUser, safeCallId } from "./mwi-subscribe-request.ts";
+
+export { parseEvent };
 
 export interface MwiSubscriptionsOptions {
   clock: Clock;
@@ -72,9 +42,7 @@ export interface NotifyOutcome {
   failed: number;
 }
 
-type NotifyResult = "ok" | "gone" | "failed";
-
-interface Subscription {
+export interface Subscription {
   user: string;
   dialog: Dialog;
   /** The Event header's `id` parameter (RFC 6665 §8.2.1), echoed in every NOTIFY. */
@@ -88,9 +56,6 @@ interface Subscription {
   /** The summary last sent (or to be sent), for the final NOTIFY. */
   last: MessageSummary;
 }
-
-/** Responses to a NOTIFY that end the subscription (RFC 5057 §5.1: dialog or usage terminating). */
-const ENDS_SUBSCRIPTION = new Set([404, 405, 410, 416, 481, 482, 483, 484, 485, 489, 501, 502, 604]);
 
 export class MwiSubscriptions {
   private readonly byKey = new Map<string, Subscription>();
@@ -405,61 +370,7 @@ export class MwiSubscriptions {
   }
 
   private sendNotify(sub: Subscription, state: string, summary: MessageSummary): Promise<NotifyResult> {
-    const target = this.targetOf(sub);
-    const event = sub.eventId === undefined ? MWI_EVENT : `${MWI_EVENT};id=${sub.eventId}`;
-    const req = sub.dialog.createRequest("NOTIFY", {
-      via: { transport: target.transport, host: this.endpoint.bind, port: this.endpoint.port },
-      contact: this.contact(sub.user),
-      headers: [
-        ["Event", event],
-        ["Subscription-State", state],
-        ["User-Agent", this.endpoint.userAgent],
-        ["Content-Type", MWI_CONTENT_TYPE],
-      ],
-      body: new TextEncoder().encode(formatMessageSummary(summary)),
-    });
-    return new Promise((resolve) => {
-      const failed = (why: string) => {
-        this.log.info("MWI NOTIFY failed", { user: sub.user, reason: why });
-        resolve("failed");
-      };
-      try {
-        this.endpoint.transactions.request(req, target, {
-          onFinal: (resp) => {
-            if (resp.status >= 200 && resp.status < 300) resolve("ok");
-            else if (ENDS_SUBSCRIPTION.has(resp.status)) {
-              this.log.info("MWI NOTIFY answered; subscription removed", { user: sub.user, status: resp.status });
-              resolve("gone");
-            } else failed(`${resp.status} ${resp.reason}`);
-          },
-          onTimeout: () => failed("timeout"),
-          onTransportError: (err) => failed(`transport error: ${errorMessage(err)}`),
-          onTerminated: () => failed("transaction ended"),
-        });
-      } catch (err) {
-        failed(errorMessage(err));
-      }
-    });
-  }
-
-  /** The next hop as a transport target (see the module notes on DNS and connection reuse). */
-  private targetOf(sub: Subscription): Target {
-    const source = sub.source;
-    let hop: { transport: Target["transport"]; host: string; port: number };
-    try {
-      hop = sub.dialog.nextHop(source.transport);
-    } catch {
-      hop = { transport: source.transport, host: source.address, port: source.port };
-    }
-    if (isIP(hop.host) === 0) {
-      this.log.debug("MWI NOTIFY: no DNS; sent to the subscriber's source address", { host: hop.host });
-      return source;
-    }
-    const target: Target = { transport: hop.transport, address: hop.host, port: hop.port };
-    if (source.connectionId !== undefined && source.transport === hop.transport && source.address === hop.host) {
-      target.connectionId = source.connectionId;
-    }
-    return target;
+    return sendInDialogNotify(this.endpoint, this.log, sub, state, summary, this.contact(sub.user));
   }
 
   /** Sends a final error (or other) response; false if it could not be sent. */
@@ -484,43 +395,5 @@ export class MwiSubscriptions {
       this.log.debug("MWI: response not sent", { status: resp.status, error: errorMessage(err) });
       return false;
     }
-  }
-}
-
-/** `message-summary;id=7` → type and id; undefined without an Event header. */
-export function parseEvent(value: string | undefined): { type: string; id: string | undefined } | undefined {
-  if (value === undefined) return undefined;
-  const [type, ...params] = value.split(";");
-  let id: string | undefined;
-  for (const p of params) {
-    const eq = p.indexOf("=");
-    if (eq > 0 && p.slice(0, eq).trim().toLowerCase() === "id") id = p.slice(eq + 1).trim();
-  }
-  return { type: type.trim().toLowerCase(), id };
-}
-
-/** No Accept, or one that allows application/simple-message-summary (RFC 6665 §4.2.1.1: else 406). */
-function acceptsSummary(req: SipRequest): boolean {
-  const values = req.headers.values("Accept");
-  if (values.length === 0) return true;
-  for (const v of values) {
-    const range = (v.split(";")[0] ?? "").trim().toLowerCase();
-    if (range === MWI_CONTENT_TYPE || range === "application/*" || range === "*/*") return true;
-  }
-  return false;
-}
-
-/** The mailbox a SUBSCRIBE is for: the Request-URI's user (a tel: URI's number). */
-function requestUser(uri: Uri): string | undefined {
-  if (uri.kind === "sip") return uri.user || undefined;
-  if (uri.kind === "tel") return uri.number;
-  return undefined;
-}
-
-function safeCallId(req: SipRequest): string | undefined {
-  try {
-    return req.callId;
-  } catch {
-    return undefined;
   }
 }

@@ -1,0 +1,81 @@
+/**
+ * @module sip/ua/mwi-dialog-notify
+ * A NOTIFY inside a message-summary subscription, and what its answer means for the subscription.
+ */
+import { isIP } from "node:net";
+import { errorMessage } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/logger.ts";
+import type { Target } from "../transaction/types.ts";
+import type { SipEndpoint } from "./endpoint.ts";
+import { formatMessageSummary, type MessageSummary, MWI_CONTENT_TYPE, MWI_EVENT } from "./mwi-body.ts";
+import type { Subscription } from "./mwi-subscriptions.ts";
+
+export type NotifyResult = "ok" | "gone" | "failed";
+
+/** Responses to a NOTIFY that end the subscription (RFC 5057 §5.1: dialog or usage terminating). */
+const ENDS_SUBSCRIPTION = new Set([404, 405, 410, 416, 481, 482, 483, 484, 485, 489, 501, 502, 604]);
+
+export function sendInDialogNotify(
+  endpoint: SipEndpoint,
+  log: Logger,
+  sub: Subscription,
+  state: string,
+  summary: MessageSummary,
+  contact: string,
+): Promise<NotifyResult> {
+  const target = targetOf(log, sub);
+  const event = sub.eventId === undefined ? MWI_EVENT : `${MWI_EVENT};id=${sub.eventId}`;
+  const req = sub.dialog.createRequest("NOTIFY", {
+    via: { transport: target.transport, host: endpoint.bind, port: endpoint.port },
+    contact,
+    headers: [
+      ["Event", event],
+      ["Subscription-State", state],
+      ["User-Agent", endpoint.userAgent],
+      ["Content-Type", MWI_CONTENT_TYPE],
+    ],
+    body: new TextEncoder().encode(formatMessageSummary(summary)),
+  });
+  return new Promise((resolve) => {
+    const failed = (why: string) => {
+      log.info("MWI NOTIFY failed", { user: sub.user, reason: why });
+      resolve("failed");
+    };
+    try {
+      endpoint.transactions.request(req, target, {
+        onFinal: (resp) => {
+          if (resp.status >= 200 && resp.status < 300) resolve("ok");
+          else if (ENDS_SUBSCRIPTION.has(resp.status)) {
+            log.info("MWI NOTIFY answered; subscription removed", { user: sub.user, status: resp.status });
+            resolve("gone");
+          } else failed(`${resp.status} ${resp.reason}`);
+        },
+        onTimeout: () => failed("timeout"),
+        onTransportError: (err) => failed(`transport error: ${errorMessage(err)}`),
+        onTerminated: () => failed("transaction ended"),
+      });
+    } catch (err) {
+      failed(errorMessage(err));
+    }
+  });
+}
+
+/** The next hop as a transport target (no DNS: a host name falls back to the source address). */
+function targetOf(log: Logger, sub: Subscription): Target {
+  const source = sub.source;
+  let hop: { transport: Target["transport"]; host: string; port: number };
+  try {
+    hop = sub.dialog.nextHop(source.transport);
+  } catch {
+    hop = { transport: source.transport, host: source.address, port: source.port };
+  }
+  if (isIP(hop.host) === 0) {
+    log.debug("MWI NOTIFY: no DNS; sent to the subscriber's source address", { host: hop.host });
+    return source;
+  }
+  const target: Target = { transport: hop.transport, address: hop.host, port: hop.port };
+  if (source.connectionId !== undefined && source.transport === hop.transport && source.address === hop.host) {
+    target.connectionId = source.connectionId;
+  }
+  return target;
+}
