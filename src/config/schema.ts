@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import { charsets } from "../lib/charset.ts";
 import { cidrProblem } from "../lib/networks.ts";
+import { linkCommon } from "./link-common.ts";
 
 const hostPort = v.pipe(
   v.string(),
@@ -70,14 +71,6 @@ export const roomsSchema = v.strictObject({
   /** Class of service at check-out. */
   checkoutClassOfService: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3)), 0),
 });
-
-const linkCommon = {
-  name: v.pipe(v.string(), v.minLength(1)),
-  enabled: v.optional(v.boolean(), true),
-  retries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 3),
-  intervalSeconds: v.optional(v.pipe(v.number(), v.minValue(0)), 60),
-  debug: v.optional(v.boolean(), false),
-};
 
 /** Drivers register their link schemas here as they arrive; "log" only records jobs (commissioning). */
 export const pbxLinkSchema = v.variant("type", [v.strictObject({ type: v.literal("log"), ...linkCommon })]);
