@@ -12,6 +12,8 @@ export interface ApiDeps {
   startedAt: number;
   pms: PmsMonitor;
   pbxStatus(): Promise<LinkStatus[]>;
+  /** Switches a PBX link's debug packet log at run time; false for an unknown link. */
+  setLinkDebug(name: string, on: boolean): boolean;
   /** SIP port registrations and traffic counters; undefined when SIP is off (no PBX configured). */
   sipPorts(): { ports: PortStatus[]; traffic: SipTraffic } | undefined;
   /** Resolves a bearer token to its holder; undefined when unknown or revoked. */

@@ -154,6 +154,7 @@ export const LinkStatusView = v.object({
   queueDepth: v.pipe(v.number(), v.integer()),
   deadLetters: v.pipe(v.number(), v.integer()),
   capabilities: v.object({ declared: v.array(v.string()), available: v.array(v.string()) }),
+  debug: v.boolean(),
 });
 
 export const LinkList = v.object({ links: v.array(LinkStatusView) });

@@ -116,10 +116,19 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   };
 
   for (const l of enabledLinks) {
+    // The flag object is shared with the runner, so PATCH /api/v1/pbx/links/{name} reaches the driver.
+    const debug = { on: l.debug };
     const driver =
       opts.drivers?.[l.name] ??
-      (await createDriver(l, { logger: logger.child({ link: l.name }), debug: () => l.debug }));
-    runnerLinks.push({ name: l.name, type: l.type, retries: l.retries, intervalSeconds: l.intervalSeconds, driver });
+      (await createDriver(l, { logger: logger.child({ link: l.name }), debug: () => debug.on }));
+    runnerLinks.push({
+      name: l.name,
+      type: l.type,
+      retries: l.retries,
+      intervalSeconds: l.intervalSeconds,
+      driver,
+      debug,
+    });
   }
   // SIP is on when a PBX is configured: the ports register there, and the built-in `sip-mwi` link
   // lights the room phones' message lamps (a persisted job per NOTIFY, paced and retried).
@@ -212,6 +221,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     startedAt,
     pms: monitor,
     pbxStatus: () => (runner as PbxJobRunner).status(),
+    setLinkDebug: (name, on) => (runner as PbxJobRunner).setDebug(name, on),
     sipPorts: () => (sip ? { ports: sip.status(), traffic: sip.traffic() } : undefined),
     authenticate: (token) => store.read((db) => findToken(db, token)),
   });

@@ -31,6 +31,8 @@ export interface RunnerLink {
   concurrency?: number;
   /** Retry after interval, 2×, 4×… instead of a fixed interval. */
   retryBackoff?: boolean;
+  /** The driver's debug packet log; switched at run time through `setDebug`. */
+  debug?: { on: boolean };
 }
 
 export type LinkHealth = "starting" | "ok" | "error";
@@ -44,6 +46,7 @@ export interface LinkStatus {
   queueDepth: number;
   deadLetters: number;
   capabilities: { declared: readonly Capability[]; available: readonly Capability[] };
+  debug: boolean;
 }
 
 interface Outcome {
@@ -227,6 +230,15 @@ export class PbxJobRunner {
     l.lastError = { at: this.deps.clock.now(), message };
   }
 
+  /** Switches a link's debug packet log; false when there is no such link. */
+  setDebug(name: string, on: boolean): boolean {
+    const l = this.links.find((x) => x.cfg.name === name);
+    if (!l?.cfg.debug) return false;
+    l.cfg.debug.on = on;
+    this.deps.logger.info("PBX link debug log", { link: name, on });
+    return true;
+  }
+
   async status(): Promise<LinkStatus[]> {
     const counts = await this.deps.store.read((db) => jobCounts(db));
     const n = (link: string, state: string) => counts.find((c) => c.link === link && c.state === state)?.n ?? 0;
@@ -239,6 +251,7 @@ export class PbxJobRunner {
       queueDepth: n(l.cfg.name, "pending"),
       deadLetters: n(l.cfg.name, "dead"),
       capabilities: { declared: l.cfg.driver.capabilities, available: [...l.available] },
+      debug: l.cfg.debug?.on ?? false,
     }));
   }
 }

@@ -46,7 +46,13 @@ export const NAMES: Record<Role, string> = {
 
 export async function withApi(
   fn: (f: ApiFixture) => Promise<void>,
-  opts: { links?: string[]; logger?: Logger; pbxStatus?: ApiDeps["pbxStatus"]; config?: unknown } = {},
+  opts: {
+    links?: string[];
+    logger?: Logger;
+    pbxStatus?: ApiDeps["pbxStatus"];
+    setLinkDebug?: ApiDeps["setLinkDebug"];
+    config?: unknown;
+  } = {},
 ): Promise<void> {
   const t = await tempStore();
   try {
@@ -59,6 +65,7 @@ export async function withApi(
       startedAt: ctx.clock.now(),
       pms,
       pbxStatus: opts.pbxStatus ?? (async () => []),
+      setLinkDebug: opts.setLinkDebug ?? (() => false),
       sipPorts: () => undefined,
       authenticate: (token) => t.store.read((db) => findToken(db, token)),
     };

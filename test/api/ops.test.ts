@@ -81,10 +81,57 @@ describe("PBX jobs and links", () => {
             queueDepth: 2,
             deadLetters: 0,
             capabilities: { declared: ["names"], available: ["names"] },
+            debug: false,
           },
         ],
       },
     ));
+
+  test("links: the debug packet log is switched at run time; an unknown link is 404", () => {
+    let debug = false;
+    return withApi(
+      async ({ call }) => {
+        const r = await call("PATCH", "/api/v1/pbx/links/pbx1", { as: "installer", body: { debug: true } });
+        assert.equal(r.status, 200);
+        assert.equal(r.body.debug, true);
+        assert.equal(debug, true);
+        assert.equal(
+          (await call("PATCH", "/api/v1/pbx/links/nope", { as: "admin", body: { debug: true } })).status,
+          404,
+        );
+        assert.equal(
+          (await call("PATCH", "/api/v1/pbx/links/pbx1", { as: "frontdesk", body: { debug: false } })).status,
+          403,
+        );
+        assert.equal(
+          (await call("PATCH", "/api/v1/pbx/links/pbx1", { as: "admin", body: { debug: "yes" } })).status,
+          400,
+        );
+        const audit = await call("GET", "/api/v1/audit", { as: "admin" });
+        assert.ok(audit.body.entries.some((e: { action: string }) => e.action === "pbx-link-debug"));
+      },
+      {
+        setLinkDebug: (name, on) => {
+          if (name !== "pbx1") return false;
+          debug = on;
+          return true;
+        },
+        pbxStatus: async () => [
+          {
+            name: "pbx1",
+            type: "log",
+            state: "ok",
+            lastSuccess: null,
+            lastError: null,
+            queueDepth: 0,
+            deadLetters: 0,
+            capabilities: { declared: ["names"], available: ["names"] },
+            debug,
+          },
+        ],
+      },
+    );
+  });
 
   test("links: empty list", () =>
     withApi(async ({ call }) => {

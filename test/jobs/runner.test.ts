@@ -85,6 +85,43 @@ describe("PbxJobRunner", () => {
     await runner.tick();
   }
 
+  test("the debug flag is switched at run time and shows in the status", async () => {
+    const debug = { on: false };
+    const runner = await startRunner({ driver: new TestDriver(), debug });
+    assert.equal((await runner.status())[0].debug, false);
+    assert.equal(runner.setDebug("a", true), true);
+    assert.equal(debug.on, true, "the driver reads this very object");
+    assert.equal((await runner.status())[0].debug, true);
+    assert.equal(runner.setDebug("nope", true), false);
+  });
+
+  test("ops of different rooms run side by side up to the link's concurrency", async () => {
+    const driver = new TestDriver();
+    let inFlight = 0;
+    let most = 0;
+    const execute = driver.execute.bind(driver);
+    driver.execute = async (op) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return execute(op);
+    };
+    const runner = await startRunner({ driver, concurrency: 3 });
+    await queue(
+      "a",
+      ...["101", "102", "103", "104", "105", "106"].map((room) => ({
+        op: "dnd" as const,
+        room,
+        extension: room,
+        dnd: true,
+      })),
+    );
+    await runner.tick();
+    assert.equal(most, 3);
+    assert.equal((await jobs()).filter((j) => j.state === "done").length, 6);
+  });
+
   test("a successful job is marked done", async () => {
     const driver = new TestDriver();
     const runner = await startRunner({ driver });

@@ -1,10 +1,12 @@
 /** @module api/routes/jobs: the PBX job outbox and the state of each PBX link. */
 import * as v from "valibot";
+import { AppError } from "../../lib/errors.ts";
+import { writeAuditEntry } from "../../services/audit.ts";
 import { getJobs, retryJob } from "../../services/jobs.ts";
 import { jobStates } from "../../store/schema/index.ts";
 import type { ApiDeps } from "../deps.ts";
 import { defineRoute, type Route } from "../registry.ts";
-import { IdParams, idString, JobList, JobView, LinkList, limitString } from "../schemas.ts";
+import { IdParams, idString, JobList, JobView, LinkList, LinkStatusView, limitString } from "../schemas.ts";
 
 const JobQuery = v.object({
   link: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
@@ -50,6 +52,30 @@ export function jobRoutes(deps: ApiDeps): Route[] {
       roles: ["admin", "installer"],
       responses: { 200: { description: "Links", schema: LinkList } },
       handler: async () => ({ body: { links: await deps.pbxStatus() } }),
+    }),
+    defineRoute({
+      method: "patch",
+      path: "/api/v1/pbx/links/{name}",
+      operationId: "updateLink",
+      summary: "Switch a link's debug packet log on or off, at once, without a restart",
+      description: "Secrets and tokens are masked in the packet log.",
+      tag: "pbx",
+      roles: ["admin", "installer"],
+      params: v.strictObject({ name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) }),
+      body: v.strictObject({ debug: v.boolean() }),
+      responses: { 200: { description: "The link after the change", schema: LinkStatusView } },
+      handler: async ({ params, body, actor }) => {
+        if (!deps.setLinkDebug(params.name, body.debug)) {
+          throw new AppError("NOT_FOUND", `no PBX link named ${params.name}`);
+        }
+        await writeAuditEntry(deps.ctx, {
+          actor,
+          action: "pbx-link-debug",
+          after: { link: params.name, debug: body.debug },
+        });
+        const link = (await deps.pbxStatus()).find((l) => l.name === params.name);
+        return { body: link };
+      },
     }),
   ];
 }
