@@ -32,6 +32,10 @@ export const USAGE = `bellhop — hotel voice appliance
                                                  create an API token (printed once, as the last line)
   bellhop sim pms --listen PORT | --connect HOST:PORT [--script FILE] [--rooms N]
                                                  run the PMS simulator (see bellhop sim pms --help)
+  bellhop sim zoom --listen PORT [--users N] [--rate N] [--scopes a,b,…]
+                                                 run the Zoom API simulator (see bellhop sim zoom --help)
+  bellhop sim ucm --listen PORT [--http] [--cookie-seconds N]
+                                                 run the Grandstream UCM API simulator (see bellhop sim ucm --help)
   bellhop version
 `;
 
@@ -58,8 +62,10 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
         if (sub !== "create") break;
         return await tokenCommand(args, env);
       case "sim":
-        if (sub !== "pms") break;
-        return await simPmsCommand(argv.slice(2), env);
+        if (sub === "pms") return await simPmsCommand(argv.slice(2), env);
+        if (sub === "zoom") return await (await import("../sim/zoom/cli.ts")).simZoomCommand(argv.slice(2), env);
+        if (sub === "ucm") return await (await import("../sim/ucm/cli.ts")).simUcmCommand(argv.slice(2), env);
+        break;
       case "version":
         env.stdout.write(`${env.version}\n`);
         return 0;

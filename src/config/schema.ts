@@ -6,6 +6,8 @@
 import * as v from "valibot";
 import { charsets } from "../lib/charset.ts";
 import { cidrProblem } from "../lib/networks.ts";
+import { ucmLinkProblem, ucmLinkSchema } from "../pbx/ucm/config.ts";
+import { zoomLinkSchema } from "../pbx/zoom/config.ts";
 import { linkCommon } from "./link-common.ts";
 
 const hostPort = v.pipe(
@@ -73,10 +75,32 @@ export const roomsSchema = v.strictObject({
 });
 
 /** Drivers register their link schemas here as they arrive; "log" only records jobs (commissioning). */
-export const pbxLinkSchema = v.variant("type", [v.strictObject({ type: v.literal("log"), ...linkCommon })]);
+export const pbxLinkSchema = v.variant("type", [
+  v.strictObject({ type: v.literal("log"), ...linkCommon }),
+  zoomLinkSchema,
+  ucmLinkSchema,
+]);
 
 export const pbxSchema = v.strictObject({
-  links: v.optional(v.array(pbxLinkSchema), []),
+  links: v.optional(
+    v.pipe(
+      v.array(pbxLinkSchema),
+      // A UCM link over https must pin its certificate (fingerprint or CA); plain http only to loopback.
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        dataset.value.forEach((l, i) => {
+          const problem = l.type === "ucm" ? ucmLinkProblem(l) : null;
+          if (problem)
+            addIssue({
+              message: problem,
+              path: [{ type: "array", origin: "value", input: dataset.value, key: i, value: l }],
+            });
+        });
+      }),
+      v.check((links) => new Set(links.map((l) => l.name)).size === links.length, "link names must be unique"),
+    ),
+    [],
+  ),
   /** How often the job runner looks for due jobs when nothing woke it. */
   pollMs: v.optional(positiveInt, 1000),
 });

@@ -44,4 +44,6 @@ export interface DriverDeps {
   logger: Logger;
   /** Debug packet logging for this link, switchable at run time. */
   debug: () => boolean;
+  /** The hotel's IANA time zone ("today" for check-in dates). */
+  timeZone?: string;
 }

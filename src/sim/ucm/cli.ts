@@ -1,0 +1,161 @@
+/**
+ * @module sim/ucm/cli
+ * `bellhop sim ucm`: the Grandstream UCM mock for installers and tests. Prints the URL, for HTTPS the
+ * certificate fingerprint to pin (certificateSha256), then one line per request (secrets masked)
+ * until SIGINT/SIGTERM.
+ */
+import { errorMessage } from "../../lib/errors.ts";
+import { maskSecrets } from "../../lib/logger.ts";
+import type { CliIo } from "../pms/cli.ts";
+import { type UcmSimRequest, UcmSimulator } from "./simulator.ts";
+
+export type { CliIo };
+
+export const SIM_UCM_USAGE = `usage: bellhop sim ucm --listen PORT [options]
+
+Plays a Grandstream UCM's HTTPS API (v1.0: challenge, login, cookie, pmsapi).
+  --listen PORT         port to listen on (0 = any free port)
+  --host ADDR           address to listen on (default 127.0.0.1)
+  --http                plain HTTP instead of HTTPS with a generated self-signed certificate
+  --cookie-seconds N    session lifetime; older cookies get status -6 (default 600)
+  --api-user U          HTTPS API user (default bellhop)
+  --api-password P      its password (default api-secret)
+  --pms-user U          PMS user (default pms)
+  --pms-password P      its password (default pms-secret)
+  --path P              API path (default /api)
+`;
+
+class UsageError extends Error {}
+
+interface Args {
+  listen?: number;
+  host: string;
+  http: boolean;
+  cookieSeconds: number;
+  apiUser?: string;
+  apiPassword?: string;
+  pmsUser?: string;
+  pmsPassword?: string;
+  path: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { host: "127.0.0.1", http: false, cookieSeconds: 600, path: "/api" };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--listen": {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--listen: invalid port "${v}"`);
+        args.listen = n;
+        break;
+      }
+      case "--host":
+        args.host = value();
+        break;
+      case "--http":
+        args.http = true;
+        break;
+      case "--cookie-seconds": {
+        const n = Number(value());
+        if (!(n > 0)) throw new UsageError("--cookie-seconds wants a positive number");
+        args.cookieSeconds = n;
+        break;
+      }
+      case "--api-user":
+        args.apiUser = value();
+        break;
+      case "--api-password":
+        args.apiPassword = value();
+        break;
+      case "--pms-user":
+        args.pmsUser = value();
+        break;
+      case "--pms-password":
+        args.pmsPassword = value();
+        break;
+      case "--path": {
+        const v = value();
+        if (!v.startsWith("/")) throw new UsageError("--path must start with /");
+        args.path = v;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown argument "${flag}"`);
+    }
+  }
+  if (args.listen === undefined) throw new UsageError("--listen PORT is required");
+  return args;
+}
+
+export function formatRequest(r: UcmSimRequest): string {
+  return `< ${r.action} ${JSON.stringify(maskSecrets(r.body))}\n> ${r.status} ${JSON.stringify(maskSecrets(r.response))}\n`;
+}
+
+function untilStopped(io: CliIo): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      io.signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+    if (io.signal?.aborted) done();
+    else io.signal?.addEventListener("abort", done);
+  });
+}
+
+export async function simUcmCommand(argv: string[], io: CliIo): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.stdout.write(SIM_UCM_USAGE);
+    return 0;
+  }
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`bellhop sim ucm: ${err.message}\n\n${SIM_UCM_USAGE}`);
+    return 2;
+  }
+  let sim: UcmSimulator;
+  try {
+    sim = new UcmSimulator({
+      http: args.http,
+      cookieSeconds: args.cookieSeconds,
+      apiUser: args.apiUser,
+      apiPassword: args.apiPassword,
+      pmsUser: args.pmsUser,
+      pmsPassword: args.pmsPassword,
+      path: args.path,
+    });
+  } catch (err) {
+    io.stderr.write(`bellhop sim ucm: cannot create the certificate (is openssl installed?): ${errorMessage(err)}\n`);
+    return 1;
+  }
+  sim.onRequest = (r) => io.stdout.write(formatRequest(r));
+  try {
+    const port = await sim.listen(args.listen, args.host);
+    const host = args.host.includes(":") ? `[${args.host}]` : args.host;
+    io.stdout.write(`# listening on ${args.http ? "http" : "https"}://${host}:${port}${args.path}\n`);
+    if (sim.fingerprint) io.stdout.write(`# certificateSha256 ${sim.fingerprint}\n`);
+  } catch (err) {
+    io.stderr.write(`bellhop sim ucm: ${errorMessage(err)}\n`);
+    await sim.close();
+    return 1;
+  }
+  try {
+    await untilStopped(io);
+    return 0;
+  } finally {
+    await sim.close();
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * @module sim/zoom/cli
+ * `bellhop sim zoom`: the Zoom mock for installers and tests; prints every request until
+ * SIGINT/SIGTERM (or io.signal).
+ */
+import { errorMessage } from "../../lib/errors.ts";
+import { ALL_SCOPES, DEFAULT_CLIENT, type SimRequest, ZoomSimulator } from "./simulator.ts";
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  signal?: AbortSignal;
+}
+
+export const SIM_ZOOM_USAGE = `usage: bellhop sim zoom --listen PORT [options]
+
+Plays Zoom (S2S OAuth token, Users and Phone APIs) for a Zoom PBX link; point the link's url at it.
+  --listen PORT            port to listen on (0 = any)
+  --host ADDR              address to listen on (default 127.0.0.1)
+  --users N                phone users with extensions from --first-extension (default 10)
+  --first-extension N      first user extension (default 101)
+  --common-areas N         common areas, extensions from 201 (default 0)
+  --voicemails N           voicemails seeded per user (default 0)
+  --rate N                 medium requests a second (default 10; light 2N, heavy N/2)
+  --daily-limit N          requests a UTC day before 429 Daily-limit (default none)
+  --token-ttl SECONDS      access token lifetime (default 3599)
+  --scopes a,b,...         scopes granted (default all the driver knows)
+  --client-id X            client id (default ${DEFAULT_CLIENT.clientId})
+  --client-secret Y        client secret (default ${DEFAULT_CLIENT.clientSecret})
+  --account-id Z           account id (default ${DEFAULT_CLIENT.accountId})
+`;
+
+class UsageError extends Error {}
+
+interface Args {
+  listen?: number;
+  host: string;
+  users: number;
+  firstExtension: number;
+  commonAreas: number;
+  voicemails: number;
+  rate: number;
+  dailyLimit?: number;
+  tokenTtl: number;
+  scopes: string[];
+  clientId: string;
+  clientSecret: string;
+  accountId: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    host: "127.0.0.1",
+    users: 10,
+    firstExtension: 101,
+    commonAreas: 0,
+    voicemails: 0,
+    rate: 10,
+    tokenTtl: 3599,
+    scopes: [...ALL_SCOPES],
+    clientId: DEFAULT_CLIENT.clientId,
+    clientSecret: DEFAULT_CLIENT.clientSecret,
+    accountId: DEFAULT_CLIENT.accountId,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    const int = (min: number) => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} wants an integer ≥ ${min}`);
+      return n;
+    };
+    switch (flag) {
+      case "--listen": {
+        const n = int(0);
+        if (n > 65535) throw new UsageError(`${flag}: invalid port`);
+        a.listen = n;
+        break;
+      }
+      case "--host":
+        a.host = value();
+        break;
+      case "--users":
+        a.users = int(0);
+        break;
+      case "--first-extension":
+        a.firstExtension = int(1);
+        break;
+      case "--common-areas":
+        a.commonAreas = int(0);
+        break;
+      case "--voicemails":
+        a.voicemails = int(0);
+        break;
+      case "--rate":
+        a.rate = int(1);
+        break;
+      case "--daily-limit":
+        a.dailyLimit = int(0);
+        break;
+      case "--token-ttl":
+        a.tokenTtl = int(1);
+        break;
+      case "--scopes":
+        a.scopes = value()
+          .split(/[,\s]+/)
+          .filter(Boolean);
+        break;
+      case "--client-id":
+        a.clientId = value();
+        break;
+      case "--client-secret":
+        a.clientSecret = value();
+        break;
+      case "--account-id":
+        a.accountId = value();
+        break;
+      default:
+        throw new UsageError(`unknown argument "${flag}"`);
+    }
+  }
+  if (a.listen === undefined) throw new UsageError("--listen PORT is required");
+  return a;
+}
+
+function untilStopped(io: CliIo): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      io.signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+    if (io.signal?.aborted) done();
+    else io.signal?.addEventListener("abort", done);
+  });
+}
+
+export function formatRequest(r: SimRequest): string {
+  const body = r.body === undefined || r.body === "" ? "" : ` ${JSON.stringify(r.body)}`;
+  return `${new Date(r.at).toISOString()} ${r.method} ${r.path} → ${r.status}${body}\n`;
+}
+
+export async function simZoomCommand(argv: string[], io: CliIo): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.stdout.write(SIM_ZOOM_USAGE);
+    return 0;
+  }
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`bellhop sim zoom: ${err.message}\n\n${SIM_ZOOM_USAGE}`);
+    return 2;
+  }
+  const sim = new ZoomSimulator({
+    users: args.users,
+    firstExtension: args.firstExtension,
+    commonAreas: args.commonAreas,
+    voicemailsPerUser: args.voicemails,
+    rate: { light: args.rate * 2, medium: args.rate, heavy: Math.max(1, Math.floor(args.rate / 2)) },
+    dailyLimit: args.dailyLimit,
+    tokenTtlSeconds: args.tokenTtl,
+    clients: [
+      { clientId: args.clientId, clientSecret: args.clientSecret, accountId: args.accountId, scopes: args.scopes },
+    ],
+  });
+  // Print each request as it is logged (the body of a token request holds no secret: Basic auth does).
+  const push = sim.requests.push.bind(sim.requests);
+  sim.requests.push = (...items: SimRequest[]) => {
+    for (const r of items) io.stdout.write(formatRequest(r));
+    return push(...items);
+  };
+  try {
+    const port = await sim.listen(args.listen, args.host);
+    io.stdout.write(`# listening on ${args.host}:${port}\n`);
+    io.stdout.write(
+      `# ${args.users} users from extension ${args.firstExtension}, ${args.commonAreas} common areas; account ${args.accountId}, client ${args.clientId}\n`,
+    );
+  } catch (err) {
+    io.stderr.write(`bellhop sim zoom: ${errorMessage(err)}\n`);
+    await sim.close();
+    return 1;
+  }
+  try {
+    await untilStopped(io);
+    return 0;
+  } finally {
+    await sim.close();
+  }
+}
