@@ -203,6 +203,7 @@ export class PbxJobRunner {
     } catch (err) {
       const message = errorMessage(err);
       const pe = err instanceof PbxError ? err : undefined;
+      if (pe?.skip) return { id: job.id, set: { state: "skipped", lastError: `skipped: ${message}` } };
       const counts = pe?.countsAsAttempt ?? true;
       const attempts = job.attempts + (counts ? 1 : 0);
       const dead = pe?.retryable === false || attempts > l.cfg.retries;

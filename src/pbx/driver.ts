@@ -25,18 +25,25 @@ export interface PbxErrorOptions {
   retryAfterMs?: number;
   /** False when the failure says nothing about the job (rate limit): it does not use up a retry. */
   countsAsAttempt?: boolean;
+  /**
+   * The op does not apply to this target (DND on a Zoom common area): the job is recorded as skipped
+   * with this message, not as a dead letter waiting for a retry that cannot help.
+   */
+  skip?: boolean;
 }
 
 export class PbxError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
   readonly countsAsAttempt: boolean;
+  readonly skip: boolean;
   constructor(message: string, opts: PbxErrorOptions = {}) {
     super(message);
     this.name = "PbxError";
     this.retryable = opts.retryable ?? true;
     this.retryAfterMs = opts.retryAfterMs;
     this.countsAsAttempt = opts.countsAsAttempt ?? true;
+    this.skip = opts.skip ?? false;
   }
 }
 

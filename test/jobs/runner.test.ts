@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { asc } from "drizzle-orm";
 import type { PbxOp } from "../../src/domain/pbx-ops.ts";
+import { PbxError } from "../../src/pbx/driver.ts";
 import { PbxJobRunner, type RunnerLink } from "../../src/jobs/runner.ts";
 import { AppError } from "../../src/lib/errors.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
@@ -84,6 +85,20 @@ describe("PbxJobRunner", () => {
     ctx.clock.advance(ms);
     await runner.tick();
   }
+
+  test("an op that does not apply to its target is skipped with the driver's reason, not dead", async () => {
+    const driver = new TestDriver();
+    driver.execute = async () => {
+      throw new PbxError("extension 201 is a common area: no presence", { skip: true });
+    };
+    const runner = await startRunner({ driver });
+    await queue("a", { op: "dnd", room: "201", extension: "201", dnd: true });
+    await runner.tick();
+    const [j] = await jobs();
+    assert.equal(j.state, "skipped");
+    assert.equal(j.lastError, "skipped: extension 201 is a common area: no presence");
+    assert.equal((await runner.status())[0].deadLetters, 0);
+  });
 
   test("the debug flag is switched at run time and shows in the status", async () => {
     const debug = { on: false };

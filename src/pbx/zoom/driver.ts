@@ -224,7 +224,7 @@ export function createZoomDriver(config: ZoomLinkConfig, deps: ZoomDriverDeps): 
     await onTarget(op.extension, async (t) => {
       if (t.kind === "common-area") {
         throw new PbxError(`extension ${op.extension} is a common area: Zoom has no presence status for it`, {
-          retryable: false,
+          skip: true,
         });
       }
       const last = lastPresence.get(t.id);
@@ -255,9 +255,7 @@ export function createZoomDriver(config: ZoomLinkConfig, deps: ZoomDriverDeps): 
         // TODO roles for users: no documented wire shape yet (specs §1, gaps).
         throw new PbxError(
           `extension ${op.extension} is a Zoom user: class of service is only supported on common areas`,
-          {
-            retryable: false,
-          },
+          { skip: true },
         );
       }
       await client.call(updateCommonArea(t.id, { internationalCalling: mapped.internationalCalling }));
