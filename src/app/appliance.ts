@@ -120,7 +120,12 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     const debug = { on: l.debug };
     const driver =
       opts.drivers?.[l.name] ??
-      (await createDriver(l, { logger: logger.child({ link: l.name }), debug: () => debug.on, timeZone: timezone }));
+      (await createDriver(l, {
+        logger: logger.child({ link: l.name }),
+        debug: () => debug.on,
+        timeZone: timezone,
+        tenantName: config.site.name,
+      }));
     runnerLinks.push({
       name: l.name,
       type: l.type,

@@ -53,4 +53,6 @@ export interface DriverDeps {
   debug: () => boolean;
   /** The hotel's IANA time zone ("today" for check-in dates). */
   timeZone?: string;
+  /** The hotel's name (`site.name`), e.g. the Zoom "tenant name" department. */
+  tenantName?: string;
 }

@@ -21,6 +21,8 @@ export interface ZoomTarget {
   kind: ZoomTargetKind;
   id: string;
   name: string;
+  /** Zoom site name ("" when unknown). */
+  site: string;
 }
 
 /** Safety net against a server that never ends its paging. */
@@ -64,13 +66,13 @@ export class ExtensionCache {
   private async load(): Promise<void> {
     const next = new Map<string, ZoomTarget>();
     for (const u of await this.all(listPhoneUsers, parsePhoneUsers)) {
-      next.set(normalize(u.extension), { kind: "phone-user", id: u.id, name: u.name });
+      next.set(normalize(u.extension), { kind: "phone-user", id: u.id, name: u.name, site: u.site });
     }
     if (this.commonAreas()) {
       for (const c of await this.all(listCommonAreas, parseCommonAreas)) {
         // A user and a common area never share an extension on one account; users win if they do.
         if (!next.has(normalize(c.extension))) {
-          next.set(normalize(c.extension), { kind: "common-area", id: c.id, name: c.name });
+          next.set(normalize(c.extension), { kind: "common-area", id: c.id, name: c.name, site: c.site });
         }
       }
     }

@@ -153,7 +153,12 @@ export function createZoomDriver(config: ZoomLinkConfig, deps: ZoomDriverDeps): 
     }
   }
 
-  function department(op: PbxOp): string | undefined {
+  /**
+   * The department field (seed "Department Options"): the room's state with its date, the mailbox
+   * description (the name shown for the room), the room id, the tenant (the hotel, `site.name`) or
+   * the Zoom site the extension belongs to. Undefined leaves the field as it is.
+   */
+  function department(op: PbxOp & { name: string }, target: ZoomTarget): string | undefined {
     switch (config.department) {
       case "disabled":
         return undefined;
@@ -164,9 +169,14 @@ export function createZoomDriver(config: ZoomLinkConfig, deps: ZoomDriverDeps): 
           return `Checked in ${day}`;
         }
         return undefined;
-      default:
-        // TODO mailbox-description | room-id | tenant-name | site-name: need the mailbox/tenant/site model.
-        return undefined;
+      case "mailbox-description":
+        return op.name;
+      case "room-id":
+        return op.room;
+      case "tenant-name":
+        return deps.tenantName || undefined;
+      case "site-name":
+        return target.site || undefined;
     }
   }
 
@@ -181,8 +191,8 @@ export function createZoomDriver(config: ZoomLinkConfig, deps: ZoomDriverDeps): 
         { retryable: false },
       );
     }
-    const dept = department(op);
     await onTarget(op.extension, async (t) => {
+      const dept = department(op, t);
       if (t.kind === "common-area") {
         if (!has(optionalScopes.updateCommonArea)) {
           throw new PbxError(

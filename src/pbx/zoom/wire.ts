@@ -231,11 +231,21 @@ export interface PhoneUserRow {
   id: string;
   extension: string;
   name: string;
+  /** The Zoom site the extension belongs to (`site.name`), "" when the list does not say. */
+  site: string;
 }
 export interface CommonAreaRow {
   id: string;
   extension: string;
   name: string;
+  site: string;
+}
+
+function siteName(o: Record<string, unknown>): string {
+  const site = o.site;
+  return site && typeof site === "object" && typeof (site as { name?: unknown }).name === "string"
+    ? (site as { name: string }).name
+    : "";
 }
 export interface VoicemailRow {
   id: string;
@@ -263,7 +273,7 @@ export function parsePhoneUsers(json: unknown): Page<PhoneUserRow> {
   return page(json, "users", (u) => {
     const e = ext(u.extension_number);
     if (typeof u.id !== "string" || e === undefined) return undefined;
-    return { id: u.id, extension: e, name: typeof u.name === "string" ? u.name : "" };
+    return { id: u.id, extension: e, name: typeof u.name === "string" ? u.name : "", site: siteName(u) };
   });
 }
 
@@ -271,7 +281,12 @@ export function parseCommonAreas(json: unknown): Page<CommonAreaRow> {
   return page(json, "common_areas", (c) => {
     const e = ext(c.extension_number);
     if (typeof c.id !== "string" || e === undefined) return undefined;
-    return { id: c.id, extension: e, name: typeof c.display_name === "string" ? c.display_name : "" };
+    return {
+      id: c.id,
+      extension: e,
+      name: typeof c.display_name === "string" ? c.display_name : "",
+      site: siteName(c),
+    };
   });
 }
 

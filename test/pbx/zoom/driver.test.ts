@@ -38,7 +38,7 @@ async function setup(s: Setup = {}) {
     ...s.link,
   });
   const logger = s.logger ?? memoryLogger();
-  const driver = createZoomDriver(config, { logger, debug: () => s.debug ?? false, clock });
+  const driver = createZoomDriver(config, { logger, debug: () => s.debug ?? false, clock, tenantName: "Hotel Roma" });
   open.push({ sim, driver });
   return { clock, sim, driver, logger, port };
 }
@@ -130,6 +130,20 @@ describe("zoom driver", () => {
     assert.equal(u?.dept, "Vacant");
     assert.equal(u?.first_name, "Vacant");
     assert.equal(u?.last_name, "101");
+  });
+
+  test("the other department options: mailbox description, room id, tenant name, site name", async () => {
+    const expected = {
+      "mailbox-description": "Ann Lee 101",
+      "room-id": "R101",
+      "tenant-name": "Hotel Roma",
+      "site-name": "Main",
+    } as const;
+    for (const [option, value] of Object.entries(expected)) {
+      const { driver, sim } = await setup({ link: { department: option as keyof typeof expected } });
+      await driver.execute({ op: "name", room: "R101", extension: "101", name: "Ann Lee 101", occupied: true });
+      assert.equal(sim.userByExtension(101)?.dept, value, option);
+    }
   });
 
   test("a name without the extension is refused, non-retryable, before any call", async () => {
