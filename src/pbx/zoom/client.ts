@@ -22,6 +22,7 @@ import {
   tokenUrl,
   type WireRequest,
   ZOOM_INVALID_TOKEN,
+  type ZoomErrorBody,
 } from "./wire.ts";
 
 export type FetchFn = (url: string, init: RequestInit) => Promise<Response>;
@@ -46,6 +47,18 @@ export class ZoomNotFoundError extends PbxError {
   constructor(message: string) {
     super(message, { retryable: false });
     this.name = "ZoomNotFoundError";
+  }
+}
+
+/** Any other 4xx (non-retryable), with Zoom's status and error body for callers that look closer. */
+export class ZoomApiError extends PbxError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body: ZoomErrorBody,
+  ) {
+    super(message, { retryable: false });
+    this.name = "ZoomApiError";
   }
 }
 
@@ -97,7 +110,7 @@ export class ZoomClient {
     }
     if (isNotFound(res.status, body)) throw new ZoomNotFoundError(`${what}: not found (${detail})`);
     if (res.status >= 500) throw new PbxError(`${what}: ${detail}`);
-    throw new PbxError(`${what}: ${detail}`, { retryable: false });
+    throw new ZoomApiError(`${what}: ${detail}`, res.status, body);
   }
 
   private async getToken(): Promise<Token> {

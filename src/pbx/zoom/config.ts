@@ -6,7 +6,7 @@
 import * as v from "valibot";
 import { linkCommon } from "../../config/link-common.ts";
 
-/** What goes into the Zoom department field. Only `disabled` and `checkin-state` are implemented. */
+/** What goes into the Zoom department field (see README "Department"). */
 export const zoomDepartmentOptions = [
   "disabled",
   "checkin-state",
@@ -21,9 +21,13 @@ export type ZoomDepartmentOption = (typeof zoomDepartmentOptions)[number];
  * What one FIAS class of service (0 barred, 1 local, 2 national, 3 unrestricted) means on Zoom.
  * `internationalCalling`: a common area's `policy.international_calling.enable` (PATCH
  * /phone/common_areas/{id}; the one restriction the researched wire shapes document).
- * Users (roles) are not supported yet: no documented wire shape, see README.
+ * `roleId`: the Zoom role a user (phone user) extension is put in (POST /roles/{roleId}/members);
+ * `null` = no role for this class of service: a cos op on a user is skipped.
  */
-const cosTarget = v.strictObject({ internationalCalling: v.boolean() });
+const cosTarget = v.strictObject({
+  internationalCalling: v.boolean(),
+  roleId: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1))), null),
+});
 export type ZoomCosTarget = v.InferOutput<typeof cosTarget>;
 
 export const zoomLinkSchema = v.strictObject({
@@ -44,10 +48,10 @@ export const zoomLinkSchema = v.strictObject({
   messageManagement: v.optional(v.boolean(), false),
   classOfService: v.optional(
     v.strictObject({
-      "0": v.optional(cosTarget, { internationalCalling: false }),
-      "1": v.optional(cosTarget, { internationalCalling: false }),
-      "2": v.optional(cosTarget, { internationalCalling: false }),
-      "3": v.optional(cosTarget, { internationalCalling: true }),
+      "0": v.optional(cosTarget, { internationalCalling: false, roleId: null }),
+      "1": v.optional(cosTarget, { internationalCalling: false, roleId: null }),
+      "2": v.optional(cosTarget, { internationalCalling: false, roleId: null }),
+      "3": v.optional(cosTarget, { internationalCalling: true, roleId: null }),
     }),
     {},
   ),

@@ -1,7 +1,8 @@
 /**
  * @module pbx/zoom/driver
  * Zoom Phone link: guest names (and optionally the department) on the room's Zoom user or common
- * area, DND by presence status, class of service on common areas, voicemail cleanup at check-out.
+ * area, DND by presence status, class of service (a common area's calling policy, a user's role),
+ * voicemail cleanup at check-out.
  *
  * DND: Zoom takes at most one presence update a minute per user, and DND lasts at most 24 h. The
  * driver remembers when it last set each user's presence; a change within the minute fails with
@@ -14,14 +15,17 @@ import { type Clock, systemClock, type TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import { type DriverDeps, type PbxDriver, PbxError, type PbxOp } from "../driver.ts";
 import { ExtensionCache, type ZoomTarget } from "./cache.ts";
-import { ZoomClient, ZoomNotFoundError } from "./client.ts";
+import { ZoomApiError, ZoomClient, ZoomNotFoundError } from "./client.ts";
 import type { ZoomLinkConfig } from "./config.ts";
 import {
+  assignRole,
   deleteVoicemail,
+  isAlreadyRoleMember,
   listVoicemails,
   optionalScopes,
   parseVoicemails,
   requiredScopes,
+  roleScopes,
   updateCommonArea,
   updatePresence,
   updateUser,
@@ -72,6 +76,7 @@ export function createZoomDriver(config: ZoomLinkConfig, deps: ZoomDriverDeps): 
   });
   let scopes: Set<string> | undefined;
   const has = (s: string) => scopes?.has(s) ?? false;
+  const hasRoleScope = () => roleScopes.some(has);
   const cache = new ExtensionCache(client, clock, config.refreshCacheMinutes * 60_000, () =>
     has(optionalScopes.readCommonArea),
   );
@@ -112,11 +117,12 @@ export function createZoomDriver(config: ZoomLinkConfig, deps: ZoomDriverDeps): 
       caps.delete("voicemail-cleanup");
     }
     if (!s.has(optionalScopes.readCommonArea)) warn(optionalScopes.readCommonArea, "common areas");
-    if (!s.has(optionalScopes.updateCommonArea)) {
-      // Class of service is only implemented for common areas (see config.ts).
-      caps.delete("class-of-service");
-      warn(optionalScopes.updateCommonArea, "common area updates, class-of-service");
-    }
+    const updateCa = s.has(optionalScopes.updateCommonArea);
+    const roles = roleScopes.some((r) => s.has(r));
+    if (!updateCa) warn(optionalScopes.updateCommonArea, "common area updates, class-of-service on common areas");
+    if (!roles) warn(roleScopes.join(" or "), "class-of-service on users (roles)");
+    // Class of service: common areas by calling policy, users by role; gone only when neither works.
+    if (!updateCa && !roles) caps.delete("class-of-service");
     return zoomCapabilities.filter((c) => caps.has(c));
   }
 
@@ -261,14 +267,37 @@ export function createZoomDriver(config: ZoomLinkConfig, deps: ZoomDriverDeps): 
     const mapped = config.classOfService[key];
     if (!mapped) throw new PbxError(`class of service ${op.classOfService} has no Zoom mapping`, { retryable: false });
     await onTarget(op.extension, async (t) => {
-      if (t.kind !== "common-area") {
-        // TODO roles for users: no documented wire shape yet (specs §1, gaps).
+      if (t.kind === "common-area") {
+        if (!has(optionalScopes.updateCommonArea)) {
+          throw new PbxError(
+            `extension ${op.extension} is a common area and the Zoom app lacks scope ${optionalScopes.updateCommonArea}`,
+            { skip: true },
+          );
+        }
+        await client.call(updateCommonArea(t.id, { internationalCalling: mapped.internationalCalling }));
+        return;
+      }
+      // Users and phone users: the role mapped to this class of service.
+      const roleId = mapped.roleId;
+      if (roleId === null) {
         throw new PbxError(
-          `extension ${op.extension} is a Zoom user: class of service is only supported on common areas`,
+          `extension ${op.extension} is a Zoom user: no role configured for class of service ${op.classOfService} (pbx.links[].classOfService)`,
           { skip: true },
         );
       }
-      await client.call(updateCommonArea(t.id, { internationalCalling: mapped.internationalCalling }));
+      if (!hasRoleScope()) {
+        throw new PbxError(
+          `extension ${op.extension} is a Zoom user and the Zoom app lacks scope ${roleScopes.join(" or ")} (role assignment)`,
+          { skip: true },
+        );
+      }
+      try {
+        await client.call(assignRole(roleId, t.id));
+      } catch (err) {
+        // Already in the role: the assignment holds (see isAlreadyRoleMember in wire.ts).
+        if (err instanceof ZoomApiError && isAlreadyRoleMember(err.status, err.body)) return;
+        throw err;
+      }
     });
   }
 

@@ -137,7 +137,13 @@ export const optionalScopes = {
   deleteVoicemail: "phone:delete:voicemail:admin",
   readCommonArea: "phone:read:common_area:admin",
   updateCommonArea: "phone:update:common_area:admin",
+  /** Role assignment (class of service on users): either of the two will do. */
+  assignRole: "role:write:admin",
+  assignRoleMember: "role:write:member:admin",
 } as const;
+
+/** Scopes of which one lets the app assign roles (the macro and the granular name). */
+export const roleScopes: readonly string[] = [optionalScopes.assignRole, optionalScopes.assignRoleMember];
 
 // ---- users (§1.4) ----------------------------------------------------------------------------------
 
@@ -183,6 +189,30 @@ export function updatePresence(id: string, dnd: boolean): WireRequest {
     body: dnd ? { status: "Do_Not_Disturb", duration: DND_MAX_MINUTES } : { status: "Available" },
     category: "medium",
   };
+}
+
+// ---- roles (not in the spec: Zoom's "Assign a role" API) ------------------------------------------
+
+/**
+ * POST /roles/{roleId}/members → 201 `{"ids": "...", "add_at": "..."}`. Scopes `role:write:admin`
+ * (granular `role:write:member:admin`). Rate label assumed light.
+ */
+export function assignRole(roleId: string, userId: string): WireRequest {
+  return {
+    method: "POST",
+    path: `/roles/${encodeURIComponent(roleId)}/members`,
+    body: { members: [{ id: userId }] },
+    category: "light",
+  };
+}
+
+/**
+ * Zoom's answer when the user already has the role is not documented. We take HTTP 409 (any code),
+ * or a 400 whose message says "already", as "already a member": the assignment is then done. The
+ * simulator answers 409 code 409 "User is already a member of this role.".
+ */
+export function isAlreadyRoleMember(status: number, body: ZoomErrorBody): boolean {
+  return status === 409 || (status === 400 && /already/i.test(body.message ?? ""));
 }
 
 // ---- phone (§1.5) ----------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 /**
  * @module sim/zoom/simulator
  * A Zoom mock (shared/specs/pbx-apis.md §1) over node:http: S2S OAuth token, Users API, the Phone
- * API parts the driver uses, per-category rate limits and an optional daily limit with Zoom's 429
- * headers, token expiry, scopes per client, seeded users and common areas, and a request log.
+ * API parts the driver uses, role assignment (POST /roles/{roleId}/members), per-category rate
+ * limits and an optional daily limit with Zoom's 429 headers, token expiry, scopes per client,
+ * seeded users, common areas and roles, and a request log.
  * Runs under Bun, Node and Deno (no Bun.* APIs).
  */
 import { Buffer } from "node:buffer";
@@ -22,7 +23,11 @@ export const ALL_SCOPES = [
   "phone:delete:voicemail:admin",
   "phone:read:common_area:admin",
   "phone:update:common_area:admin",
+  "role:write:admin",
 ] as const;
+
+/** Either scope lets a token assign roles (macro and granular name). */
+export const ROLE_WRITE_SCOPES = ["role:write:admin", "role:write:member:admin"] as const;
 
 export type Category = "light" | "medium" | "heavy";
 
@@ -49,6 +54,11 @@ export interface ZoomSimOptions {
   dailyLimit?: number;
   /** Token lifetime (default 3599 s, as Zoom). */
   tokenTtlSeconds?: number;
+  /**
+   * Role ids that exist besides the Owner role "0" (default ["1", "2"]: Admin, Member). Custom role
+   * ids for class of service go here.
+   */
+  roles?: string[];
   /** Time source (tests pass their fake clock). */
   now?: () => number;
 }
@@ -95,6 +105,8 @@ export interface SimRequest {
 export interface ZoomSimState {
   users: Map<string, SimUser>;
   commonAreas: Map<string, SimCommonArea>;
+  /** Role ids of the account ("0" Owner always). */
+  roles: Set<string>;
   voicemails: Map<string, SimVoicemail>;
   tokens: Map<string, { expiresAt: number; scopes: Set<string> }>;
   /** Requests counted against the daily limit today. */
@@ -145,6 +157,7 @@ export class ZoomSimulator {
     this.state = {
       users: new Map(),
       commonAreas: new Map(),
+      roles: new Set(["0", ...(opts.roles ?? ["1", "2"])]),
       voicemails: new Map(),
       tokens: new Map(),
       daily: { day: "", count: 0 },
@@ -361,18 +374,22 @@ export class ZoomSimulator {
     win.count++;
   }
 
-  private auth(req: IncomingMessage, scope: string): void {
+  /** `scope`: the one needed, or a list of which any one will do. */
+  private auth(req: IncomingMessage, scope: string | readonly string[]): void {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
     const t = m ? this.state.tokens.get(m[1]) : undefined;
     if (!t || t.expiresAt <= this.now()) throw zerr(401, 124, "Invalid access token.");
+    const any = typeof scope === "string" ? [scope] : scope;
     // Not in the spec's sources: Zoom's observed answer for a token without the scope.
-    if (!t.scopes.has(scope)) throw zerr(401, 4711, `Invalid access token, does not contain scopes:[${scope}].`);
+    if (!any.some((s) => t.scopes.has(s))) {
+      throw zerr(401, 4711, `Invalid access token, does not contain scopes:[${any.join(", ")}].`);
+    }
   }
 
   private api(req: IncomingMessage, method: string, url: URL, body: unknown): { status: number; body?: unknown } {
     const p = url.pathname.slice(3).split("/").filter(Boolean).map(decodeURIComponent);
     const q = url.searchParams;
-    const guard = (scope: string, category: Category) => {
+    const guard = (scope: string | readonly string[], category: Category) => {
       this.auth(req, scope);
       this.limit(category);
     };
@@ -473,6 +490,37 @@ export class ZoomSimulator {
           at: now,
         };
         return { status: 204 };
+      }
+      case "POST /roles/{id}/members": {
+        // Zoom's "Assign a role" (not in the spec): 201 {ids, add_at}. A user already in the role
+        // gets 409 code 409 (our choice; Zoom's answer is undocumented), any other user moves.
+        guard(ROLE_WRITE_SCOPES, "light");
+        const roleId = p[1];
+        if (!this.state.roles.has(roleId)) throw zerr(404, 404, "Role does not exist.");
+        const b = objectBody(body);
+        const members = Array.isArray(b.members) ? (b.members as unknown[]) : [];
+        if (!members.length || members.length > 30) {
+          throw new HttpError(400, {
+            code: 300,
+            message: "Validation Failed.",
+            errors: [{ field: "members", message: "Invalid field." }],
+          });
+        }
+        const users = members.map((m) => {
+          const id = (m as { id?: unknown } | null)?.id;
+          return this.user(typeof id === "string" ? id : "");
+        });
+        if (users.every((u) => u.role_id === roleId)) {
+          throw zerr(409, 409, "User is already a member of this role.");
+        }
+        for (const u of users) u.role_id = roleId;
+        return {
+          status: 201,
+          body: {
+            ids: users.map((u) => u.id).join(","),
+            add_at: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+          },
+        };
       }
       case "GET /phone/users": {
         guard("phone:read:list_users:admin", "medium");

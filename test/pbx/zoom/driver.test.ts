@@ -80,8 +80,29 @@ describe("zoom driver", () => {
     assert.equal(c.department, "disabled");
     assert.equal(c.messageManagement, false);
     assert.equal(c.retries, 3);
-    assert.deepEqual(c.classOfService["0"], { internationalCalling: false });
-    assert.deepEqual(c.classOfService["3"], { internationalCalling: true });
+    assert.deepEqual(c.classOfService["0"], { internationalCalling: false, roleId: null });
+    assert.deepEqual(c.classOfService["3"], { internationalCalling: true, roleId: null });
+    const r = parseZoomLinkConfig({
+      type: "zoom",
+      name: "z",
+      accountId: "a",
+      clientId: "c",
+      clientSecret: "s",
+      classOfService: { "1": { internationalCalling: false, roleId: "r1" } },
+    });
+    assert.deepEqual(r.classOfService["1"], { internationalCalling: false, roleId: "r1" });
+    assert.deepEqual(r.classOfService["2"], { internationalCalling: false, roleId: null });
+    assert.throws(() =>
+      parseZoomLinkConfig({
+        type: "zoom",
+        name: "z",
+        accountId: "a",
+        clientId: "c",
+        clientSecret: "s",
+        // @ts-expect-error unknown key refused (strict object)
+        classOfService: { "1": { internationalCalling: false, role: "r1" } },
+      }),
+    );
   });
 
   test("probe with all scopes offers every capability except voicemail-cleanup without messageManagement", async () => {
@@ -332,9 +353,98 @@ describe("zoom driver", () => {
     assert.equal(ca?.policy.international_calling.enable, false);
     const patches = apiCalls(sim, "PATCH", "/v2/phone/common_areas/");
     assert.deepEqual(patches[1].body, { policy: { international_calling: { enable: false } } });
+    // A user with no role mapped for CS 0 (the default): skipped, not dead.
     await rejectsPbx(driver.execute({ op: "cos", room: "101", extension: "101", classOfService: 0 }), (e) => {
-      assert.equal(e.skip, true, "a user has no calling policy here: skipped, not dead");
+      assert.equal(e.skip, true);
+      assert.match(e.message, /no role configured for class of service 0 \(pbx\.links\[\]\.classOfService\)/);
     });
+    assert.equal(apiCalls(sim, "POST", "/v2/roles/").length, 0);
+  });
+
+  test("class of service on a user: POST /roles/{roleId}/members with the mapped role", async () => {
+    const { driver, sim } = await setup({
+      sim: { commonAreas: 1, roles: ["1", "2", "cs-barred"] },
+      link: {
+        classOfService: {
+          "0": { internationalCalling: false, roleId: "cs-barred" },
+          "3": { internationalCalling: true, roleId: "2" },
+        },
+      },
+    });
+    const caps = await driver.probe?.();
+    assert.ok(caps?.includes("class-of-service"));
+    const u = sim.userByExtension(102);
+    assert.ok(u);
+    assert.equal(u.role_id, "2");
+    await driver.execute({ op: "cos", room: "102", extension: "102", classOfService: 0 });
+    assert.equal(u.role_id, "cs-barred");
+    const posts = apiCalls(sim, "POST", "/v2/roles/");
+    assert.equal(posts.length, 1);
+    assert.equal(posts[0].path, "/v2/roles/cs-barred/members");
+    assert.deepEqual(posts[0].body, { members: [{ id: u.id }] });
+    assert.equal(posts[0].status, 201);
+    // Again: the sim answers 409 "already a member", which counts as done.
+    await driver.execute({ op: "cos", room: "102", extension: "102", classOfService: 0 });
+    assert.equal(apiCalls(sim, "POST", "/v2/roles/")[1].status, 409);
+    await driver.execute({ op: "cos", room: "102", extension: "102", classOfService: 3 });
+    assert.equal(u.role_id, "2");
+    // CS 1 keeps its default: no role → skipped.
+    await rejectsPbx(driver.execute({ op: "cos", room: "102", extension: "102", classOfService: 1 }), (e) => {
+      assert.equal(e.skip, true);
+      assert.match(e.message, /no role configured for class of service 1/);
+    });
+    // Common areas still go by their calling policy, not by role.
+    await driver.execute({ op: "cos", room: "201", extension: "201", classOfService: 0 });
+    assert.equal(sim.commonAreaByExtension(201)?.policy.international_calling.enable, false);
+    assert.equal(apiCalls(sim, "POST", "/v2/roles/").length, 3);
+  });
+
+  test("class of service on a user: an unknown role is a non-retryable error", async () => {
+    const { driver } = await setup({
+      link: { classOfService: { "0": { internationalCalling: false, roleId: "ghost" } } },
+    });
+    await rejectsPbx(driver.execute({ op: "cos", room: "101", extension: "101", classOfService: 0 }), (e) => {
+      assert.equal(e.retryable, false);
+      assert.equal(e.skip, false);
+      assert.match(e.message, /Role does not exist/);
+    });
+  });
+
+  test("class of service on a user without a role scope: warned at probe, skipped naming the scope", async () => {
+    const logger = memoryLogger();
+    const scopes = ALL_SCOPES.filter((s) => s !== "role:write:admin");
+    const { driver, sim } = await setup({
+      sim: { clients: [{ ...DEFAULT_CLIENT, scopes }] },
+      link: { classOfService: { "0": { internationalCalling: false, roleId: "1" } } },
+      logger,
+    });
+    const caps = await driver.probe?.();
+    assert.ok(caps?.includes("class-of-service"), "common areas can still take it");
+    assert.ok(logger.lines.some((l) => l.level === "warn" && /role:write:admin/.test(String(l.scope))));
+    await rejectsPbx(driver.execute({ op: "cos", room: "101", extension: "101", classOfService: 0 }), (e) => {
+      assert.equal(e.skip, true);
+      assert.match(e.message, /role:write:admin or role:write:member:admin/);
+    });
+    assert.equal(apiCalls(sim, "POST", "/v2/roles/").length, 0);
+    assert.equal(sim.userByExtension(101)?.role_id, "2");
+  });
+
+  test("the granular role scope alone is enough", async () => {
+    const scopes = [...ALL_SCOPES.filter((s) => s !== "role:write:admin"), "role:write:member:admin"];
+    const { driver, sim } = await setup({
+      sim: { clients: [{ ...DEFAULT_CLIENT, scopes }] },
+      link: { classOfService: { "0": { internationalCalling: false, roleId: "1" } } },
+    });
+    await driver.execute({ op: "cos", room: "101", extension: "101", classOfService: 0 });
+    assert.equal(sim.userByExtension(101)?.role_id, "1");
+  });
+
+  test("no common-area update scope and no role scope: class-of-service dropped", async () => {
+    const scopes = ALL_SCOPES.filter((s) => s !== "role:write:admin" && s !== "phone:update:common_area:admin");
+    const { driver } = await setup({ sim: { clients: [{ ...DEFAULT_CLIENT, scopes }] } });
+    const caps = await driver.probe?.();
+    assert.ok(caps && !caps.includes("class-of-service"));
+    assert.ok(caps.includes("names"));
   });
 
   test("server errors are retryable", async () => {

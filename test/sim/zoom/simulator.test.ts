@@ -161,6 +161,46 @@ describe("zoom simulator", () => {
     assert.equal((await api(tok, "DELETE", `/phone/voice_mails/${list.json.voice_mails[0].id}`)).status, 404);
     assert.equal(sim.state.voicemails.size, 1);
   });
+
+  test("roles: POST /roles/{roleId}/members sets role_id, 409 when already a member, 404 unknown role or user", async () => {
+    const { sim, token, api } = await start({ users: 2, roles: ["1", "2", "cs-barred"] });
+    const tok = String((await token()).json.access_token);
+    const [a, b] = [...sim.state.users.keys()];
+    const ok = await api(tok, "POST", "/roles/cs-barred/members", { members: [{ id: a }] });
+    assert.equal(ok.status, 201);
+    assert.equal(ok.json.ids, a);
+    assert.equal(typeof ok.json.add_at, "string");
+    assert.equal(sim.state.users.get(a)?.role_id, "cs-barred");
+    assert.equal(sim.state.users.get(b)?.role_id, "2", "others keep their role");
+    assert.equal((await api(tok, "GET", `/users/${a}`)).json.role_id, "cs-barred");
+    const again = await api(tok, "POST", "/roles/cs-barred/members", { members: [{ id: a }] });
+    assert.deepEqual([again.status, again.json.code], [409, 409]);
+    assert.equal((await api(tok, "POST", "/roles/nope/members", { members: [{ id: a }] })).status, 404);
+    const noUser = await api(tok, "POST", "/roles/1/members", { members: [{ id: "ghost" }] });
+    assert.deepEqual([noUser.status, noUser.json.code], [404, 1001]);
+    assert.equal((await api(tok, "POST", "/roles/1/members", { members: [] })).status, 400);
+    const log = sim.requests.filter((r) => r.method === "POST" && r.path.startsWith("/v2/roles/"));
+    assert.deepEqual(
+      log.map((r) => r.status),
+      [201, 409, 404, 404, 400],
+    );
+    assert.deepEqual(log[0].body, { members: [{ id: a }] });
+  });
+
+  test("roles: the default roles are 0, 1, 2; either role scope is accepted, none is refused", async () => {
+    const granular = { ...DEFAULT_CLIENT, clientId: "g", scopes: ["role:write:member:admin"] };
+    const none = { ...DEFAULT_CLIENT, clientId: "n", scopes: ["user:read:user:admin"] };
+    const { sim, token, api } = await start({ users: 1, clients: [granular, none] });
+    assert.deepEqual([...sim.state.roles], ["0", "1", "2"]);
+    const [a] = [...sim.state.users.keys()];
+    const g = String((await token("g")).json.access_token);
+    assert.equal((await api(g, "POST", "/roles/1/members", { members: [{ id: a }] })).status, 201);
+    const n = String((await token("n")).json.access_token);
+    const refused = await api(n, "POST", "/roles/2/members", { members: [{ id: a }] });
+    assert.deepEqual([refused.status, refused.json.code], [401, 4711]);
+    assert.match(refused.json.message, /role:write:admin, role:write:member:admin/);
+    assert.equal(sim.state.users.get(a)?.role_id, "1");
+  });
 });
 
 describe("bellhop sim zoom", () => {
