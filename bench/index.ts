@@ -5,6 +5,7 @@ import { benchMwiNotify } from "./mwi-notify.ts";
 import { benchResync } from "./resync.ts";
 import { benchSipParse } from "./sip-parse.ts";
 import { benchSipRegister } from "./sip-register.ts";
+import { benchZoom } from "./zoom.ts";
 
 console.log(`bellhop benchmarks — ${new Date().toISOString()}`);
 // The resync runs first: the parse bench leaves a large heap behind that would slow its GC.
@@ -20,3 +21,5 @@ console.log("\n(e) SIP registration");
 await benchSipRegister();
 console.log("\n(f) MWI NOTIFYs");
 await benchMwiNotify();
+console.log("\n(g) Zoom link");
+await benchZoom();

@@ -93,8 +93,11 @@ export function pbxOpsFor(before: Room | undefined, after: Room, t: NameTemplate
   ) {
     ops.push({ op: "guest", ...base, ...info });
   }
+  // A check-in or check-out carries the room's new name itself; a separate name op would send the
+  // same update twice (and halve what a rate-limited PBX can take).
+  const stateChanged = wasOccupied !== after.occupied;
   const beforeName = before ? roomDisplayName(before, t) : undefined;
-  if (name !== beforeName || before?.extension !== after.extension) {
+  if (!stateChanged && (name !== beforeName || before?.extension !== after.extension)) {
     ops.push({ op: "name", ...base, name, occupied: after.occupied });
   }
   if ((before?.dnd ?? false) !== after.dnd) ops.push({ op: "dnd", ...base, dnd: after.dnd });

@@ -18,6 +18,7 @@ import type { Store } from "../store/db.ts";
 import { dueJobs, finishJob, type JobRow, jobCounts, nextDueAt } from "../store/pbx-jobs.ts";
 
 const STOP_WAIT_MS = 3000;
+const PROBE_RETRY_MS = 30_000;
 
 export interface RunnerLink {
   name: string;
@@ -56,6 +57,9 @@ interface Outcome {
 
 interface LinkRun {
   cfg: RunnerLink;
+  /** The start-up probe succeeded (or the driver has none): jobs may run. */
+  probed: boolean;
+  nextProbeAt: number;
   limiter: TokenBucket | undefined;
   available: Set<Capability>;
   state: LinkHealth;
@@ -77,6 +81,8 @@ export class PbxJobRunner {
     this.links = links.map((cfg) => ({
       cfg,
       limiter: cfg.ratePerSecond ? new TokenBucket(deps.clock, cfg.ratePerSecond) : undefined,
+      probed: false,
+      nextProbeAt: 0,
       available: new Set(cfg.driver.capabilities),
       state: "starting",
       busy: false,
@@ -91,14 +97,25 @@ export class PbxJobRunner {
     this.kick();
   }
 
+  /**
+   * Asks the driver what this installation offers. Until a probe succeeds the link's jobs wait (they
+   * would only fail, or run features the PBX does not allow); it is tried again every PROBE_RETRY_MS.
+   */
   private async probe(l: LinkRun): Promise<void> {
-    if (!l.cfg.driver.probe) return;
+    if (!l.cfg.driver.probe) {
+      l.probed = true;
+      return;
+    }
     try {
       const caps = await l.cfg.driver.probe();
       l.available = new Set(caps.filter((c) => l.cfg.driver.capabilities.includes(c)));
       const missing = l.cfg.driver.capabilities.filter((c) => !l.available.has(c));
       if (missing.length) this.deps.logger.warn("PBX link features disabled", { link: l.cfg.name, missing });
+      l.probed = true;
+      if (l.state !== "ok") this.deps.logger.info("PBX link ready", { link: l.cfg.name });
+      l.state = "ok";
     } catch (err) {
+      l.nextProbeAt = this.deps.clock.now() + PROBE_RETRY_MS;
       this.fail(l, `start-up probe failed: ${errorMessage(err)}`);
     }
   }
@@ -151,6 +168,11 @@ export class PbxJobRunner {
     if (l.busy) return;
     l.busy = true;
     try {
+      if (!l.probed) {
+        if (this.deps.clock.now() < l.nextProbeAt) return;
+        await this.probe(l);
+        if (!l.probed) return;
+      }
       for (;;) {
         if (this.stopped) return;
         const width = Math.max(1, l.cfg.concurrency ?? 1);

@@ -20,10 +20,10 @@ function smith(room = newRoom("101", "2101")): Room {
 }
 
 describe("pbxOpsFor", () => {
-  test("check-in yields checkin, name and class of service", () => {
+  test("check-in yields checkin (which carries the name) and class of service; no separate name op", () => {
     const before = newRoom("101", "2101");
     const ops = pbxOpsFor(before, smith(before), templates);
-    assert.deepEqual(names(ops), ["checkin", "name", "cos"]);
+    assert.deepEqual(names(ops), ["checkin", "cos"]);
     assert.deepEqual(ops[0], {
       op: "checkin",
       room: "101",
@@ -35,8 +35,7 @@ describe("pbxOpsFor", () => {
       language: "",
       classOfService: 3,
     });
-    assert.deepEqual(ops[1], { op: "name", room: "101", extension: "2101", name: "Ann Smith 2101", occupied: true });
-    assert.deepEqual(ops[2], { op: "cos", room: "101", extension: "2101", classOfService: 3 });
+    assert.deepEqual(ops[1], { op: "cos", room: "101", extension: "2101", classOfService: 3 });
   });
 
   test("check-in adds a dnd op when the room ends up with DND on", () => {
@@ -47,24 +46,23 @@ describe("pbxOpsFor", () => {
       rules,
     );
     const ops = pbxOpsFor(before, after, templates);
-    assert.deepEqual(names(ops), ["checkin", "name", "dnd", "cos"]);
-    assert.deepEqual(ops[2], { op: "dnd", room: "101", extension: "2101", dnd: true });
+    assert.deepEqual(names(ops), ["checkin", "dnd", "cos"]);
+    assert.deepEqual(ops[1], { op: "dnd", room: "101", extension: "2101", dnd: true });
   });
 
   test("check-in of a room never seen before yields a class-of-service op", () => {
     const ops = pbxOpsFor(undefined, smith(), templates);
-    assert.deepEqual(names(ops), ["checkin", "name", "cos"]);
+    assert.deepEqual(names(ops), ["checkin", "cos"]);
   });
 
-  test("check-out yields checkout, voicemail cleanup, the vacant name, dnd off and the check-out COS", () => {
+  test("check-out yields checkout (carrying the vacant name), voicemail cleanup, dnd off and the check-out COS", () => {
     const before = { ...smith(), dnd: true };
     const after = checkOut(before, undefined, rules);
     const ops = pbxOpsFor(before, after, templates);
-    assert.deepEqual(names(ops), ["checkout", "voicemail-cleanup", "name", "dnd", "cos"]);
+    assert.deepEqual(names(ops), ["checkout", "voicemail-cleanup", "dnd", "cos"]);
     assert.deepEqual(ops[0], { op: "checkout", room: "101", extension: "2101", name: "Vacant 2101" });
-    assert.deepEqual(ops[2], { op: "name", room: "101", extension: "2101", name: "Vacant 2101", occupied: false });
-    assert.deepEqual(ops[3], { op: "dnd", room: "101", extension: "2101", dnd: false });
-    assert.deepEqual(ops[4], { op: "cos", room: "101", extension: "2101", classOfService: 0 });
+    assert.deepEqual(ops[2], { op: "dnd", room: "101", extension: "2101", dnd: false });
+    assert.deepEqual(ops[3], { op: "cos", room: "101", extension: "2101", classOfService: 0 });
   });
 
   test("a guest change that does not change the rendered name sends no name op", () => {
@@ -127,8 +125,8 @@ describe("pbxOpsFor", () => {
     const from = smith();
     const to = newRoom("202", "2202");
     const moved = moveGuest(from, to, { reservation: "1" }, rules);
-    assert.deepEqual(names(pbxOpsFor(to, moved.to, templates)), ["checkin", "name", "cos"]);
-    assert.deepEqual(names(pbxOpsFor(from, moved.from, templates)), ["checkout", "voicemail-cleanup", "name", "cos"]);
+    assert.deepEqual(names(pbxOpsFor(to, moved.to, templates)), ["checkin", "cos"]);
+    assert.deepEqual(names(pbxOpsFor(from, moved.from, templates)), ["checkout", "voicemail-cleanup", "cos"]);
   });
 
   test("every op maps to a capability", () => {

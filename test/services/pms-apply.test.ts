@@ -582,24 +582,20 @@ describe("PMS records through PmsIngest", () => {
       const perLink = (link: string) => rows.filter((j) => j.link === link);
       assert.deepEqual(
         perLink("a").map((j) => j.op),
-        ["checkin", "name", "cos"],
+        ["checkin", "cos"],
       );
       assert.deepEqual(
         perLink("b").map((j) => j.op),
-        ["checkin", "name", "cos"],
+        ["checkin", "cos"],
       );
       assert.deepEqual(
         perLink("a").map((j) => j.payload),
         perLink("b").map((j) => j.payload),
       );
       assert.ok(rows.every((j) => j.room === "101" && j.state === "pending" && j.attempts === 0));
-      assert.deepEqual(rows.find((j) => j.op === "name")?.payload, {
-        op: "name",
-        room: "101",
-        extension: "2101",
-        name: "Ann Smith 2101",
-        occupied: true,
-      });
+      const checkin = rows.find((j) => j.op === "checkin");
+      assert.ok(checkin);
+      assert.equal((checkin.payload as { name: string }).name, "Ann Smith 2101", "the check-in carries the name");
       const stored = await t.store.read((db) => loadRoom(db, "101"));
       assert.ok(stored?.room.occupied);
       assert.equal(ctx.counters.pbx, 1);
@@ -628,7 +624,7 @@ describe("PMS records through PmsIngest", () => {
       const room101 = rows.filter((j) => j.room === "101");
       assert.deepEqual(
         room101.map((j) => `${j.link}:${j.op}`),
-        ["a:checkin", "a:name", "a:cos", "b:checkin", "b:name", "b:cos"],
+        ["a:checkin", "a:cos", "b:checkin", "b:cos"],
       );
       const room102 = rows.filter((j) => j.room === "102");
       assert.equal(room102.length, 2, "one name op per link for the room the GO created");
@@ -647,7 +643,7 @@ describe("PMS records through PmsIngest", () => {
       const moved = (await jobs(ctx)).slice(n).filter((j) => j.link === "a");
       assert.deepEqual(
         moved.map((j) => `${j.room}:${j.op}`),
-        ["101:checkout", "101:voicemail-cleanup", "101:name", "101:cos", "202:checkin", "202:name", "202:cos"],
+        ["101:checkout", "101:voicemail-cleanup", "101:cos", "202:checkin", "202:cos"],
       );
     });
   });

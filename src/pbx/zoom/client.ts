@@ -1,8 +1,9 @@
 /**
  * @module pbx/zoom/client
  * HTTP to Zoom: the S2S OAuth token (renewed a minute before expiry, and once more after a 401 code
- * 124), pacing of medium calls by a token bucket, the mapping of answers onto PbxError, and the
- * debug packet log with secrets masked.
+ * 124), pacing of every API call by one token bucket at `ratePerSecond` (the medium-category limit:
+ * light calls held to it too never draw a 429), the mapping of answers onto PbxError, and the debug
+ * packet log with secrets masked.
  */
 import type { Clock } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
@@ -69,10 +70,10 @@ interface Token extends TokenResponse {
 export class ZoomClient {
   private token: Token | undefined;
   private pending: Promise<Token> | undefined;
-  private readonly medium: TokenBucket;
+  private readonly bucket: TokenBucket;
 
   constructor(private readonly o: ZoomClientOptions) {
-    this.medium = new TokenBucket(o.clock, o.ratePerSecond);
+    this.bucket = new TokenBucket(o.clock, o.ratePerSecond);
   }
 
   /** Current token (fetching one if needed): its scopes decide the available features. */
@@ -86,7 +87,7 @@ export class ZoomClient {
 
   /** One API call; resolves with the parsed JSON (undefined for 204). */
   async call(req: WireRequest): Promise<unknown> {
-    if (req.category === "medium") await this.medium.take();
+    await this.bucket.take();
     let res = await this.send(req, await this.getToken());
     if (res.status === 401 && parseErrorBody(res.json).code === ZOOM_INVALID_TOKEN) {
       // Expired or revoked before we thought: one fresh token, one more try.
