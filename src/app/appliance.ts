@@ -18,6 +18,7 @@ import { createDriver } from "../pbx/factory.ts";
 import { FiasLink, type FiasLinkOptions } from "../pms/fias/link.ts";
 import { TcpClientConnector, TcpServerConnector } from "../pms/fias/tcp.ts";
 import type { ServiceContext } from "../services/context.ts";
+import { reassertDnd } from "../services/dnd-refresh.ts";
 import { refreshMwi } from "../services/mwi.ts";
 import { MWI_LINK } from "../services/mwi-link.ts";
 import { PmsIngest } from "../services/pms-ingest.ts";
@@ -239,6 +240,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   }
   link.start();
   await runner.start();
+  await reassertDnd(ctx).catch((err) => logger.error("DND re-assert failed", { error: errorMessage(err) }));
   if (sip) {
     await sip.start();
     // Phones may have missed lamp changes while we were down: bring every known phone up to date.
