@@ -6,16 +6,12 @@
 import { readFileSync } from "node:fs";
 import { type Charset, charsets } from "../../lib/charset.ts";
 import { errorMessage } from "../../lib/errors.ts";
+import { type CliIo, untilStopped } from "../cli-io.ts";
 import { generateHotel } from "./hotel.ts";
 import { parseScript, runScript } from "./script.ts";
 import { PmsSimulator, type SimFrame } from "./simulator.ts";
 
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  /** Stops interactive mode, as SIGINT does; for embedding and tests. */
-  signal?: AbortSignal;
-}
+export type { CliIo };
 
 export const SIM_PMS_USAGE = `usage: bellhop sim pms (--listen PORT | --connect HOST:PORT) [options]
 
@@ -115,21 +111,6 @@ function printFrame(io: CliIo, f: SimFrame): void {
 }
 
 /** Resolves on SIGINT, SIGTERM or io.signal. */
-function untilStopped(io: CliIo): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      io.signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
-    if (io.signal?.aborted) done();
-    else io.signal?.addEventListener("abort", done);
-  });
-}
-
 /** In --connect mode the simulator plays the IFC that keeps reopening the port until stopped. */
 function keepConnected(sim: PmsSimulator, io: CliIo, host: string, port: number): () => void {
   let stopped = false;

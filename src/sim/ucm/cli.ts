@@ -6,7 +6,7 @@
  */
 import { errorMessage } from "../../lib/errors.ts";
 import { maskSecrets } from "../../lib/logger.ts";
-import type { CliIo } from "../pms/cli.ts";
+import { type CliIo, untilStopped } from "../cli-io.ts";
 import { type UcmSimRequest, UcmSimulator } from "./simulator.ts";
 
 export type { CliIo };
@@ -96,21 +96,6 @@ function parseArgs(argv: string[]): Args {
 
 export function formatRequest(r: UcmSimRequest): string {
   return `< ${r.action} ${JSON.stringify(maskSecrets(r.body))}\n> ${r.status} ${JSON.stringify(maskSecrets(r.response))}\n`;
-}
-
-function untilStopped(io: CliIo): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      io.signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
-    if (io.signal?.aborted) done();
-    else io.signal?.addEventListener("abort", done);
-  });
 }
 
 export async function simUcmCommand(argv: string[], io: CliIo): Promise<number> {

@@ -4,13 +4,10 @@
  * SIGINT/SIGTERM (or io.signal).
  */
 import { errorMessage } from "../../lib/errors.ts";
+import { type CliIo, untilStopped } from "../cli-io.ts";
 import { ALL_SCOPES, DEFAULT_CLIENT, type SimRequest, ZoomSimulator } from "./simulator.ts";
 
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  signal?: AbortSignal;
-}
+export type { CliIo };
 
 export const SIM_ZOOM_USAGE = `usage: bellhop sim zoom --listen PORT [options]
 
@@ -125,21 +122,6 @@ function parseArgs(argv: string[]): Args {
   }
   if (a.listen === undefined) throw new UsageError("--listen PORT is required");
   return a;
-}
-
-function untilStopped(io: CliIo): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      io.signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
-    if (io.signal?.aborted) done();
-    else io.signal?.addEventListener("abort", done);
-  });
 }
 
 export function formatRequest(r: SimRequest): string {
