@@ -10,6 +10,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const SHARED_PEERS = resolve(import.meta.dirname ?? ".", "../../../shared/sip-peers");
+if (!existsSync(SHARED_PEERS)) {
+  throw new Error(`SIP peer configs not found at ${SHARED_PEERS}: the tests expect shared/ beside the checkout`);
+}
 
 export interface KamailioOptions {
   sipPort: number;
