@@ -32,7 +32,8 @@ const res = await Bun.build({
   format: "esm",
   compile: {
     outfile,
-    assets: ["migrations"],
+    // Migrations and the wake-up prompt audio (8 kHz μ-law, made by appliance/prompts/generate.sh).
+    assets: ["migrations", "prompts"],
     ...(process.env.BUN_TARGET ? { target: process.env.BUN_TARGET } : {}),
   },
 } as Parameters<typeof Bun.build>[0]);

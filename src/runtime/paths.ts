@@ -8,3 +8,10 @@ export function migrationsFolder(): string {
   if (here.startsWith("/$bunfs") || here.includes("~BUN")) return join("/$bunfs/root", "migrations");
   return resolve(here, "../../migrations");
 }
+
+/** The wake-up prompts (`prompts/<lang>/<id>.ul`): embedded in the binary, at the repo top from source. */
+export function promptsFolder(): string {
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  if (here.startsWith("/$bunfs") || here.includes("~BUN")) return join("/$bunfs/root", "prompts");
+  return resolve(here, "../../prompts");
+}
