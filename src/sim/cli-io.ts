@@ -22,3 +22,30 @@ export function untilStopped(io: CliIo): Promise<void> {
     else io.signal?.addEventListener("abort", done);
   });
 }
+
+/** A bad command line: the command prints the message and its usage and exits 2. */
+export class UsageError extends Error {}
+
+/**
+ * The common start of a `bellhop sim …` command: `--help` prints the usage (exit 0); a UsageError
+ * from `parse` prints its message and the usage (exit 2). Returns the parsed arguments otherwise.
+ */
+export function commandArgs<T>(
+  argv: string[],
+  io: CliIo,
+  name: string,
+  usage: string,
+  parse: (argv: string[]) => T,
+): { args: T } | { exit: number } {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.stdout.write(usage);
+    return { exit: 0 };
+  }
+  try {
+    return { args: parse(argv) };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`bellhop ${name}: ${err.message}\n\n${usage}`);
+    return { exit: 2 };
+  }
+}

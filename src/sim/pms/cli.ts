@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { type Charset, charsets } from "../../lib/charset.ts";
 import { errorMessage } from "../../lib/errors.ts";
-import { type CliIo, untilStopped } from "../cli-io.ts";
+import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
 import { generateHotel } from "./hotel.ts";
 import { parseScript, runScript } from "./script.ts";
 import { PmsSimulator, type SimFrame } from "./simulator.ts";
@@ -38,8 +38,6 @@ interface Args {
   seed: number;
   charset: Charset;
 }
-
-class UsageError extends Error {}
 
 function parsePort(text: string | undefined, what: string): number {
   const n = Number(text);
@@ -134,14 +132,10 @@ function keepConnected(sim: PmsSimulator, io: CliIo, host: string, port: number)
 }
 
 export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    io.stdout.write(SIM_PMS_USAGE);
-    return 0;
-  }
-  let args: Args;
-  let scriptText: string | undefined;
-  try {
-    args = parseArgs(argv);
+  // A script that cannot be read or parsed is a usage error too: nothing has started yet.
+  const parsed = commandArgs(argv, io, "sim pms", SIM_PMS_USAGE, (a) => {
+    const args = parseArgs(a);
+    let scriptText: string | undefined;
     if (args.script !== undefined) {
       try {
         scriptText = readFileSync(args.script, "utf8");
@@ -151,11 +145,10 @@ export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> 
       const { errors } = parseScript(scriptText);
       if (errors.length) throw new UsageError(`script ${args.script}:\n  ${errors.join("\n  ")}`);
     }
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`bellhop sim pms: ${err.message}\n\n${SIM_PMS_USAGE}`);
-    return 2;
-  }
+    return { args, scriptText };
+  });
+  if ("exit" in parsed) return parsed.exit;
+  const { args, scriptText } = parsed.args;
 
   const hotel = generateHotel({ rooms: args.rooms, occupancy: args.occupancy, seed: args.seed, today: new Date() });
   // Without a script nobody else would answer postings, and an appliance waiting for PA stalls.

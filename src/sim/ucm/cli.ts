@@ -6,7 +6,7 @@
  */
 import { errorMessage } from "../../lib/errors.ts";
 import { maskSecrets } from "../../lib/logger.ts";
-import { type CliIo, untilStopped } from "../cli-io.ts";
+import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
 import { type UcmSimRequest, UcmSimulator } from "./simulator.ts";
 
 export type { CliIo };
@@ -24,8 +24,6 @@ Plays a Grandstream UCM's HTTPS API (v1.0: challenge, login, cookie, pmsapi).
   --pms-password P      its password (default pms-secret)
   --path P              API path (default /api)
 `;
-
-class UsageError extends Error {}
 
 interface Args {
   listen?: number;
@@ -99,18 +97,9 @@ export function formatRequest(r: UcmSimRequest): string {
 }
 
 export async function simUcmCommand(argv: string[], io: CliIo): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    io.stdout.write(SIM_UCM_USAGE);
-    return 0;
-  }
-  let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`bellhop sim ucm: ${err.message}\n\n${SIM_UCM_USAGE}`);
-    return 2;
-  }
+  const parsed = commandArgs(argv, io, "sim ucm", SIM_UCM_USAGE, parseArgs);
+  if ("exit" in parsed) return parsed.exit;
+  const args = parsed.args;
   let sim: UcmSimulator;
   try {
     sim = new UcmSimulator({

@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM (or io.signal).
  */
 import { errorMessage } from "../../lib/errors.ts";
-import { type CliIo, untilStopped } from "../cli-io.ts";
+import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
 import { ALL_SCOPES, DEFAULT_CLIENT, type SimRequest, ZoomSimulator } from "./simulator.ts";
 
 export type { CliIo };
@@ -26,8 +26,6 @@ Plays Zoom (S2S OAuth token, Users and Phone APIs) for a Zoom PBX link; point th
   --client-secret Y        client secret (default ${DEFAULT_CLIENT.clientSecret})
   --account-id Z           account id (default ${DEFAULT_CLIENT.accountId})
 `;
-
-class UsageError extends Error {}
 
 interface Args {
   listen?: number;
@@ -130,18 +128,9 @@ export function formatRequest(r: SimRequest): string {
 }
 
 export async function simZoomCommand(argv: string[], io: CliIo): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    io.stdout.write(SIM_ZOOM_USAGE);
-    return 0;
-  }
-  let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`bellhop sim zoom: ${err.message}\n\n${SIM_ZOOM_USAGE}`);
-    return 2;
-  }
+  const parsed = commandArgs(argv, io, "sim zoom", SIM_ZOOM_USAGE, parseArgs);
+  if ("exit" in parsed) return parsed.exit;
+  const args = parsed.args;
   const sim = new ZoomSimulator({
     users: args.users,
     firstExtension: args.firstExtension,
