@@ -180,6 +180,20 @@ export const sipSchema = v.strictObject({
     {},
   ),
   ports: v.optional(v.array(sipPortSchema), []),
+  /** RTP of the calls the ports place and answer (wake-ups, IVR). */
+  media: v.optional(
+    v.pipe(
+      v.strictObject({
+        /** RTP ports are taken from this range (even numbers; RTCP is not sent). */
+        portMin: v.optional(port, 16384),
+        portMax: v.optional(port, 16999),
+        /** Codecs offered and accepted, most wanted first. */
+        codecs: v.optional(v.pipe(v.array(v.picklist(["PCMU", "PCMA"])), v.minLength(1)), ["PCMU", "PCMA"]),
+      }),
+      v.check((m) => m.portMax > m.portMin, "media.portMax must be above media.portMin"),
+    ),
+    {},
+  ),
   /** Message lamps (SIP NOTIFY to the room phones). */
   mwi: v.optional(
     v.strictObject({
@@ -195,6 +209,56 @@ export const sipSchema = v.strictObject({
   ),
 });
 
+const minutes = v.pipe(v.number(), v.minValue(0));
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const featureNumbers = v.array(v.pipe(v.string(), v.regex(/^[0-9*#+]{1,20}$/, "expected a dialled number such as 500 or *61")));
+
+export const wakeupSchema = v.strictObject({
+  /** A wake-up found this many minutes past due (after a stop) is no longer called: it ends NR. */
+  lateMinutes: v.optional(minutes, 30),
+  /** Further attempts after an unanswered, busy or failed call. */
+  retries: v.optional(count, 2),
+  retryIntervalMinutes: v.optional(minutes, 5),
+  /** Ring time before CANCEL, in rings of 6 s. */
+  rings: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(20)), 4),
+  snoozeMinutes: v.optional(v.pipe(v.number(), v.minValue(1)), 5),
+  /** Snoozes per wake-up; 0 = no snooze (key 2 then confirms). */
+  snoozeLimit: v.optional(count, 3),
+  /** A call answered without a key press: the guest is awake ("answered") or it is tried again ("retry"). */
+  answeredWithoutKey: v.optional(v.picklist(["answered", "retry"]), "retry"),
+  /** Times the menu is played before an answered call without a key press ends. */
+  menuRepeats: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10)), 3),
+  /** Seconds to wait for a key after the menu. */
+  keyWaitSeconds: v.optional(v.pipe(v.number(), v.minValue(1)), 6),
+  /** After the last failed attempt, call the front desk with a prompt naming the room. */
+  escalation: v.optional(
+    v.strictObject({
+      /** Front-desk extension; null = no escalation call. */
+      extension: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1))), null),
+      /** Escalate only for rooms with a VIP guest. */
+      vipOnly: v.optional(v.boolean(), false),
+      /** Further escalation attempts when the front desk does not answer. */
+      retries: v.optional(count, 1),
+    }),
+    {},
+  ),
+  /** How often the store is read for wake-ups set elsewhere. */
+  pollSeconds: v.optional(v.pipe(v.number(), v.minValue(1)), 15),
+});
+
+export const ivrSchema = v.strictObject({
+  /** Dialled numbers (feature codes) of the housekeeping service (maid code + optional maid id + #). */
+  housekeeping: v.optional(featureNumbers, ["500"]),
+  /** Dialled numbers of the guest wake-up service (HHMM). */
+  wakeup: v.optional(featureNumbers, ["501"]),
+  /** Service of a call whose dialled number matches none of the above; null = say so and hang up. */
+  defaultService: v.optional(v.nullable(v.picklist(["housekeeping", "wakeup"])), null),
+  /** Seconds allowed between two keys before the caller is prompted again. */
+  digitTimeoutSeconds: v.optional(v.pipe(v.number(), v.minValue(1)), 5),
+  /** Tries at an entry before the call ends politely. */
+  maxTries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10)), 3),
+});
+
 export const logSchema = v.strictObject({
   level: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
 });
@@ -207,6 +271,8 @@ export const configSchema = v.strictObject({
   pbx: v.optional(pbxSchema, {}),
   phones: v.optional(phonesSchema, {}),
   sip: v.optional(sipSchema, {}),
+  wakeup: v.optional(wakeupSchema, {}),
+  ivr: v.optional(ivrSchema, {}),
   log: v.optional(logSchema, {}),
   /** Where the libSQL file lives; the --data flag wins. */
   dataDir: v.optional(v.string(), "./data"),
@@ -217,4 +283,6 @@ export type PmsConfig = Config["pms"];
 export type RoomsConfig = Config["rooms"];
 export type PhonesConfig = Config["phones"];
 export type SipConfig = Config["sip"];
+export type WakeupConfig = Config["wakeup"];
+export type IvrConfig = Config["ivr"];
 export type PbxLinkConfig = v.InferOutput<typeof pbxLinkSchema>;

@@ -13,9 +13,50 @@ import { join } from "node:path";
 export const PROMPT_LANGUAGES = ["en", "de", "fr", "es", "it"] as const;
 export type PromptLanguage = (typeof PROMPT_LANGUAGES)[number];
 
-/** The prompts every language has. */
-export const PROMPT_IDS = ["wakeup", "menu", "confirmed", "snoozed", "frontdesk-room"] as const;
+/** The prompts every language has (texts in appliance/prompts/texts.tsv). */
+export const PROMPT_IDS = [
+  // wake-up call
+  "wakeup",
+  "menu",
+  "menu-no-snooze",
+  "confirmed",
+  "snoozed",
+  "goodbye",
+  // escalation to the front desk: "frontdesk-room" then the room number digit by digit
+  "frontdesk-room",
+  // digits, to read back numbers
+  "digit-0",
+  "digit-1",
+  "digit-2",
+  "digit-3",
+  "digit-4",
+  "digit-5",
+  "digit-6",
+  "digit-7",
+  "digit-8",
+  "digit-9",
+  // guest wake-up by phone
+  "wakeup-enter-time",
+  "wakeup-time-is",
+  "wakeup-confirm-menu",
+  "wakeup-set",
+  "wakeup-not-set",
+  // housekeeping
+  "housekeeping-enter",
+  "housekeeping-done",
+  // shared
+  "invalid",
+  "no-input",
+  "room-unknown",
+  "service-unknown",
+] as const;
 export type PromptId = (typeof PROMPT_IDS)[number];
+
+/** Where the voice flows get their audio (built-in prompts, or a custom upload that replaces one). */
+export interface PromptSource {
+  /** μ-law bytes of prompt `id` in `lang`, falling back to English. Throws when there is none at all. */
+  get(lang: PromptLanguage, id: PromptId): Uint8Array;
+}
 
 /** The prompt set used when a guest's language has none (and the fallback for a missing prompt). */
 export const DEFAULT_PROMPT_LANGUAGE: PromptLanguage = "en";

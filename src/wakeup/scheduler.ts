@@ -243,7 +243,7 @@ export class WakeupScheduler {
           if (!row) return undefined;
           const room = await loadRoom(tx, row.room);
           const language = room?.room.guests.find((g) => g.language)?.language;
-          const call: WakeupCall = { id: row.id, room: row.room };
+          const call: WakeupCall = { id: row.id, room: row.room, kind: "wakeup", snoozeAllowed: true };
           if (room) call.extension = room.room.extension;
           if (language) call.language = language;
           return { row, call };
