@@ -1,13 +1,16 @@
 /**
  * @module sip/dialog/dialog
- * A minimal dialog (RFC 3261 §12), enough for the UAS side of a subscription (RFC 6665): the dialog
- * id, the local CSeq counter, the remote CSeq seen, the remote target and the route set, and the
- * requests we send inside the dialog.
+ * A minimal dialog (RFC 3261 §12): the dialog id, the local CSeq counter, the remote CSeq seen, the
+ * remote target and the route set, and the requests we send inside the dialog. Made by the UAS side
+ * of a subscription (RFC 6665) or an answered call, and by the UAC side of a call we placed.
  *
  * - Created by the UAS from the dialog-creating request (§12.1.1): Call-ID from the request, local
  *   tag ours (the To tag of our 2xx), remote tag the From tag; local URI the To URI, remote URI the
  *   From URI; remote target the request's Contact; route set the Record-Route URIs in the order
  *   received (the 2xx must echo those Record-Route headers; that is the caller's response).
+ * - Created by the UAC from its INVITE and the 2xx (§12.1.2): local tag the From tag, remote tag the
+ *   2xx's To tag; local URI the From URI, remote URI the To URI; remote target the 2xx's Contact;
+ *   route set the 2xx's Record-Route URIs in reverse order; local CSeq the INVITE's.
  * - Requests inside the dialog (§12.2.1.1): Request-URI = remote target, one Route header per
  *   route-set entry in order, From = local URI with the local tag, To = remote URI with the remote
  *   tag, the same Call-ID, CSeq = local counter + 1 (ACK and CANCEL, which reuse a CSeq, are not
@@ -31,6 +34,7 @@ import {
   Headers,
   type NameAddr,
   SipRequest,
+  type SipResponse,
   type SipUri,
   type Uri,
 } from "../message/index.ts";
@@ -155,6 +159,42 @@ export class Dialog {
     });
   }
 
+  /**
+   * The UAC side of the dialog our `invite` and its 2xx `response` create (§12.1.2). Throws
+   * DialogError when the response has no To tag, not exactly one sip:/sips: Contact, or a
+   * Record-Route that is not a SIP URI.
+   */
+  static asUac(invite: SipRequest, response: SipResponse): Dialog {
+    let from: NameAddr;
+    let to: NameAddr;
+    let contacts: ContactList;
+    let recordRoutes: readonly NameAddr[];
+    try {
+      from = invite.from;
+      to = response.to;
+      contacts = response.contacts;
+      recordRoutes = response.recordRoutes;
+    } catch (err) {
+      throw new DialogError(err instanceof Error ? err.message : String(err));
+    }
+    if (!from.tag) throw new DialogError("our request has no From tag");
+    if (!to.tag) throw new DialogError("the response has no To tag");
+    const routeSet: SipUri[] = [];
+    for (const rr of recordRoutes) {
+      if (rr.uri.kind !== "sip") throw new DialogError("a Record-Route is not a SIP URI");
+      routeSet.unshift(rr.uri);
+    }
+    return new Dialog({
+      id: { callId: invite.callId, localTag: from.tag, remoteTag: to.tag },
+      local: { displayName: from.displayName, uri: from.uri },
+      remote: { displayName: to.displayName, uri: to.uri },
+      routeSet,
+      target: singleSipContact(contacts),
+      localSeq: invite.cseq.seq,
+      remoteSeq: undefined,
+    });
+  }
+
   /** The remote target: the Request-URI of our requests. */
   get remoteTarget(): SipUri {
     return this.target;
@@ -208,6 +248,19 @@ export class Dialog {
   /** A new request inside the dialog (§12.2.1.1); takes the next local CSeq. Not for ACK or CANCEL. */
   createRequest(method: string, opts: InDialogRequestOptions): SipRequest {
     if (method === "ACK" || method === "CANCEL") throw new TypeError(`${method} is not built by the dialog`);
+    this.localSeq++;
+    return this.build(method, this.localSeq, opts);
+  }
+
+  /**
+   * The ACK of a 2xx to our INVITE with CSeq `inviteSeq` (§13.2.2.4): built like an in-dialog request
+   * but with the INVITE's CSeq number; the local counter does not move.
+   */
+  createAck(inviteSeq: number, opts: InDialogRequestOptions): SipRequest {
+    return this.build("ACK", inviteSeq, opts);
+  }
+
+  private build(method: string, seq: number, opts: InDialogRequestOptions): SipRequest {
     const h = new Headers();
     h.append(
       "Via",
@@ -226,8 +279,7 @@ export class Dialog {
     h.append("From", formatNameAddr({ ...this.local, tag: this.id.localTag }));
     h.append("To", formatNameAddr({ ...this.remote, tag: this.id.remoteTag }));
     h.append("Call-ID", this.id.callId);
-    this.localSeq++;
-    h.append("CSeq", `${this.localSeq} ${method}`);
+    h.append("CSeq", `${seq} ${method}`);
     if (opts.contact !== undefined) h.append("Contact", opts.contact);
     for (const [name, value] of opts.headers ?? []) h.append(name, value);
     // §19.1.5: URI headers (`?…`) do not belong in a Request-URI.

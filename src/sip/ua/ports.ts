@@ -7,14 +7,19 @@ import { readFileSync } from "node:fs";
 import type { SipConfig } from "../../config/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { DigestSession } from "../auth/session.ts";
 import { buildErrorResponse, type SipRequest } from "../message/index.ts";
 import type { ServerTransaction } from "../transaction/server.ts";
 import type { TransactionTimers } from "../transaction/timers.ts";
+import type { Target } from "../transaction/types.ts";
+import { CallRegistry } from "./calls.ts";
 import { SipEndpoint } from "./endpoint.ts";
+import { InboundCall } from "./inbound-call.ts";
 import type { MwiSubscriptionsLike } from "./mwi.ts";
 import type { MessageSummary } from "./mwi-body.ts";
 import { MwiSubscriptions } from "./mwi-subscriptions.ts";
-import { PortRegistration, type PortStatus } from "./registration.ts";
+import { OutboundCall, type OutboundResult } from "./outbound-call.ts";
+import { type PortAccount, PortRegistration, type PortStatus } from "./registration.ts";
 
 export interface SipTraffic {
   datagramsIn: number;
@@ -28,7 +33,27 @@ export interface SipTraffic {
   connectionsRefused: number;
 }
 
-const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, SUBSCRIBE";
+const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, SUBSCRIBE";
+
+/** A port taken for one call; `release` frees it (idempotent). */
+export interface PortLease {
+  readonly user: string;
+  release(): void;
+}
+
+export interface PlaceCallOptions {
+  callee: string;
+  sdp: Uint8Array;
+  ringTimeoutMs: number;
+  onRinging?: () => void;
+}
+
+/** An INVITE that reached a port, not yet answered; the owner accepts or rejects it. */
+export interface IncomingCall {
+  readonly invite: InboundCall;
+  /** The port it is for, taken for the duration of the call (release it when the call is over). */
+  readonly lease: PortLease;
+}
 
 export interface SipPortsOptions {
   config: SipConfig;
@@ -50,6 +75,23 @@ export class SipPorts {
   /** Phones subscribed to message-summary; the MWI sender notifies them in their dialogs. */
   subscriptions: MwiSubscriptionsLike | undefined = undefined;
   private readonly registrations: PortRegistration[] = [];
+  private readonly accounts: PortAccount[] = [];
+  private readonly callAuth = new Map<string, DigestSession>();
+  private readonly busy = new Set<string>();
+  readonly calls = new CallRegistry();
+  private readonly pendingInvites = new Map<string, InboundCall>();
+  private readonly outbound = new Set<OutboundCall>();
+  private readonly target: Target;
+  private readonly domain: string;
+  private readonly proxy: { address: string; port: number } | undefined;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly timers: TransactionTimers | undefined;
+  /**
+   * Inbound calls (the IVR). Without a handler, INVITEs are answered 480. The handler must accept
+   * or reject `call.invite` and release `call.lease` when the call is over.
+   */
+  onInvite: ((call: IncomingCall) => void) | undefined = undefined;
 
   constructor(opts: SipPortsOptions) {
     const { config, logger } = opts;
@@ -72,6 +114,10 @@ export class SipPorts {
       userAgent: opts.userAgent,
     });
     this.endpoint.transactions.onRequest = (tx, req) => this.dispatch(tx, req);
+    this.endpoint.transactions.onAck = (ack) => this.calls.ack(ack);
+    this.clock = opts.clock;
+    this.log = logger.child({ part: "sip" });
+    this.timers = opts.timers;
     if (opts.summaryFor) {
       const subs = new MwiSubscriptions(this.endpoint, {
         clock: opts.clock,
@@ -88,7 +134,19 @@ export class SipPorts {
       port: config.proxy ? config.proxy.port : config.pbx.port,
     };
     const domain = config.pbx.registerUsing === "domain" && config.pbx.domain ? config.pbx.domain : pbx;
+    this.target = target;
+    this.domain = domain;
+    this.proxy = config.proxy ?? undefined;
     for (const p of config.ports) {
+      this.accounts.push(p);
+      this.callAuth.set(
+        p.user,
+        new DigestSession({
+          username: p.authUser || p.user,
+          password: p.password,
+          realm: config.pbx.realm ?? undefined,
+        }),
+      );
       this.registrations.push(
         new PortRegistration(
           this.endpoint,
@@ -108,13 +166,145 @@ export class SipPorts {
     }
   }
 
-  /** Answers requests arriving on the ports. Calls (INVITE) are the wake-up/IVR work of a later issue. */
+  /** Registered ports not in a call. */
+  freePorts(): number {
+    let n = 0;
+    for (let i = 0; i < this.registrations.length; i++) {
+      const user = this.accounts[i].user;
+      if (!this.busy.has(user) && this.registrations[i].status().state === "registered") n++;
+    }
+    return n;
+  }
+
+  /**
+   * Takes a registered port that is not in a call (`prefer` first, when free), marking it busy at
+   * once; undefined when none is free.
+   */
+  acquirePort(prefer?: string): PortLease | undefined {
+    let chosen: string | undefined;
+    for (let i = 0; i < this.registrations.length; i++) {
+      const user = this.accounts[i].user;
+      if (this.busy.has(user) || this.registrations[i].status().state !== "registered") continue;
+      if (chosen === undefined || user === prefer) chosen = user;
+      if (user === prefer) break;
+    }
+    return chosen === undefined ? undefined : this.lease(chosen);
+  }
+
+  private lease(user: string): PortLease {
+    this.busy.add(user);
+    let released = false;
+    return {
+      user,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.busy.delete(user);
+      },
+    };
+  }
+
+  /** Places a call from the leased port through the PBX (or proxy); resolves when answered or failed. */
+  async placeCall(lease: PortLease, o: PlaceCallOptions): Promise<OutboundResult> {
+    const account = this.accounts.find((a) => a.user === lease.user);
+    const auth = this.callAuth.get(lease.user);
+    if (!account || !auth) return { answered: false, outcome: "failed", reason: `no port ${lease.user}` };
+    const call = new OutboundCall({
+      endpoint: this.endpoint,
+      user: account.user,
+      displayName: account.displayName,
+      auth,
+      domain: this.domain,
+      target: this.target,
+      proxy: this.proxy,
+      callee: o.callee,
+      sdp: o.sdp,
+      ringTimeoutMs: o.ringTimeoutMs,
+      clock: this.clock,
+      logger: this.log,
+      onRinging: o.onRinging,
+      cancelGuardMs: this.timers ? this.timers.b : undefined,
+    });
+    this.outbound.add(call);
+    try {
+      const r = await call.start();
+      if (r.answered) this.calls.add(r.call);
+      return r;
+    } finally {
+      this.outbound.delete(call);
+    }
+  }
+
+  /** A new INVITE: a port answers it through `onInvite`, else 480/486. */
+  private incomingInvite(tx: ServerTransaction, req: SipRequest): void {
+    const inbound = new InboundCall({
+      endpoint: this.endpoint,
+      tx,
+      request: req,
+      user: req.uri.kind === "sip" && req.uri.user ? req.uri.user : (this.accounts[0]?.user ?? "bellhop"),
+      clock: this.clock,
+      logger: this.log,
+      t1: this.timers?.t1,
+      t2: this.timers?.t2,
+      onAccepted: (call, ack) => this.calls.add(call, ack),
+    });
+    if (!this.onInvite) {
+      inbound.reject(480, "Temporarily Unavailable");
+      return;
+    }
+    // The port the PBX delivered the call to, when the Request-URI names one; else any free one.
+    const dialled = req.uri.kind === "sip" ? req.uri.user : undefined;
+    const mine = this.accounts.some((a) => a.user === dialled);
+    const lease = mine && dialled && !this.busy.has(dialled) ? this.lease(dialled) : this.acquirePort();
+    if (!lease) {
+      inbound.reject(486, "Busy Here");
+      return;
+    }
+    const key = tx.key;
+    this.pendingInvites.set(key, inbound);
+    void inbound.confirmed.then(() => this.pendingInvites.delete(key));
+    try {
+      this.onInvite({ invite: inbound, lease });
+    } catch (err) {
+      lease.release();
+      inbound.reject(500, "Server Internal Error");
+      this.log.error("inbound call handler failed", { error: String(err) });
+    }
+  }
+
+  private cancelInvite(tx: ServerTransaction, req: SipRequest): void {
+    const inviteTx = this.endpoint.transactions.inviteServerFor(req);
+    const inbound = inviteTx ? this.pendingInvites.get(inviteTx.key) : undefined;
+    if (!inbound) {
+      tx.respond(buildErrorResponse(req, 481, "Call/Transaction Does Not Exist")).catch(() => {});
+      return;
+    }
+    tx.respond(buildErrorResponse(req, 200, "OK", { toTag: inbound.localTag })).catch(() => {});
+    inbound.cancel();
+  }
+
+  /** Answers requests arriving on the ports: calls, in-dialog requests, OPTIONS, SUBSCRIBE. */
   private dispatch(tx: ServerTransaction, req: SipRequest): void {
     const reply = (status: number, reason: string, extra: [string, string][] = []) => {
       const resp = buildErrorResponse(req, status, reason);
       for (const [n, v] of extra) resp.headers.append(n, v);
       tx.respond(resp).catch(() => {});
     };
+    if (req.method === "CANCEL") {
+      this.cancelInvite(tx, req);
+      return;
+    }
+    let inDialog = false;
+    try {
+      inDialog = req.to.tag !== undefined;
+    } catch {
+      reply(400, "Bad To header");
+      return;
+    }
+    if (inDialog && req.method !== "SUBSCRIBE") {
+      this.calls.dispatch(tx, req);
+      return;
+    }
     switch (req.method) {
       case "OPTIONS":
         reply(200, "OK", [["Allow", ALLOW]]);
@@ -131,7 +321,7 @@ export class SipPorts {
         reply(489, "Bad Event", [["Allow-Events", "message-summary"]]);
         return;
       case "INVITE":
-        reply(480, "Temporarily Unavailable");
+        this.incomingInvite(tx, req);
         return;
       default:
         reply(405, "Method Not Allowed", [["Allow", ALLOW]]);
@@ -169,6 +359,8 @@ export class SipPorts {
   private closeSubscriptions: (() => Promise<void>) | undefined;
 
   async stop(): Promise<void> {
+    for (const c of this.outbound) c.abort();
+    await Promise.all(this.calls.all().map((c) => c.hangup(1000)));
     await this.closeSubscriptions?.();
     await Promise.all(this.registrations.map((r) => r.stop()));
     await this.endpoint.close();

@@ -1,0 +1,205 @@
+/**
+ * @module sip/ua/call
+ * An established call (an INVITE dialog usage), whichever side placed it: the requests that arrive
+ * inside it and our BYE. What the call carries (RTP, prompts) is the owner's business; this module
+ * reports what the far end does: hang up (BYE), press keys by SIP INFO (the fallback of RFC 4733:
+ * `application/dtmf-relay` and `application/dtmf` bodies), refresh or hold the session (re-INVITE,
+ * answered with our unchanged SDP: we neither stop nor move our media).
+ */
+import { isIP } from "node:net";
+import type { Clock, TimerHandle } from "../../lib/clock.ts";
+import { errorMessage } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/logger.ts";
+import type { Dialog } from "../dialog/dialog.ts";
+import { buildErrorResponse, type SipRequest, type SipResponse } from "../message/index.ts";
+import type { ServerTransaction } from "../transaction/server.ts";
+import type { Target } from "../transaction/types.ts";
+import type { SipEndpoint } from "./endpoint.ts";
+import { CALL_ALLOW } from "./invite-request.ts";
+
+export type CallEndReason = "remote-bye" | "local-bye" | "closed";
+
+export interface SipCallOptions {
+  endpoint: SipEndpoint;
+  dialog: Dialog;
+  /** Where in-dialog requests go when the next hop is a host name (no DNS here): the PBX or proxy, or the caller's source. */
+  fallback: Target;
+  /** Our Contact header value. */
+  contact: string;
+  /** Our SDP (the offer or answer that set up the media), repeated in answers to re-INVITEs. */
+  localSdp: Uint8Array;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class SipCall {
+  readonly dialog: Dialog;
+  /** Keys pressed, sent by SIP INFO. */
+  onInfoDigit: ((digit: string) => void) | undefined;
+  /** Resolves once, when the call has ended. */
+  readonly ended: Promise<CallEndReason>;
+  private endedWith: CallEndReason | undefined;
+  private resolveEnded!: (r: CallEndReason) => void;
+  private byeSent: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: SipCallOptions) {
+    this.dialog = opts.dialog;
+    this.log = opts.logger;
+    this.ended = new Promise((r) => {
+      this.resolveEnded = r;
+    });
+  }
+
+  get isEnded(): boolean {
+    return this.endedWith !== undefined;
+  }
+
+  /** A request inside this dialog (the registry matched it by dialog id). */
+  handleRequest(tx: ServerTransaction, req: SipRequest): void {
+    const reply = (status: number, reason: string, extra?: (r: SipResponse) => void) => {
+      const resp = buildErrorResponse(req, status, reason, { toTag: this.dialog.id.localTag });
+      extra?.(resp);
+      tx.respond(resp).catch((err) => this.log.debug("in-dialog answer not sent", { error: errorMessage(err) }));
+    };
+    let order: "ok" | "out-of-order";
+    try {
+      order = this.dialog.receive(req);
+    } catch (err) {
+      reply(400, errorMessage(err));
+      return;
+    }
+    if (order === "out-of-order") {
+      reply(500, "CSeq Out of Order");
+      return;
+    }
+    switch (req.method) {
+      case "BYE":
+        reply(200, "OK");
+        this.end("remote-bye");
+        return;
+      case "INFO": {
+        const digit = infoDigit(req);
+        reply(200, "OK");
+        if (digit !== undefined && !this.isEnded) this.onInfoDigit?.(digit);
+        return;
+      }
+      case "INVITE":
+      case "UPDATE":
+        if (this.isEnded) {
+          reply(481, "Call/Transaction Does Not Exist");
+          return;
+        }
+        reply(200, "OK", (r) => {
+          r.headers.append("Contact", this.opts.contact);
+          r.headers.append("Allow", CALL_ALLOW);
+          if (req.body.length > 0) {
+            r.headers.append("Content-Type", "application/sdp");
+            r.body = this.opts.localSdp;
+          }
+        });
+        return;
+      case "OPTIONS":
+        reply(200, "OK", (r) => r.headers.append("Allow", CALL_ALLOW));
+        return;
+      default:
+        reply(405, "Method Not Allowed", (r) => r.headers.append("Allow", CALL_ALLOW));
+    }
+  }
+
+  /** Where our in-dialog requests go: the next hop when it is an IP address, else the fallback. */
+  target(): Target {
+    const fallback = this.opts.fallback;
+    let hop: { transport: Target["transport"]; host: string; port: number };
+    try {
+      hop = this.dialog.nextHop(fallback.transport);
+    } catch {
+      return fallback;
+    }
+    if (isIP(hop.host) === 0) return fallback;
+    const t: Target = { transport: hop.transport, address: hop.host, port: hop.port };
+    if (fallback.connectionId !== undefined && fallback.transport === hop.transport && fallback.address === hop.host)
+      t.connectionId = fallback.connectionId;
+    return t;
+  }
+
+  /** Sends an in-dialog request built by `build(via)` outside a transaction (the ACK of a 2xx). */
+  sendRaw(req: SipRequest, target = this.target()): void {
+    this.opts.endpoint.send(req, target).catch((err) => this.log.info("SIP send failed", { error: errorMessage(err) }));
+  }
+
+  /** Via values for a request of ours inside the dialog. */
+  via(target = this.target()) {
+    return { transport: target.transport, host: this.opts.endpoint.bind, port: this.opts.endpoint.port };
+  }
+
+  /**
+   * Hangs up (BYE) unless the call already ended; resolves on the BYE's final answer, its timeout,
+   * or at the latest after `waitMs`. The call counts as ended as soon as the BYE is sent.
+   */
+  hangup(waitMs = 5000): Promise<void> {
+    if (this.byeSent) return this.byeSent;
+    if (this.isEnded) return Promise.resolve();
+    const target = this.target();
+    const bye = this.dialog.createRequest("BYE", {
+      via: this.via(target),
+      headers: [["User-Agent", this.opts.endpoint.userAgent]],
+    });
+    this.end("local-bye");
+    this.byeSent = new Promise<void>((resolve) => {
+      const clock = this.opts.clock;
+      let timer: TimerHandle | undefined;
+      const done = () => {
+        clock.clearTimeout(timer);
+        resolve();
+      };
+      timer = clock.setTimeout(done, waitMs);
+      try {
+        this.opts.endpoint.transactions.request(bye, target, {
+          onFinal: done,
+          onTimeout: done,
+          onTransportError: (err) => {
+            this.log.info("BYE not sent", { error: errorMessage(err) });
+            done();
+          },
+          onTerminated: done,
+        });
+      } catch (err) {
+        this.log.info("BYE not sent", { error: errorMessage(err) });
+        done();
+      }
+    });
+    return this.byeSent;
+  }
+
+  /** Marks the call ended without signalling (shutdown, or a failure already answered). */
+  end(reason: CallEndReason): void {
+    if (this.endedWith !== undefined) return;
+    this.endedWith = reason;
+    this.resolveEnded(reason);
+  }
+}
+
+/** The key of a SIP INFO: `application/dtmf-relay` (`Signal=5`) or `application/dtmf` (`5`). */
+export function infoDigit(req: SipRequest): string | undefined {
+  let type: string | undefined;
+  try {
+    const ct = req.contentType;
+    type = ct ? `${ct.type}/${ct.subtype}`.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+  const text = new TextDecoder().decode(req.body);
+  let value: string | undefined;
+  if (type === "application/dtmf-relay") {
+    for (const line of text.split("\n")) {
+      const i = line.indexOf("=");
+      if (i > 0 && line.slice(0, i).trim().toLowerCase() === "signal") value = line.slice(i + 1).trim();
+    }
+  } else if (type === "application/dtmf") {
+    value = text.trim();
+  }
+  if (value === undefined || value.length !== 1) return undefined;
+  const d = value.toUpperCase();
+  return "0123456789*#ABCD".includes(d) ? d : undefined;
+}
