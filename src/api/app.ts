@@ -23,12 +23,13 @@
  * | GET  /api/v1/pms                           |  yes  |    yes    |     -     |     -               |
  * | POST /api/v1/pms/resync                    |  yes  |    yes    |    yes    |     -               |
  * | GET  /api/v1/audit                         |  yes  |    yes    |     -     |     -               |
+ * | GET  /api/v1/prompts, /prompts/{lang}/{id} |  yes  |    yes    |    yes    |     -               |
+ * | PUT, DELETE /api/v1/prompts/{lang}/{id}    |  yes  |    yes    |     -     |     -               |
  *
  * No token or an unknown/revoked one: 401. A role not in the row: 403. Services record the caller as
  * `api:<token name>`.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { ApiDeps } from "./deps.ts";
 import { errorJson, handleError } from "./errors.ts";
 import { buildOpenApi } from "./openapi.ts";
@@ -40,11 +41,10 @@ import { messageRoutes } from "./routes/messages.ts";
 import { mwiRoutes } from "./routes/mwi.ts";
 import { phoneEventRoutes } from "./routes/phone-events.ts";
 import { pmsRoutes } from "./routes/pms.ts";
+import { promptRoutes } from "./routes/prompts.ts";
 import { roomRoutes } from "./routes/rooms.ts";
 import { sipRoutes } from "./routes/sip.ts";
 import { wakeupRoutes } from "./routes/wakeups.ts";
-
-export const MAX_BODY_BYTES = 64 * 1024;
 
 /** All routes, in document order. */
 export function apiRoutes(deps: ApiDeps): Route[] {
@@ -61,6 +61,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...sipRoutes(deps),
     ...mwiRoutes(deps),
     ...wakeupRoutes(deps),
+    ...promptRoutes(deps),
     ...jobRoutes(deps),
     ...pmsRoutes(deps),
     ...auditRoutes(deps),
@@ -89,13 +90,6 @@ export function createApi(deps: ApiDeps): Hono {
       principal: c.get("principal")?.name,
     });
   });
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => errorJson(c, "PAYLOAD_TOO_LARGE", `the request body is over ${MAX_BODY_BYTES} bytes`),
-    }),
-  );
-
   mountRoutes(app, deps, apiRoutes(deps));
   return app;
 }

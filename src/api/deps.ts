@@ -5,6 +5,7 @@ import type { PmsMonitor } from "../services/pms-monitor.ts";
 import type { SipTraffic } from "../sip/ua/ports.ts";
 import type { PortStatus } from "../sip/ua/registration.ts";
 import type { Role } from "../store/tokens.ts";
+import type { PromptLibrary } from "../wakeup/prompt-library.ts";
 
 export interface ApiDeps {
   ctx: ServiceContext;
@@ -16,6 +17,8 @@ export interface ApiDeps {
   setLinkDebug(name: string, on: boolean): boolean;
   /** SIP port registrations and traffic counters; undefined when SIP is off (no PBX configured). */
   sipPorts(): { ports: PortStatus[]; traffic: SipTraffic } | undefined;
+  /** Voice prompts (built-in and uploaded); absent, the prompt routes answer 503. */
+  prompts?: PromptLibrary;
   /** Resolves a bearer token to its holder; undefined when unknown or revoked. */
   authenticate(token: string): Promise<{ name: string; role: Role } | undefined>;
 }

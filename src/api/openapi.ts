@@ -60,22 +60,25 @@ function parameters(route: Route): Json[] {
 function operation(route: Route): Json {
   const responses: Json = {};
   for (const [status, r] of Object.entries(route.responses)) {
-    responses[status] = r.schema
-      ? { description: r.description, content: { "application/json": { schema: convert(r.schema, "output") } } }
-      : Number(status) >= 400
-        ? { description: r.description, content: ERROR_CONTENT }
-        : { description: r.description };
+    // A file is described by its media type alone (OpenAPI 3.1: binary content needs no schema).
+    responses[status] = r.mediaType
+      ? { description: r.description, content: { [r.mediaType]: {} } }
+      : r.schema
+        ? { description: r.description, content: { "application/json": { schema: convert(r.schema, "output") } } }
+        : Number(status) >= 400
+          ? { description: r.description, content: ERROR_CONTENT }
+          : { description: r.description };
   }
   const add = (status: number, name: keyof typeof commonResponses) => {
     if (!(status in responses)) responses[status] = ref(name);
   };
-  if (route.params || route.query || route.body) add(400, "Invalid");
+  if (route.params || route.query || route.body || route.rawBody) add(400, "Invalid");
   if (route.roles !== "public") {
     add(401, "Unauthorized");
     add(403, "Forbidden");
   }
   if (route.params) add(404, "NotFound");
-  if (route.body) add(413, "TooLarge");
+  if (route.body || route.rawBody) add(413, "TooLarge");
   add(500, "Internal");
 
   const roles = route.roles === "public" ? "none (no token)" : route.roles.join(", ");
@@ -93,6 +96,13 @@ function operation(route: Route): Json {
     op.requestBody = {
       required: !route.bodyOptional,
       content: { "application/json": { schema: convert(route.body, "input") } },
+    };
+  }
+  if (route.rawBody) {
+    op.requestBody = {
+      required: true,
+      description: route.rawBody.description,
+      content: Object.fromEntries(route.rawBody.mediaTypes.map((t) => [t, {}])),
     };
   }
   op.responses = responses;

@@ -41,7 +41,8 @@ export const serve: ServeFn = async (fetch, { hostname, port }) => {
       hostname,
       port,
       fetch: (req, srv) => fetch(req, { remoteAddress: srv.requestIP(req)?.address }),
-      maxRequestBodySize: 1024 * 1024,
+      // The largest route limit (a prompt upload, 10 MB) plus headroom; each route checks its own limit.
+      maxRequestBodySize: 11 * 1024 * 1024,
     });
     return {
       port: server.port ?? port,
