@@ -23,3 +23,6 @@ console.log("\n(f) MWI NOTIFYs");
 await benchMwiNotify();
 console.log("\n(g) Zoom link");
 await benchZoom();
+console.log("\n(h) RTP pacing");
+// Imported here, not at the top, so this section is one appended block.
+await (await import("./rtp-pacing.ts")).benchRtpPacing();

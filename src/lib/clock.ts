@@ -7,7 +7,10 @@
 export type TimerHandle = { readonly id: number };
 
 export interface Clock {
-  /** Milliseconds since the epoch. */
+  /**
+   * Milliseconds: since the epoch for `systemClock` and `FakeClock`; from an arbitrary origin for
+   * `monotonicClock`, whose readings only make sense subtracted from one another.
+   */
   now(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle | undefined): void;
@@ -24,6 +27,21 @@ export const systemClock: Clock = {
   clearTimeout(handle) {
     if (handle) clearTimeout((handle as unknown as { t: ReturnType<typeof setTimeout> }).t);
   },
+};
+
+/**
+ * performance.now() never steps, while Date.now() jumps when NTP or the RTC sets the appliance clock
+ * (often seconds or hours at boot): a media pacer on the wall clock would then burst or stall.
+ * Delays are rounded up to whole milliseconds because timers truncate fractions and would fire just
+ * before a fractional deadline, waking the caller twice per period.
+ */
+export const monotonicClock: Clock = {
+  now: () => performance.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, Math.max(0, Math.ceil(ms)));
+    return { id: nextId++, t } as TimerHandle;
+  },
+  clearTimeout: systemClock.clearTimeout,
 };
 
 type Pending = { id: number; at: number; fn: () => void };
