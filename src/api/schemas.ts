@@ -5,6 +5,7 @@
  * document cannot drift from what the services return.
  */
 import * as v from "valibot";
+import { wakeupEventTypes, wakeupRecurrences, wakeupSources, wakeupStates } from "../store/schema/index.ts";
 
 // ---------------------------------------------------------------- inputs
 
@@ -116,18 +117,53 @@ export const RoomView = v.object({
 
 export const RoomList = v.object({ rooms: v.array(RoomView) });
 
+const Int = v.pipe(v.number(), v.integer());
+
 export const WakeupView = v.object({
-  id: v.pipe(v.number(), v.integer()),
+  id: Int,
   room: v.string(),
-  at: IsoWithOffset,
-  recurrence: v.picklist(["once", "daily"]),
-  source: v.picklist(["pms", "api", "phone"]),
-  state: v.picklist(["pending", "calling", "done", "failed", "cancelled"]),
-  attempts: v.pipe(v.number(), v.integer()),
-  result: v.nullable(v.string()),
+  at: v.pipe(IsoWithOffset, v.metadata({ description: "The due time (the first call)" })),
+  recurrence: v.picklist(wakeupRecurrences),
+  weekdays: v.pipe(
+    v.nullable(v.array(Int)),
+    v.metadata({ description: "recurrence weekdays: ISO days it rings on, 1 = Monday … 7 = Sunday" }),
+  ),
+  until: v.pipe(
+    v.nullable(v.string()),
+    v.metadata({ description: "Last day of a recurring wake-up: YYYY-MM-DD, `departure`, or null (no end)" }),
+  ),
+  source: v.picklist(wakeupSources),
+  state: v.picklist(wakeupStates),
+  attempts: v.pipe(Int, v.metadata({ description: "Calls placed to the guest so far" })),
+  snoozes: Int,
+  nextAttemptAt: v.pipe(
+    v.nullable(IsoWithOffset),
+    v.metadata({ description: "When the next call is due (moved by a retry or a snooze); null once ended" }),
+  ),
+  waitingForPort: v.pipe(v.boolean(), v.metadata({ description: "Due but not calling yet: queued for a free port" })),
+  escalating: v.pipe(
+    v.boolean(),
+    v.metadata({ description: "The guest calls ended unanswered; the front desk is being called" }),
+  ),
+  result: v.pipe(v.nullable(v.string()), v.metadata({ description: "FIAS AS code once ended: OK, NR, BY, UR" })),
 });
 
 export const WakeupList = v.object({ wakeups: v.array(WakeupView) });
+
+export const WakeupEventView = v.object({
+  at: IsoWithOffset,
+  event: v.picklist(wakeupEventTypes),
+  attempt: v.pipe(
+    v.nullable(Int),
+    v.metadata({ description: "The guest call (or, with detail.escalation, the front-desk call) it belongs to" }),
+  ),
+  detail: v.pipe(
+    v.nullable(v.record(v.string(), v.unknown())),
+    v.metadata({ description: "port, digit, next (planned time), result, outcome, escalation, by…" }),
+  ),
+});
+
+export const WakeupDetail = v.object({ ...WakeupView.entries, history: v.array(WakeupEventView) });
 
 export const JobView = v.object({
   id: v.pipe(v.number(), v.integer()),
@@ -201,6 +237,7 @@ export const components = {
   Guest: GuestView,
   Room: RoomView,
   Wakeup: WakeupView,
+  WakeupEvent: WakeupEventView,
   Job: JobView,
   LinkStatus: LinkStatusView,
   AuditEntry: AuditEntryView,

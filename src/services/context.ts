@@ -16,6 +16,13 @@ export interface ServiceHooks {
   pbxJobsQueued(): void;
   /** PMS outbox rows were committed; the sender should look. */
   pmsOutboxQueued(): void;
+  /**
+   * A wake-up was set or cancelled (API, guest phone, PMS WR/WC); the wake-up scheduler should read
+   * the store now rather than at its next poll. May fire just before the change commits (PMS records
+   * are applied inside the ingest transaction): the store serialises every use, so the read that
+   * follows sees the committed rows.
+   */
+  wakeupsChanged(): void;
 }
 
 export interface ServiceContext {

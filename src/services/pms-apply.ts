@@ -168,6 +168,7 @@ async function wakeupRecord(ctx: ServiceContext, u: RoomUnit, rec: FiasRecord): 
   if (rec.type === "WC" && !f.DA && !f.TI) {
     const n = await cancelOpenWakeups(u.tx, room, now);
     u.audit({ actor: ACTOR, action: "wakeup-cancel-all", room, after: { cancelled: n } });
+    if (n) ctx.hooks.wakeupsChanged();
     return;
   }
   const local = parseFiasDateTime(f.DA, f.TI);
@@ -182,13 +183,17 @@ async function wakeupRecord(ctx: ServiceContext, u: RoomUnit, rec: FiasRecord): 
       { room, dueAt, fiasDate: f.DA, fiasTime: f.TI, recurrence: "once", source: "pms" },
       now,
     );
-    if (created) u.audit({ actor: ACTOR, action: "wakeup-set", room, after: row });
+    if (created) {
+      u.audit({ actor: ACTOR, action: "wakeup-set", room, after: row });
+      ctx.hooks.wakeupsChanged();
+    }
     return;
   }
   const open = await findOpenWakeup(u.tx, room, dueAt);
   if (open) {
     await updateWakeup(u.tx, open.id, { state: "cancelled" }, now);
     u.audit({ actor: ACTOR, action: "wakeup-cancel", room, before: open });
+    ctx.hooks.wakeupsChanged();
   }
 }
 

@@ -2,7 +2,7 @@
 import { isoWithOffset } from "../lib/zoned-time.ts";
 import type { JobRow } from "../store/pbx-jobs.ts";
 import type { StoredRoom } from "../store/rooms.ts";
-import type { WakeupRow } from "../store/wakeups.ts";
+import { nextAttemptOf, type WakeupRow } from "../store/wakeups.ts";
 
 export interface RoomView {
   room: string;
@@ -62,15 +62,46 @@ export function roomView(s: StoredRoom, wakeups: WakeupRow[], tz: string, mwi?: 
   };
 }
 
-export function wakeupView(w: WakeupRow, tz: string) {
+export interface WakeupView {
+  id: number;
+  room: string;
+  /** The due time (the first call). */
+  at: string;
+  recurrence: WakeupRow["recurrence"];
+  weekdays: number[] | null;
+  /** Last date of a recurring wake-up (YYYY-MM-DD), `departure`, or null (no end). */
+  until: string | null;
+  source: WakeupRow["source"];
+  state: WakeupRow["state"];
+  /** Calls placed to the guest so far. */
+  attempts: number;
+  snoozes: number;
+  /** When the next call is due (a retry or a snooze moves it); null once the wake-up has ended. */
+  nextAttemptAt: string | null;
+  /** Due but not calling yet: waiting in the queue for a free port. */
+  waitingForPort: boolean;
+  /** The guest calls have ended without a wake-up and the front desk is being called about it. */
+  escalating: boolean;
+  result: string | null;
+}
+
+export function wakeupView(w: WakeupRow, tz: string, now: number): WakeupView {
+  const open = w.state === "pending" || w.state === "calling";
+  const next = nextAttemptOf(w);
   return {
     id: w.id,
     room: w.room,
     at: isoWithOffset(w.dueAt, tz),
     recurrence: w.recurrence,
+    weekdays: w.weekdays ?? null,
+    until: w.untilDeparture ? "departure" : w.until,
     source: w.source,
     state: w.state,
     attempts: w.attempts,
+    snoozes: w.snoozes,
+    nextAttemptAt: open ? isoWithOffset(next, tz) : null,
+    waitingForPort: w.state === "pending" && next <= now,
+    escalating: open && w.pendingResult !== null,
     result: w.result,
   };
 }

@@ -5,58 +5,90 @@
  * Timing comes only from the injected clock (`ctx.clock`): one timer is armed for the next due
  * attempt or the next poll of the store, whichever comes first. croner is not used here: it keeps
  * its own real-time timers and cannot be driven by an injected clock, and the one calendar
- * computation needed (the next day of a daily wake-up, same local time across DST) is done with
- * `fromWallTime`/`toWallTime` in the hotel's zone.
+ * computation needed (the next occurrence of a recurring wake-up, same local time across DST) is
+ * done with `fromWallTime` in the hotel's zone.
  *
- * - New wake-ups are found by polling the store every `pollMs` (and at once after `poke()`).
- * - Due attempts are placed in due order (ties by id), one by one while `dialer.freePorts()` > 0:
- *   never more calls in flight than the dialer has ports; the rest wait and go as ports free up.
- * - A wake-up is "calling" while its call is in flight. no-answer/busy/failed puts it back to
- *   pending with `attempts` + 1 and a next attempt `retryIntervalMinutes` later, until `retries`
- *   retries are used; then it ends NR (no answer) / BY (busy) / UR (failed). answered/confirmed end
- *   it OK. Ending goes through `recordWakeupResult` (the one place that queues the WA).
- * - A daily wake-up that ends (any result) creates the next day's occurrence at the same local time
- *   first, so a crash between the two cannot lose the series (the insert is idempotent).
- * - Start-up (and any scan): a pending wake-up found already past due by less than `lateMinutes` is
- *   called; one more late than that was missed while the appliance was down and ends NR.
- * - Retry due times live in memory only (the schema has no column for them). `attempts` is stored,
- *   so after a restart mid-retry the count continues, but the next attempt is placed at once rather
- *   than at its planned time. A call in flight when the appliance stopped is pending again at
- *   start-up and that attempt is not counted.
- * - A wake-up cancelled while its call was in flight (PMS WD) is not reported: no WA.
+ * - New wake-ups are found by polling the store every `pollSeconds` (and at once after `poke()`).
+ * - Due calls are placed in order of their next attempt (ties by id), one by one while
+ *   `dialer.freePorts()` > 0: never more calls in flight than the dialer has ports; the rest wait
+ *   and go as ports free up.
+ * - The next attempt time is stored (`next_attempt_at`), so a restart keeps a planned retry or
+ *   snooze. A call in flight when the appliance stopped is pending again at start-up, due at its
+ *   planned time (so at once), and the cut attempt is not counted.
+ * - Outcomes of a guest call:
+ *   - confirmed: ends OK.
+ *   - snoozed: called again `snoozeMinutes` later; not a retry (the retries start afresh). The
+ *     menu offers snooze only while fewer than `snoozeLimit` snoozes were used.
+ *   - answered without a key: `answeredWithoutKey: "answered"` ends OK; `"retry"` counts like a
+ *     no-answer for the retries, but when the retries run out and the last call was answered the
+ *     wake-up ends OK without escalation: the guest did pick up, so the desk is not alarmed.
+ *   - no-answer / busy / failed: retried `retryIntervalMinutes` later, `retries` times; then the
+ *     result is NR / BY / UR (from the last call).
+ * - Escalation: when the guest calls end NR/BY/UR and `escalation.extension` is set (and, with
+ *   `vipOnly`, a guest in the room is VIP), the front desk is called (kind `escalation`): a call
+ *   like any other, waiting for a free port, retried `escalation.retries` times
+ *   `retryIntervalMinutes` apart. The result waits in `pending_result` meanwhile and is reported
+ *   when the escalation has ended, answered or not: the WA follows the desk call.
+ * - Ending goes through `recordWakeupResult`, the one place that queues the WA (exactly one per
+ *   wake-up). A recurring wake-up first creates its next occurrence (weekdays, until, departure),
+ *   so a crash between the two cannot lose the series (the insert is idempotent).
+ * - Start-up (and any scan): a pending wake-up first seen more than `lateMinutes` past its next
+ *   attempt was missed while the appliance was down: it ends NR (or the result it was escalating)
+ *   without a call. Less late, it is called.
+ * - A wake-up cancelled while its call was in flight (PMS WC) is not reported: no WA.
+ * - Every step is in the wake-up's history (store/wakeup-history.ts); the dialer's progress
+ *   events (placed, ringing, answered, key) too.
  */
 
+import * as v from "valibot";
+import { wakeupSchema } from "../config/schema.ts";
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
-import { fromWallTime, toWallTime, type WallTime } from "../lib/zoned-time.ts";
+import { fromWallTime, isoDate, isoWithOffset, toWallTime, type WallTime } from "../lib/zoned-time.ts";
 import { fiasDate, fiasTime, parseFiasDateTime } from "../pms/fias/datetime.ts";
 import type { ServiceContext } from "../services/context.ts";
-import { recordWakeupResult, type WakeupStatus } from "../services/wakeups.ts";
+import {
+  addDays,
+  departureOf,
+  hasVipGuest,
+  isoWeekday,
+  recordWakeupResult,
+  type WakeupStatus,
+} from "../services/wakeups.ts";
+import type { Queryable } from "../store/db.ts";
 import { loadRoom } from "../store/rooms.ts";
-import { getWakeup, insertWakeup, type WakeupRow } from "../store/wakeups.ts";
-import type { WakeupCall, WakeupCallOutcome, WakeupDialer } from "./dialer.ts";
-import { claimWakeup, pendingWakeups, releaseWakeup, resetInterruptedCalls } from "./store.ts";
+import { addWakeupEvents, type NewWakeupEvent, type WakeupEventType } from "../store/wakeup-history.ts";
+import {
+  claimWakeup,
+  getWakeup,
+  insertWakeup,
+  nextAttemptOf,
+  pendingWakeups,
+  type Reschedule,
+  rescheduleWakeup,
+  resetInterruptedCalls,
+  type WakeupRow,
+} from "../store/wakeups.ts";
+import type { WakeupCall, WakeupCallEvent, WakeupCallOutcome, WakeupDialer } from "./dialer.ts";
+
+/** `config.wakeup` as written in the config file: keys left out take their defaults. */
+export type WakeupSchedulerConfig = v.InferInput<typeof wakeupSchema>;
 
 export interface WakeupSchedulerOptions {
   ctx: ServiceContext;
   dialer: WakeupDialer;
-  /** A wake-up found this many minutes past due (or more) is not called any more: it ends NR. */
-  lateMinutes?: number;
-  /** Attempts after the first one. */
-  retries?: number;
-  retryIntervalMinutes?: number;
-  /** How often the store is read for new or cancelled wake-ups. */
-  pollMs?: number;
+  /** The `wakeup` section of the configuration (rings, menuRepeats, keyWaitSeconds are the dialer's). */
+  config?: WakeupSchedulerConfig;
 }
 
 interface Entry {
   id: number;
-  dueAt: number;
-  /** When the next attempt is due: dueAt for the first one, later for retries. */
+  /** When the next attempt is due. */
   nextAt: number;
 }
 
 const MINUTE = 60_000;
+const ALL_DAYS = [1, 2, 3, 4, 5, 6, 7];
 
 /** FIAS AS code for the last failed attempt. */
 export function failureStatus(outcome: WakeupCallOutcome): WakeupStatus {
@@ -64,22 +96,48 @@ export function failureStatus(outcome: WakeupCallOutcome): WakeupStatus {
 }
 
 /**
- * The occurrence after `row` of a daily wake-up: same hotel-local time on the following day (DST
- * handled by the zone), moved on day by day until it is after `after`.
+ * The occurrence after `row` of a recurring wake-up: the same hotel-local time (DST handled by the
+ * zone) on the next day it rings on (every day for `daily`, the listed ISO days for `weekdays`),
+ * moved on until it is after `after`. Undefined for `once`, or when the next day would be after
+ * `lastDate` (YYYY-MM-DD, inclusive).
  */
+export function nextOccurrence(
+  row: Pick<WakeupRow, "dueAt" | "fiasDate" | "fiasTime" | "recurrence" | "weekdays">,
+  tz: string,
+  after: number,
+  lastDate?: string,
+): { dueAt: number; wall: WallTime } | undefined {
+  if (row.recurrence === "once") return undefined;
+  const days = row.recurrence === "weekdays" ? (row.weekdays ?? []) : ALL_DAYS;
+  if (!days.length) return undefined;
+  let wall: WallTime = parseFiasDateTime(row.fiasDate, row.fiasTime) ?? toWallTime(row.dueAt, tz);
+  for (;;) {
+    wall = addDays(wall, 1);
+    if (lastDate !== undefined && isoDate(wall) > lastDate) return undefined;
+    if (!days.includes(isoWeekday(wall))) continue;
+    const dueAt = fromWallTime(wall, tz);
+    if (dueAt > after) return { dueAt, wall };
+  }
+}
+
+/** {@link nextOccurrence} of a daily wake-up. */
 export function nextDailyOccurrence(
   row: Pick<WakeupRow, "dueAt" | "fiasDate" | "fiasTime">,
   tz: string,
   after: number,
 ): { dueAt: number; wall: WallTime } {
-  let wall: WallTime = parseFiasDateTime(row.fiasDate, row.fiasTime) ?? toWallTime(row.dueAt, tz);
-  for (;;) {
-    const d = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 1));
-    wall = { ...wall, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
-    const dueAt = fromWallTime(wall, tz);
-    if (dueAt > after) return { dueAt, wall };
-  }
+  return nextOccurrence({ ...row, recurrence: "daily", weekdays: null }, tz, after) as {
+    dueAt: number;
+    wall: WallTime;
+  };
 }
+
+const progressEvent: Record<WakeupCallEvent["type"], WakeupEventType> = {
+  placed: "placed",
+  ringing: "ringing",
+  answered: "answered",
+  key: "key",
+};
 
 export class WakeupScheduler {
   private readonly ctx: ServiceContext;
@@ -89,12 +147,16 @@ export class WakeupScheduler {
   private readonly lateMs: number;
   private readonly retries: number;
   private readonly retryMs: number;
+  private readonly snoozeMs: number;
+  private readonly snoozeLimit: number;
+  private readonly answeredWithoutKey: "answered" | "retry";
+  private readonly escalation: { extension: string | null; vipOnly: boolean; retries: number };
   private readonly pollMs: number;
 
   /** Known pending wake-ups not in flight. */
   private readonly queue = new Map<number, Entry>();
   private readonly inFlight = new Set<number>();
-  /** Outcome handling under way (after a call ended). */
+  /** Outcome handling and history writes under way. */
   private readonly work = new Set<Promise<void>>();
   private pumping: Promise<void> | undefined;
   private again = false;
@@ -104,14 +166,19 @@ export class WakeupScheduler {
   private running = false;
 
   constructor(opts: WakeupSchedulerOptions) {
+    const c = v.parse(wakeupSchema, opts.config ?? {});
     this.ctx = opts.ctx;
     this.dialer = opts.dialer;
     this.clock = opts.ctx.clock;
     this.log = opts.ctx.logger.child({ module: "wakeup" });
-    this.lateMs = (opts.lateMinutes ?? 30) * MINUTE;
-    this.retries = opts.retries ?? 2;
-    this.retryMs = (opts.retryIntervalMinutes ?? 5) * MINUTE;
-    this.pollMs = opts.pollMs ?? 15_000;
+    this.lateMs = c.lateMinutes * MINUTE;
+    this.retries = c.retries;
+    this.retryMs = c.retryIntervalMinutes * MINUTE;
+    this.snoozeMs = c.snoozeMinutes * MINUTE;
+    this.snoozeLimit = c.snoozeLimit;
+    this.answeredWithoutKey = c.answeredWithoutKey;
+    this.escalation = c.escalation;
+    this.pollMs = c.pollSeconds * 1000;
   }
 
   /** Loads the pending wake-ups (ending those missed while down) and places the due ones. */
@@ -199,6 +266,15 @@ export class WakeupScheduler {
     );
   }
 
+  /** Keeps `whenIdle` waiting for p; failures are logged, never thrown. */
+  private track(p: Promise<unknown>, what: string, id: number): void {
+    const w: Promise<void> = p
+      .then(() => undefined)
+      .catch((err) => this.log.error(what, { id, error: String(err) }))
+      .finally(() => this.work.delete(w));
+    this.work.add(w);
+  }
+
   private async scan(): Promise<void> {
     this.lastScan = this.clock.now();
     const rows = await this.ctx.store.read((db) => pendingWakeups(db));
@@ -207,14 +283,26 @@ export class WakeupScheduler {
     for (const row of rows) {
       seen.add(row.id);
       if (this.queue.has(row.id) || this.inFlight.has(row.id)) continue;
-      if (now - row.dueAt >= this.lateMs) {
+      const nextAt = nextAttemptOf(row);
+      if (now - nextAt >= this.lateMs) {
         // Missed while the appliance was down (or stopped): too late to wake anyone.
         this.log.warn("wake-up missed while the appliance was down", { id: row.id, room: row.room, dueAt: row.dueAt });
-        await this.finish(row, "NR", row.attempts);
+        await this.ctx.store.tx((tx) =>
+          addWakeupEvents(
+            tx,
+            [{ wakeupId: row.id, event: "missed", detail: { minutesLate: Math.floor((now - nextAt) / MINUTE) } }],
+            now,
+          ),
+        );
+        await this.finish(row, (row.pendingResult as WakeupStatus | null) ?? "NR", row.attempts);
         continue;
       }
-      // attempts > 0: a restart mid-retry; the retry's planned time was in memory, so it goes now.
-      this.queue.set(row.id, { id: row.id, dueAt: row.dueAt, nextAt: row.attempts > 0 ? now : row.dueAt });
+      if (row.pendingResult && !this.escalation.extension) {
+        // Escalating when the appliance stopped, and the front-desk extension is gone from the config.
+        await this.finish(row, row.pendingResult as WakeupStatus, row.attempts);
+        continue;
+      }
+      this.queue.set(row.id, { id: row.id, nextAt });
     }
     // Cancelled (or ended elsewhere) meanwhile.
     for (const id of [...this.queue.keys()]) if (!seen.has(id)) this.queue.delete(id);
@@ -241,12 +329,7 @@ export class WakeupScheduler {
         claimed = await this.ctx.store.tx(async (tx) => {
           const row = await claimWakeup(tx, e.id, now);
           if (!row) return undefined;
-          const room = await loadRoom(tx, row.room);
-          const language = room?.room.guests.find((g) => g.language)?.language;
-          const call: WakeupCall = { id: row.id, room: row.room, kind: "wakeup", snoozeAllowed: true };
-          if (room) call.extension = room.room.extension;
-          if (language) call.language = language;
-          return { row, call };
+          return { row, call: await this.callFor(tx, row) };
         });
       } catch (err) {
         this.inFlight.delete(e.id);
@@ -260,17 +343,53 @@ export class WakeupScheduler {
       }
       if (this.dialer.freePorts() <= 0 || !this.running) {
         // The port went to something else while the wake-up was being claimed: back in the queue.
-        await this.ctx.store.tx((tx) => releaseWakeup(tx, e.id, claimed.row.attempts, this.clock.now()));
+        const { attempts, tries, snoozes, nextAttemptAt, pendingResult } = claimed.row;
+        const back = { attempts, tries, snoozes, nextAttemptAt, pendingResult };
+        await this.ctx.store.tx((tx) => rescheduleWakeup(tx, e.id, back, this.clock.now()));
         this.inFlight.delete(e.id);
         this.queue.set(e.id, e);
         return;
       }
-      this.place(e, claimed.row, claimed.call);
+      this.place(claimed.row, claimed.call);
     }
   }
 
-  private place(e: Entry, row: WakeupRow, call: WakeupCall): void {
-    this.log.info("wake-up call", { id: row.id, room: row.room, attempt: row.attempts + 1 });
+  private async callFor(tx: Queryable, row: WakeupRow): Promise<WakeupCall> {
+    if (row.pendingResult) {
+      const call: WakeupCall = { id: row.id, room: row.room, kind: "escalation", snoozeAllowed: false };
+      if (this.escalation.extension) call.extension = this.escalation.extension;
+      return call;
+    }
+    const room = await loadRoom(tx, row.room);
+    const language = room?.room.guests.find((g) => g.language)?.language;
+    const call: WakeupCall = {
+      id: row.id,
+      room: row.room,
+      kind: "wakeup",
+      snoozeAllowed: row.snoozes < this.snoozeLimit,
+    };
+    if (room) call.extension = room.room.extension;
+    if (language) call.language = language;
+    return call;
+  }
+
+  private place(row: WakeupRow, call: WakeupCall): void {
+    const escalation = call.kind === "escalation";
+    const attempt = escalation ? row.tries + 1 : row.attempts + 1;
+    this.log.info(escalation ? "wake-up escalation call" : "wake-up call", { id: row.id, room: row.room, attempt });
+    call.onEvent = (ev) => {
+      const detail: Record<string, unknown> = escalation ? { escalation: true } : {};
+      if (ev.type === "placed") detail.port = ev.port;
+      if (ev.type === "key") detail.digit = ev.digit;
+      const event = { wakeupId: row.id, event: progressEvent[ev.type], attempt, detail };
+      // Stamped now: the write may wait behind other store work.
+      const at = this.clock.now();
+      this.track(
+        this.ctx.store.tx((tx) => addWakeupEvents(tx, [event], at)),
+        "wake-up history not written",
+        row.id,
+      );
+    };
     let p: Promise<{ outcome: WakeupCallOutcome; detail?: string }>;
     try {
       p = this.dialer.call(call);
@@ -281,7 +400,9 @@ export class WakeupScheduler {
       (r) => r,
       (err) => ({ outcome: "failed" as const, detail: String(err) }),
     ).then((r) => {
-      const w = this.onOutcome(e, row, r.outcome, r.detail)
+      const w = (
+        escalation ? this.onEscalationOutcome(row, r.outcome, r.detail) : this.onOutcome(row, r.outcome, r.detail)
+      )
         .catch((err) => {
           this.log.error("wake-up outcome not recorded", { id: row.id, error: String(err) });
         })
@@ -294,43 +415,160 @@ export class WakeupScheduler {
     });
   }
 
-  private async onOutcome(e: Entry, row: WakeupRow, outcome: WakeupCallOutcome, detail?: string): Promise<void> {
-    const attempts = row.attempts + 1;
-    this.log.info("wake-up call ended", { id: row.id, room: row.room, attempt: attempts, outcome, detail });
-    if (outcome === "answered" || outcome === "confirmed") return this.finish(row, "OK", attempts);
-    if (attempts > this.retries) return this.finish(row, failureStatus(outcome), attempts);
+  private async onOutcome(row: WakeupRow, outcome: WakeupCallOutcome, detail?: string): Promise<void> {
     const now = this.clock.now();
-    const back = await this.ctx.store.tx((tx) => releaseWakeup(tx, row.id, attempts, now));
-    if (back) this.queue.set(row.id, { ...e, nextAt: now + this.retryMs });
+    const attempts = row.attempts + 1;
+    const tries = row.tries + 1;
+    this.log.info("wake-up call ended", { id: row.id, room: row.room, attempt: attempts, outcome, detail });
+    const ev = (event: WakeupEventType, d: Record<string, unknown> = {}): NewWakeupEvent => ({
+      wakeupId: row.id,
+      event,
+      attempt: attempts,
+      detail: detail ? { ...d, detail } : d,
+    });
+    const done: NewWakeupEvent[] = [];
+    const planned: NewWakeupEvent[] = [];
+    let next: Reschedule | undefined;
+    let end: WakeupStatus | undefined;
+    const keep = { attempts, snoozes: row.snoozes, pendingResult: null };
+
+    if (outcome === "confirmed") {
+      done.push(ev("confirmed"));
+      end = "OK";
+    } else if (outcome === "snoozed" && row.snoozes < this.snoozeLimit) {
+      const at = now + this.snoozeMs;
+      done.push(ev("snoozed", { snooze: row.snoozes + 1, next: this.iso(at) }));
+      next = { ...keep, tries: 0, snoozes: row.snoozes + 1, nextAttemptAt: at };
+    } else if (outcome === "snoozed") {
+      // The menu did not offer snooze any more; the dialer reports the key as a snooze anyway.
+      done.push(ev("confirmed", { snoozeLimit: this.snoozeLimit }));
+      end = "OK";
+    } else {
+      if (outcome === "answered") done.push(ev("no-key", { policy: this.answeredWithoutKey }));
+      else done.push(ev(outcome));
+      if (outcome === "answered" && this.answeredWithoutKey === "answered") end = "OK";
+      else if (tries <= this.retries) {
+        const at = now + this.retryMs;
+        planned.push(ev("retry-scheduled", { retry: tries, next: this.iso(at) }));
+        next = { ...keep, tries, nextAttemptAt: at };
+      } else if (outcome === "answered") {
+        end = "OK";
+      } else {
+        const result = failureStatus(outcome);
+        if (await this.escalates(row.room)) {
+          planned.push(ev("escalated", { extension: this.escalation.extension, result }));
+          next = { ...keep, tries: 0, nextAttemptAt: now, pendingResult: result };
+        } else end = result;
+      }
+    }
+    if (next) return this.reschedule(row, next, done, planned);
+    await this.ctx.store.tx((tx) => addWakeupEvents(tx, done, now));
+    if (end) await this.finish(row, end, attempts);
+  }
+
+  private async onEscalationOutcome(row: WakeupRow, outcome: WakeupCallOutcome, detail?: string): Promise<void> {
+    const now = this.clock.now();
+    const tries = row.tries + 1;
+    const result = row.pendingResult as WakeupStatus;
+    this.log.info("wake-up escalation call ended", { id: row.id, room: row.room, attempt: tries, outcome, detail });
+    const d: Record<string, unknown> = { escalation: true, outcome };
+    if (detail) d.detail = detail;
+    const ev = (event: WakeupEventType, more: Record<string, unknown> = {}): NewWakeupEvent => ({
+      wakeupId: row.id,
+      event,
+      attempt: tries,
+      detail: { ...d, ...more },
+    });
+    // The desk heard the announcement once the call was answered; it has no menu to confirm.
+    const told = outcome === "answered" || outcome === "confirmed" || outcome === "snoozed";
+    if (!told && tries <= this.escalation.retries) {
+      const at = now + this.retryMs;
+      return this.reschedule(
+        row,
+        { attempts: row.attempts, snoozes: row.snoozes, pendingResult: result, tries, nextAttemptAt: at },
+        [ev("escalation-failed")],
+        [ev("retry-scheduled", { retry: tries, next: this.iso(at) })],
+      );
+    }
+    await this.ctx.store.tx((tx) => addWakeupEvents(tx, [ev(told ? "escalation-answered" : "escalation-failed")], now));
+    await this.finish(row, result, row.attempts);
+  }
+
+  /** calling → pending with the next call planned; `planned` is written only if it still is ours. */
+  private async reschedule(
+    row: WakeupRow,
+    next: Reschedule,
+    done: NewWakeupEvent[],
+    planned: NewWakeupEvent[],
+  ): Promise<void> {
+    const now = this.clock.now();
+    const back = await this.ctx.store.tx(async (tx) => {
+      await addWakeupEvents(tx, done, now);
+      const ok = await rescheduleWakeup(tx, row.id, next, now);
+      if (ok) await addWakeupEvents(tx, planned, now);
+      return ok;
+    });
+    if (back) this.queue.set(row.id, { id: row.id, nextAt: next.nextAttemptAt ?? now });
     else this.log.info("wake-up cancelled during its call", { id: row.id });
   }
 
-  /** Ends a wake-up (next daily occurrence first), unless it was cancelled meanwhile. */
+  private async escalates(room: string): Promise<boolean> {
+    if (!this.escalation.extension) return false;
+    if (!this.escalation.vipOnly) return true;
+    const r = await this.ctx.store.read((db) => loadRoom(db, room));
+    return r ? hasVipGuest(r.room.guests) : false;
+  }
+
+  /** Ends a wake-up (next occurrence first), unless it was cancelled meanwhile. */
   private async finish(row: WakeupRow, status: WakeupStatus, attempts: number): Promise<void> {
     const cur = await this.ctx.store.read((db) => getWakeup(db, row.id));
     if (!cur || cur.state === "cancelled") {
       this.log.info("wake-up cancelled, not reported", { id: row.id });
       return;
     }
-    if (cur.recurrence === "daily") {
-      const now = this.clock.now();
-      const next = nextDailyOccurrence(cur, this.ctx.timezone, now);
-      await this.ctx.store.tx((tx) =>
-        insertWakeup(
-          tx,
-          {
-            room: cur.room,
-            dueAt: next.dueAt,
-            fiasDate: fiasDate(next.wall),
-            fiasTime: fiasTime(next.wall),
-            recurrence: "daily",
-            source: cur.source,
-          },
-          now,
-        ),
-      );
-      if (this.running) this.requestPump(true);
-    }
+    if (cur.recurrence !== "once" && (await this.scheduleNext(cur)) && this.running) this.requestPump(true);
     await recordWakeupResult(this.ctx, row.id, status, attempts);
+  }
+
+  /** The next occurrence of a recurring wake-up; false when the series has ended. */
+  private async scheduleNext(cur: WakeupRow): Promise<boolean> {
+    const now = this.clock.now();
+    const tz = this.ctx.timezone;
+    return this.ctx.store.tx(async (tx) => {
+      let last = cur.until ?? undefined;
+      if (cur.untilDeparture) {
+        // A guest gone or a departure no longer known ends the series: no one to wake.
+        const room = await loadRoom(tx, cur.room);
+        const departure = room ? departureOf(room.room.guests) : undefined;
+        if (!departure) return false;
+        if (last === undefined || departure < last) last = departure;
+      }
+      const next = nextOccurrence(cur, tz, now, last);
+      if (!next) {
+        this.log.info("recurring wake-up ended", { id: cur.id, room: cur.room, until: last });
+        return false;
+      }
+      await insertWakeup(
+        tx,
+        {
+          room: cur.room,
+          dueAt: next.dueAt,
+          fiasDate: fiasDate(next.wall),
+          fiasTime: fiasTime(next.wall),
+          recurrence: cur.recurrence,
+          source: cur.source,
+          weekdays: cur.weekdays,
+          until: cur.until,
+          untilDeparture: cur.untilDeparture,
+        },
+        now,
+        { after: cur.id },
+      );
+      return true;
+    });
+  }
+
+  private iso(ms: number): string {
+    return isoWithOffset(ms, this.ctx.timezone);
   }
 }

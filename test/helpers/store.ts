@@ -32,12 +32,12 @@ export async function tempStore(): Promise<{ store: Store; dir: string; cleanup(
 
 export interface TestContext extends ServiceContext {
   clock: FakeClock;
-  counters: { pbx: number; pms: number };
+  counters: { pbx: number; pms: number; wakeups: number };
 }
 
 export function testContext(store: Store, opts: { links?: string[]; config?: unknown } = {}): TestContext {
   const config = parseConfig(opts.config ?? {});
-  const counters = { pbx: 0, pms: 0 };
+  const counters = { pbx: 0, pms: 0, wakeups: 0 };
   return {
     store,
     clock: new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0)),
@@ -52,6 +52,9 @@ export function testContext(store: Store, opts: { links?: string[]; config?: unk
       },
       pmsOutboxQueued: () => {
         counters.pms++;
+      },
+      wakeupsChanged: () => {
+        counters.wakeups++;
       },
     },
     counters,

@@ -1,28 +1,48 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
-import { FakeClock } from "../../src/lib/clock.ts";
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import { asc, eq } from "drizzle-orm";
+import { FakeClock, type TimerHandle } from "../../src/lib/clock.ts";
 import { toWallTime } from "../../src/lib/zoned-time.ts";
 import { fiasDate, fiasTime } from "../../src/pms/fias/datetime.ts";
-import { cancelWakeup } from "../../src/services/wakeups.ts";
+import { checkInRoom } from "../../src/services/rooms.ts";
+import { cancelWakeup, createWakeup } from "../../src/services/wakeups.ts";
 import type { Store } from "../../src/store/db.ts";
 import { pmsOutbox, wakeups } from "../../src/store/schema/index.ts";
-import { getWakeup, insertWakeup, openWakeups, type WakeupRow } from "../../src/store/wakeups.ts";
+import { wakeupHistory } from "../../src/store/wakeup-history.ts";
+import { getWakeup, insertWakeup, openWakeups, updateWakeup, type WakeupRow } from "../../src/store/wakeups.ts";
 import type { WakeupCall, WakeupCallOutcome, WakeupDialer } from "../../src/wakeup/dialer.ts";
-import { nextDailyOccurrence, WakeupScheduler } from "../../src/wakeup/scheduler.ts";
+import {
+  nextDailyOccurrence,
+  nextOccurrence,
+  WakeupScheduler,
+  type WakeupSchedulerConfig,
+} from "../../src/wakeup/scheduler.ts";
 import { type TestContext, tempStore, testContext } from "../helpers/store.ts";
 
 const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
 
+type Script = (w: WakeupCall, attempt: number) => WakeupCallOutcome;
+type Placed = WakeupCall & { at: number; attempt: number; endedAt?: number };
+
+/**
+ * Plays each call for `durationMs` of fake time and ends it as the script says, reporting progress
+ * like the SIP dialer: placed, ringing, and answered + key for an answered call. Attempts are
+ * counted per wake-up and kind. A key 2 without snooze offered is a confirmation, as the menu says.
+ */
 class FakeDialer implements WakeupDialer {
   busy = 0;
   maxBusy = 0;
   overbooked = 0;
-  calls: (WakeupCall & { at: number; attempt: number })[] = [];
-  private attempts = new Map<number, number>();
+  calls: Placed[] = [];
+  /** Calls that never end (the appliance stops while they ring). */
+  hang: (w: WakeupCall) => boolean = () => false;
+  private attempts = new Map<string, number>();
   constructor(
     private readonly clock: FakeClock,
     public ports: number,
-    public script: (w: WakeupCall, attempt: number) => WakeupCallOutcome = () => "answered",
+    public script: Script = () => "confirmed",
     public durationMs = 30_000,
   ) {}
   freePorts(): number {
@@ -32,27 +52,68 @@ class FakeDialer implements WakeupDialer {
     if (this.busy >= this.ports) this.overbooked++;
     this.busy++;
     this.maxBusy = Math.max(this.maxBusy, this.busy);
-    const attempt = (this.attempts.get(w.id) ?? 0) + 1;
-    this.attempts.set(w.id, attempt);
-    this.calls.push({ ...w, at: this.clock.now(), attempt });
-    const outcome = this.script(w, attempt);
+    const key = `${w.kind}:${w.id}`;
+    const attempt = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, attempt);
+    const placed: Placed = { ...w, at: this.clock.now(), attempt };
+    this.calls.push(placed);
+    let outcome = this.script(w, attempt);
+    if (outcome === "snoozed" && !w.snoozeAllowed) outcome = "confirmed";
+    w.onEvent?.({ type: "placed", port: `p${this.busy}` });
+    w.onEvent?.({ type: "ringing" });
+    if (this.hang(w)) return new Promise(() => {});
     return new Promise((resolve) =>
       this.clock.setTimeout(() => {
+        if (outcome === "confirmed" || outcome === "snoozed" || outcome === "answered") {
+          w.onEvent?.({ type: "answered" });
+          if (outcome !== "answered") w.onEvent?.({ type: "key", digit: outcome === "snoozed" ? "2" : "1" });
+        }
         this.busy--;
+        placed.endedAt = this.clock.now();
         resolve({ outcome });
       }, this.durationMs),
     );
+  }
+  guestCalls(): Placed[] {
+    return this.calls.filter((c) => c.kind === "wakeup");
+  }
+  escalations(): Placed[] {
+    return this.calls.filter((c) => c.kind === "escalation");
+  }
+}
+
+/** A FakeClock that knows when its next timer is due, so a test can jump from event to event. */
+class SteppingClock extends FakeClock {
+  private readonly due = new Map<number, number>();
+  override setTimeout(fn: () => void, ms: number): TimerHandle {
+    const h = super.setTimeout(() => {
+      this.due.delete(h.id);
+      fn();
+    }, ms);
+    this.due.set(h.id, this.now() + Math.max(0, ms));
+    return h;
+  }
+  override clearTimeout(h: TimerHandle | undefined): void {
+    if (h) this.due.delete(h.id);
+    super.clearTimeout(h);
+  }
+  nextTimer(): number | undefined {
+    return this.due.size ? Math.min(...this.due.values()) : undefined;
   }
 }
 
 let store: Store;
 let cleanup: () => void;
-let ctx: TestContext;
+let ctx: TestContext & { clock: SteppingClock };
 let sched: WakeupScheduler | undefined;
+
+function setClock(start: number): void {
+  ctx.clock = new SteppingClock(start);
+}
 
 beforeEach(async () => {
   ({ store, cleanup } = await tempStore());
-  ctx = testContext(store);
+  ctx = { ...testContext(store), clock: new SteppingClock(Date.UTC(2026, 10, 22, 9, 0, 0)) };
 });
 afterEach(async () => {
   await sched?.stop();
@@ -62,15 +123,20 @@ afterEach(async () => {
 
 async function settle(): Promise<void> {
   for (let idle = 0; idle < 2; ) {
-    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setImmediate(r));
     idle = sched && !(await sched.whenIdle()) ? 0 : idle + 1;
   }
 }
 
-async function run(ms: number, step = 1000): Promise<void> {
-  for (let t = 0; t < ms; t += step) {
-    ctx.clock.advance(step);
+/** Moves fake time on by `ms`, stopping at every timer on the way and letting what it started finish. */
+async function run(ms: number): Promise<void> {
+  const target = ctx.clock.now() + ms;
+  for (;;) {
+    const next = ctx.clock.nextTimer();
+    const to = next === undefined || next > target ? target : next;
+    ctx.clock.advance(to - ctx.clock.now());
     await settle();
+    if (to === target && (next === undefined || next > target)) return;
   }
 }
 
@@ -97,15 +163,23 @@ async function add(
   return r.row;
 }
 
-async function start(dialer: FakeDialer, opts: { lateMinutes?: number; retries?: number } = {}) {
-  sched = new WakeupScheduler({ ctx, dialer, pollMs: 5000, ...opts });
+async function start(dialer: FakeDialer, config: WakeupSchedulerConfig = {}) {
+  sched = new WakeupScheduler({ ctx, dialer, config: { pollSeconds: 60, ...config } });
   await sched.start();
   await settle();
   return sched;
 }
 
-const row = (id: number) => store.read((db) => getWakeup(db, id));
-const outbox = () => store.read((db) => db.select().from(pmsOutbox).where(eq(pmsOutbox.type, "WA")));
+const row = async (id: number) => {
+  const r = await store.read((db) => getWakeup(db, id));
+  assert.ok(r, `wake-up ${id} exists`);
+  return r;
+};
+const outbox = () =>
+  store.read((db) => db.select().from(pmsOutbox).where(eq(pmsOutbox.type, "WA")).orderBy(asc(pmsOutbox.id)));
+const history = (id: number) => store.read((db) => wakeupHistory(db, id));
+const events = async (id: number) => (await history(id)).map((e) => e.event);
+const asCode = (record: string) => record.match(/\|AS(\w+)\|/)?.[1];
 
 describe("WakeupScheduler", () => {
   test("places a wake-up when it is due, not before; calling while in flight; OK when answered", async () => {
@@ -114,18 +188,19 @@ describe("WakeupScheduler", () => {
     const w = await add("101", due);
     await start(dialer);
     await run(9 * MIN);
-    expect(dialer.calls).toHaveLength(0);
+    assert.equal(dialer.calls.length, 0);
     await run(MIN + 1000);
-    expect(dialer.calls).toHaveLength(1);
-    expect(dialer.calls[0].at).toBe(due);
-    expect(dialer.calls[0].room).toBe("101");
-    expect((await row(w.id))?.state).toBe("calling");
+    assert.equal(dialer.calls.length, 1);
+    assert.equal(dialer.calls[0].at, due);
+    assert.equal(dialer.calls[0].room, "101");
+    assert.equal(dialer.calls[0].kind, "wakeup");
+    assert.equal((await row(w.id)).state, "calling");
     await run(30_000);
     const done = await row(w.id);
-    expect(done?.state).toBe("done");
-    expect(done?.result).toBe("OK");
-    expect(done?.attempts).toBe(1);
-    expect(await outbox()).toHaveLength(0); // not from the PMS: no WA
+    assert.equal(done.state, "done");
+    assert.equal(done.result, "OK");
+    assert.equal(done.attempts, 1);
+    assert.deepEqual(await outbox(), [], "not from the PMS: no WA");
   });
 
   test("picks up a wake-up created after start at the next poll", async () => {
@@ -133,7 +208,24 @@ describe("WakeupScheduler", () => {
     await start(dialer);
     const w = await add("102", ctx.clock.now() + 2 * MIN);
     await run(3 * MIN);
-    expect(dialer.calls.map((c) => c.id)).toEqual([w.id]);
+    assert.deepEqual(
+      dialer.calls.map((c) => c.id),
+      [w.id],
+    );
+  });
+
+  test("poke() reads the store at once", async () => {
+    const dialer = new FakeDialer(ctx.clock, 2);
+    await start(dialer, { pollSeconds: 3600 });
+    const w = await add("103", ctx.clock.now() + 1000);
+    await run(2000);
+    assert.equal(dialer.calls.length, 0, "not polled yet");
+    sched?.poke();
+    await settle();
+    assert.deepEqual(
+      dialer.calls.map((c) => c.id),
+      [w.id],
+    );
   });
 
   test("dispatches in due order (ties by id), never more calls than free ports", async () => {
@@ -146,9 +238,12 @@ describe("WakeupScheduler", () => {
     await start(dialer);
     await run(10 * MIN);
     const expected = [...rows].sort((a, b) => a.dueAt - b.dueAt || a.id - b.id).map((r) => r.id);
-    expect(dialer.calls.map((c) => c.id)).toEqual(expected);
-    expect(dialer.maxBusy).toBe(3);
-    expect(dialer.overbooked).toBe(0);
+    assert.deepEqual(
+      dialer.calls.map((c) => c.id),
+      expected,
+    );
+    assert.equal(dialer.maxBusy, 3);
+    assert.equal(dialer.overbooked, 0);
   });
 
   test("300 due in one minute over 24 ports: all placed in due order as ports free up", async () => {
@@ -161,15 +256,31 @@ describe("WakeupScheduler", () => {
     for (const i of order) rows.push(await add(`${1000 + i}`, base + Math.floor((i * 60_000) / 300)));
     await start(dialer);
     await run(10 * MIN + 8 * MIN);
-    expect(dialer.calls).toHaveLength(300);
+    assert.equal(dialer.calls.length, 300);
     const expected = [...rows].sort((a, b) => a.dueAt - b.dueAt || a.id - b.id).map((r) => r.id);
-    expect(dialer.calls.map((c) => c.id)).toEqual(expected);
-    expect(dialer.maxBusy).toBe(24);
-    expect(dialer.overbooked).toBe(0);
+    assert.deepEqual(
+      dialer.calls.map((c) => c.id),
+      expected,
+    );
+    assert.equal(dialer.maxBusy, 24);
+    assert.equal(dialer.overbooked, 0);
     // 300 calls of 30 s over 24 ports: 13 rounds; the last goes within 13 × 30 s of the first due.
-    expect(dialer.calls[299].at - base).toBeLessThanOrEqual(13 * 30_000 + 1000);
+    assert.ok(dialer.calls[299].at - base <= 13 * 30_000 + 1000);
     const states = await store.read((db) => db.select({ s: wakeups.state, r: wakeups.result }).from(wakeups));
-    expect(states.every((s) => s.s === "done" && s.r === "OK")).toBe(true);
+    assert.ok(states.every((s) => s.s === "done" && s.r === "OK"));
+  });
+
+  test("the queue waiting for ports is visible: due, pending, next attempt in the past", async () => {
+    const dialer = new FakeDialer(ctx.clock, 1, () => "confirmed", 60_000);
+    const due = ctx.clock.now() + MIN;
+    const a = await add("400", due);
+    const b = await add("401", due);
+    await start(dialer);
+    await run(MIN + 1000);
+    assert.equal((await row(a.id)).state, "calling");
+    const waiting = await row(b.id);
+    assert.equal(waiting.state, "pending");
+    assert.ok((waiting.nextAttemptAt ?? 0) <= ctx.clock.now());
   });
 
   for (const [outcome, code] of [
@@ -184,19 +295,21 @@ describe("WakeupScheduler", () => {
       await start(dialer, { retries: 2 });
       await run(MIN + 31_000);
       const between = await row(w.id);
-      expect(between?.state).toBe("pending");
-      expect(between?.attempts).toBe(1);
+      assert.equal(between.state, "pending");
+      assert.equal(between.attempts, 1);
+      assert.equal(between.nextAttemptAt, due + 30_000 + 5 * MIN, "the retry time is stored");
       await run(20 * MIN);
-      expect(dialer.calls.map((c) => c.at - due)).toEqual([0, 30_000 + 5 * MIN, 2 * (30_000 + 5 * MIN)]);
+      assert.deepEqual(
+        dialer.calls.map((c) => c.at - due),
+        [0, 30_000 + 5 * MIN, 2 * (30_000 + 5 * MIN)],
+      );
       const end = await row(w.id);
-      expect(end?.state).toBe("failed");
-      expect(end?.result).toBe(code);
-      expect(end?.attempts).toBe(3);
+      assert.equal(end.state, "failed");
+      assert.equal(end.result, code);
+      assert.equal(end.attempts, 3);
       const wa = await outbox();
-      expect(wa).toHaveLength(1);
-      expect(wa[0].record).toContain(`AS${code}`);
-      expect(wa[0].record).toContain(`RN110`);
-      expect(wa[0].record).toContain(`DA${w.fiasDate}`);
+      assert.equal(wa.length, 1);
+      assert.equal(wa[0].record, `WA|RN110|DA${w.fiasDate}|TI${w.fiasTime}|AS${code}|`);
     });
   }
 
@@ -205,99 +318,635 @@ describe("WakeupScheduler", () => {
     const w = await add("111", ctx.clock.now() + MIN, { source: "pms" });
     await start(dialer);
     await run(10 * MIN);
-    expect(dialer.calls).toHaveLength(2);
+    assert.equal(dialer.calls.length, 2);
     const end = await row(w.id);
-    expect(end?.state).toBe("done");
-    expect(end?.result).toBe("OK");
-    expect(end?.attempts).toBe(2);
+    assert.equal(end.state, "done");
+    assert.equal(end.result, "OK");
+    assert.equal(end.attempts, 2);
     const wa = await outbox();
-    expect(wa).toHaveLength(1);
-    expect(wa[0].record).toContain("ASOK");
+    assert.equal(wa.length, 1);
+    assert.equal(asCode(wa[0].record), "OK");
   });
 
-  test("missed while down: < lateMinutes late is called, more is ended NR (one WA)", async () => {
-    const dialer = new FakeDialer(ctx.clock, 4);
-    const now = ctx.clock.now();
-    const recent = await add("120", now - 10 * MIN, { source: "pms" });
-    const old = await add("121", now - 45 * MIN, { source: "pms" });
-    // A call in flight when the appliance stopped is pending again.
-    const interrupted = await add("122", now - 2 * MIN);
-    await store.tx((tx) => tx.update(wakeups).set({ state: "calling" }).where(eq(wakeups.id, interrupted.id)));
-    await start(dialer, { lateMinutes: 30 });
-    expect(dialer.calls.map((c) => c.id).sort()).toEqual([recent.id, interrupted.id].sort());
-    const missed = await row(old.id);
-    expect(missed?.state).toBe("failed");
-    expect(missed?.result).toBe("NR");
-    expect(missed?.attempts).toBe(0);
-    await run(MIN);
-    expect((await row(recent.id))?.result).toBe("OK");
-    expect((await row(interrupted.id))?.result).toBe("OK");
-    const wa = await outbox();
-    expect(wa.map((r) => r.record.match(/AS(\w+)/)?.[1]).sort()).toEqual(["NR", "OK"]);
-  });
-
-  test("daily: the next occurrence is created 24 h later at the same local time", async () => {
-    const dialer = new FakeDialer(ctx.clock, 2);
-    const due = Date.UTC(2026, 10, 23, 6, 0, 0); // 07:00 in Rome (CET)
-    const w = await add("130", due, { recurrence: "daily" });
-    expect(w.fiasTime).toBe("070000");
+  test("the history tells every step: scheduled, each call's progress, retry, key, report", async () => {
+    const dialer = new FakeDialer(ctx.clock, 1, (_w, n) => (n === 1 ? "no-answer" : "confirmed"));
+    const due = ctx.clock.now() + MIN;
+    const w = await add("112", due, { source: "pms" });
     await start(dialer);
-    await run(due - ctx.clock.now() + MIN, 60_000);
-    expect((await row(w.id))?.result).toBe("OK");
-    const open = await store.read((db) => openWakeups(db, "130"));
-    expect(open).toHaveLength(1);
-    expect(open[0].dueAt).toBe(due + 86_400_000);
-    expect(open[0].recurrence).toBe("daily");
-    expect(open[0].fiasDate).toBe("261124");
-    expect(open[0].fiasTime).toBe("070000");
-    await run(86_400_000, 60_000);
-    expect(dialer.calls.map((c) => c.at)).toEqual([due, due + 86_400_000]);
+    await run(10 * MIN);
+    const h = await history(w.id);
+    assert.deepEqual(
+      h.map((e) => [e.event, e.attempt]),
+      [
+        ["scheduled", null],
+        ["placed", 1],
+        ["ringing", 1],
+        ["no-answer", 1],
+        ["retry-scheduled", 1],
+        ["placed", 2],
+        ["ringing", 2],
+        ["answered", 2],
+        ["key", 2],
+        ["confirmed", 2],
+        ["reported", null],
+      ],
+    );
+    assert.deepEqual(h[0].detail, { source: "pms" });
+    assert.equal(h[1].detail?.port, "p1");
+    assert.equal(h[1].at, due);
+    assert.deepEqual(h[4].detail, { retry: 1, next: "2026-11-22T10:06:30+01:00" });
+    assert.equal(h[8].detail?.digit, "1");
+    assert.deepEqual(h[10].detail, { result: "OK", wa: true });
   });
 
-  test("daily across the DST change stays at 07:00 local", async () => {
-    ctx.clock = new FakeClock(Date.UTC(2027, 2, 27, 5, 0, 0)); // Sat 27 Mar 2027, 06:00 CET
-    const dialer = new FakeDialer(ctx.clock, 1, (_w, n) => (n === 1 ? "no-answer" : "busy"));
-    const due = Date.UTC(2027, 2, 27, 6, 0, 0); // 07:00 CET
-    const w = await add("131", due, { recurrence: "daily" });
-    await start(dialer, { retries: 1 });
-    await run(2 * 3_600_000, 60_000);
-    expect((await row(w.id))?.result).toBe("BY");
-    const open = await store.read((db) => openWakeups(db, "131"));
-    expect(open).toHaveLength(1);
-    expect(open[0].dueAt).toBe(Date.UTC(2027, 2, 28, 5, 0, 0)); // 07:00 CEST, 23 h later
-    expect(toWallTime(open[0].dueAt, "Europe/Rome").hour).toBe(7);
-    expect(open[0].fiasDate).toBe("270328");
-    expect(open[0].fiasTime).toBe("070000");
+  describe("snooze", () => {
+    test("snooze then confirm: called again after snoozeMinutes, not counted as a retry, ends OK", async () => {
+      const dialer = new FakeDialer(ctx.clock, 1, (_w, n) => (n === 1 ? "snoozed" : "confirmed"));
+      const due = ctx.clock.now() + MIN;
+      const w = await add("120", due, { source: "pms" });
+      await start(dialer, { snoozeMinutes: 7, retries: 0 });
+      await run(MIN + 31_000);
+      const snoozed = await row(w.id);
+      assert.equal(snoozed.state, "pending");
+      assert.equal(snoozed.snoozes, 1);
+      assert.equal(snoozed.tries, 0, "a snooze is not a retry");
+      assert.equal(snoozed.nextAttemptAt, due + 30_000 + 7 * MIN);
+      await run(10 * MIN);
+      assert.deepEqual(
+        dialer.calls.map((c) => [c.at - due, c.snoozeAllowed]),
+        [
+          [0, true],
+          [30_000 + 7 * MIN, true],
+        ],
+      );
+      const end = await row(w.id);
+      assert.equal(end.result, "OK");
+      assert.equal(end.attempts, 2);
+      assert.equal((await outbox()).length, 1);
+      assert.ok((await events(w.id)).includes("snoozed"));
+    });
+
+    test("the snooze limit: the menu stops offering snooze, key 2 then confirms", async () => {
+      const dialer = new FakeDialer(ctx.clock, 1, () => "snoozed");
+      const w = await add("121", ctx.clock.now() + MIN, { source: "pms" });
+      await start(dialer, { snoozeLimit: 2 });
+      await run(30 * MIN);
+      assert.deepEqual(
+        dialer.calls.map((c) => c.snoozeAllowed),
+        [true, true, false],
+      );
+      const end = await row(w.id);
+      assert.equal(end.snoozes, 2);
+      assert.equal(end.result, "OK");
+      assert.equal((await outbox()).length, 1);
+    });
+
+    test("snoozeLimit 0: no snooze offered", async () => {
+      const dialer = new FakeDialer(ctx.clock, 1, () => "snoozed");
+      await add("122", ctx.clock.now() + MIN);
+      await start(dialer, { snoozeLimit: 0 });
+      await run(5 * MIN);
+      assert.deepEqual(
+        dialer.calls.map((c) => c.snoozeAllowed),
+        [false],
+      );
+    });
+
+    test("a snoozed call that is then not answered gets the full retries", async () => {
+      const dialer = new FakeDialer(ctx.clock, 1, (_w, n) => (n === 2 ? "snoozed" : "no-answer"));
+      const w = await add("123", ctx.clock.now() + MIN, { source: "pms" });
+      await start(dialer, { retries: 1, snoozeMinutes: 5 });
+      await run(60 * MIN);
+      // no-answer, (retry) snoozed, (snooze) no-answer, (retry) no-answer → NR.
+      assert.equal(dialer.calls.length, 4);
+      const end = await row(w.id);
+      assert.equal(end.result, "NR");
+      assert.equal(end.attempts, 4);
+      assert.equal(end.snoozes, 1);
+    });
   });
 
-  test("nextDailyOccurrence skips days already past", () => {
-    const r = { dueAt: Date.UTC(2026, 9, 24, 5, 0), fiasDate: "261024", fiasTime: "070000" };
-    // Autumn change on 25 Oct 2026: 07:00 CET is 06:00 UTC.
-    expect(nextDailyOccurrence(r, "Europe/Rome", r.dueAt).dueAt).toBe(Date.UTC(2026, 9, 25, 6, 0));
-    expect(nextDailyOccurrence(r, "Europe/Rome", Date.UTC(2026, 9, 26, 12, 0)).dueAt).toBe(Date.UTC(2026, 9, 27, 6, 0));
+  describe("answered without a key", () => {
+    test('"answered": the guest is awake, OK after one call', async () => {
+      const dialer = new FakeDialer(ctx.clock, 1, () => "answered");
+      const w = await add("130", ctx.clock.now() + MIN, { source: "pms" });
+      await start(dialer, { answeredWithoutKey: "answered", retries: 2 });
+      await run(20 * MIN);
+      assert.equal(dialer.calls.length, 1);
+      assert.equal((await row(w.id)).result, "OK");
+      assert.ok((await events(w.id)).includes("no-key"));
+    });
+
+    test('"retry": retried like a no-answer, then OK without escalation when the last call was answered', async () => {
+      const dialer = new FakeDialer(ctx.clock, 1, () => "answered");
+      const w = await add("131", ctx.clock.now() + MIN, { source: "pms" });
+      await start(dialer, { answeredWithoutKey: "retry", retries: 2, escalation: { extension: "900" } });
+      await run(30 * MIN);
+      assert.equal(dialer.guestCalls().length, 3);
+      assert.equal(dialer.escalations().length, 0);
+      const end = await row(w.id);
+      assert.equal(end.result, "OK");
+      assert.equal(end.attempts, 3);
+      const wa = await outbox();
+      assert.deepEqual(
+        wa.map((r) => asCode(r.record)),
+        ["OK"],
+      );
+      assert.ok(!(await events(w.id)).includes("escalated"));
+    });
+
+    test('"retry": a key on a later call confirms', async () => {
+      const dialer = new FakeDialer(ctx.clock, 1, (_w, n) => (n === 1 ? "answered" : "confirmed"));
+      const w = await add("132", ctx.clock.now() + MIN);
+      await start(dialer, { answeredWithoutKey: "retry" });
+      await run(20 * MIN);
+      assert.equal(dialer.calls.length, 2);
+      assert.equal((await row(w.id)).result, "OK");
+    });
   });
 
-  test("a cancelled wake-up is not called (cancelled before start and while queued)", async () => {
-    const dialer = new FakeDialer(ctx.clock, 2);
-    const a = await add("140", ctx.clock.now() + 5 * MIN);
-    const b = await add("141", ctx.clock.now() + 5 * MIN);
-    const c = await add("142", ctx.clock.now() + 5 * MIN);
-    await cancelWakeup(ctx, "desk", a.id);
-    await start(dialer);
-    await run(MIN);
-    await cancelWakeup(ctx, "desk", b.id); // the scheduler already holds it
-    await run(6 * MIN);
-    expect(dialer.calls.map((x) => x.id)).toEqual([c.id]);
-    expect((await row(a.id))?.state).toBe("cancelled");
-    expect((await row(b.id))?.state).toBe("cancelled");
+  describe("escalation", () => {
+    const guestThen = (desk: (n: number) => WakeupCallOutcome, guest: WakeupCallOutcome = "no-answer"): Script => {
+      return (w, n) => (w.kind === "escalation" ? desk(n) : guest);
+    };
+
+    test("after the last retry the front desk is called (retried), then exactly one WA NR after that call", async () => {
+      const dialer = new FakeDialer(
+        ctx.clock,
+        2,
+        guestThen((n) => (n === 1 ? "no-answer" : "answered")),
+      );
+      const due = ctx.clock.now() + MIN;
+      const w = await add("140", due, { source: "pms" });
+      await start(dialer, { retries: 2, escalation: { extension: "900", retries: 1 } });
+      const lastGuestEnd = due + 2 * (30_000 + 5 * MIN) + 30_000;
+      await run(lastGuestEnd - ctx.clock.now() + 1000);
+      assert.equal(dialer.guestCalls().length, 3);
+      const esc = dialer.escalations();
+      assert.equal(esc.length, 1, "the desk is called at once");
+      assert.equal(esc[0].extension, "900");
+      assert.equal(esc[0].room, "140");
+      assert.equal(esc[0].snoozeAllowed, false);
+      const escalating = await row(w.id);
+      assert.equal(escalating.state, "calling");
+      assert.equal(escalating.pendingResult, "NR");
+      assert.deepEqual(await outbox(), [], "no WA while the desk is being called");
+      await run(40 * MIN);
+      assert.equal(dialer.escalations().length, 2);
+      const end = await row(w.id);
+      assert.equal(end.state, "failed");
+      assert.equal(end.result, "NR");
+      assert.equal(end.attempts, 3, "escalation calls are not guest attempts");
+      const wa = await outbox();
+      assert.equal(wa.length, 1);
+      assert.equal(wa[0].record, `WA|RN140|DA${w.fiasDate}|TI${w.fiasTime}|ASNR|`);
+      const lastDesk = dialer.escalations()[1];
+      assert.ok(lastDesk.endedAt !== undefined && wa[0].createdAt >= lastDesk.endedAt, "the WA follows the desk call");
+      const h = await history(w.id);
+      const tail = h.slice(h.findIndex((e) => e.event === "escalated"));
+      assert.deepEqual(
+        tail.map((e) => [e.event, e.attempt]),
+        [
+          ["escalated", 3],
+          ["placed", 1],
+          ["ringing", 1],
+          ["escalation-failed", 1],
+          ["retry-scheduled", 1],
+          ["placed", 2],
+          ["ringing", 2],
+          ["answered", 2],
+          ["escalation-answered", 2],
+          ["reported", null],
+        ],
+      );
+      assert.deepEqual(tail[0].detail, { extension: "900", result: "NR" });
+      assert.equal(tail[1].detail?.escalation, true);
+    });
+
+    test("busy to the end ends BY, also after an unanswered escalation", async () => {
+      const dialer = new FakeDialer(
+        ctx.clock,
+        1,
+        guestThen(() => "no-answer", "busy"),
+      );
+      const w = await add("141", ctx.clock.now() + MIN, { source: "pms" });
+      await start(dialer, { retries: 1, escalation: { extension: "900", retries: 0 } });
+      await run(30 * MIN);
+      assert.equal(dialer.guestCalls().length, 2);
+      assert.equal(dialer.escalations().length, 1);
+      assert.deepEqual(
+        (await outbox()).map((r) => asCode(r.record)),
+        ["BY"],
+      );
+      assert.equal((await row(w.id)).result, "BY");
+      assert.ok((await events(w.id)).includes("escalation-failed"));
+    });
+
+    test("vipOnly: no desk call for an ordinary guest, a desk call for a VIP", async () => {
+      await checkInRoom(ctx, "api:desk", "150", { reservation: "1", lastName: "Rossi", vip: "" });
+      await checkInRoom(ctx, "api:desk", "151", { reservation: "2", lastName: "Bianchi", vip: "3" });
+      const dialer = new FakeDialer(
+        ctx.clock,
+        2,
+        guestThen(() => "answered"),
+      );
+      const plain = await add("150", ctx.clock.now() + MIN, { source: "pms" });
+      const vip = await add("151", ctx.clock.now() + MIN, { source: "pms" });
+      await start(dialer, { retries: 0, escalation: { extension: "900", vipOnly: true } });
+      await run(5 * MIN);
+      assert.deepEqual(
+        dialer.escalations().map((c) => c.room),
+        ["151"],
+      );
+      assert.equal((await row(plain.id)).result, "NR");
+      assert.equal((await row(vip.id)).result, "NR");
+      assert.equal((await outbox()).length, 2);
+    });
+
+    test("vipOnly off: every room is escalated; no extension: none is", async () => {
+      const dialer = new FakeDialer(
+        ctx.clock,
+        2,
+        guestThen(() => "answered"),
+      );
+      await add("152", ctx.clock.now() + MIN);
+      await start(dialer, { retries: 0, escalation: { extension: "900", vipOnly: false } });
+      await run(5 * MIN);
+      assert.equal(dialer.escalations().length, 1);
+      await sched?.stop();
+      const none = new FakeDialer(
+        ctx.clock,
+        2,
+        guestThen(() => "answered"),
+      );
+      await add("153", ctx.clock.now() + MIN);
+      await start(none, { retries: 0 });
+      await run(5 * MIN);
+      assert.equal(none.guestCalls().length, 1);
+      assert.equal(none.escalations().length, 0);
+    });
+
+    test("the desk call waits for a free port like any call", async () => {
+      const dialer = new FakeDialer(ctx.clock, 1, (w) => (w.kind === "escalation" ? "answered" : "no-answer"), 60_000);
+      const due = ctx.clock.now() + MIN;
+      const a = await add("160", due);
+      const b = await add("161", due + 30_000);
+      await start(dialer, { retries: 0, escalation: { extension: "900" } });
+      await run(10 * MIN);
+      assert.deepEqual(
+        dialer.calls.map((c) => [c.kind, c.room, c.at - due]),
+        [
+          ["wakeup", "160", 0],
+          ["wakeup", "161", 60_000],
+          ["escalation", "160", 120_000],
+          ["escalation", "161", 180_000],
+        ],
+      );
+      assert.equal(dialer.overbooked, 0);
+      assert.equal((await row(a.id)).result, "NR");
+      assert.equal((await row(b.id)).result, "NR");
+    });
+  });
+
+  describe("restarts", () => {
+    test("missed while down: < lateMinutes late is called, more is ended NR (one WA)", async () => {
+      const dialer = new FakeDialer(ctx.clock, 4);
+      const now = ctx.clock.now();
+      const recent = await add("170", now - 10 * MIN, { source: "pms" });
+      const old = await add("171", now - 45 * MIN, { source: "pms" });
+      // A call in flight when the appliance stopped is pending again.
+      const interrupted = await add("172", now - 2 * MIN);
+      await store.tx((tx) => tx.update(wakeups).set({ state: "calling" }).where(eq(wakeups.id, interrupted.id)));
+      await start(dialer, { lateMinutes: 30 });
+      assert.deepEqual(dialer.calls.map((c) => c.id).sort(), [recent.id, interrupted.id].sort());
+      const missed = await row(old.id);
+      assert.equal(missed.state, "failed");
+      assert.equal(missed.result, "NR");
+      assert.equal(missed.attempts, 0);
+      assert.deepEqual(await events(old.id), ["scheduled", "missed", "reported"]);
+      await run(MIN);
+      assert.equal((await row(recent.id)).result, "OK");
+      assert.equal((await row(interrupted.id)).result, "OK");
+      assert.deepEqual((await outbox()).map((r) => asCode(r.record)).sort(), ["NR", "OK"]);
+    });
+
+    test("a restart mid-retry keeps the planned retry time", async () => {
+      const dialer = new FakeDialer(ctx.clock, 1, (_w, n) => (n === 1 ? "no-answer" : "confirmed"));
+      const due = ctx.clock.now() + MIN;
+      const w = await add("180", due, { source: "pms" });
+      await start(dialer, { retries: 2 });
+      await run(2 * MIN);
+      await sched?.stop();
+      assert.equal(dialer.calls.length, 1);
+      await run(MIN); // down for a minute
+      const again = new FakeDialer(ctx.clock, 1, () => "confirmed");
+      await start(again, { retries: 2 });
+      assert.equal(again.calls.length, 0, "not placed at once");
+      await run(10 * MIN);
+      assert.deepEqual(
+        again.calls.map((c) => c.at),
+        [due + 30_000 + 5 * MIN],
+      );
+      const end = await row(w.id);
+      assert.equal(end.result, "OK");
+      assert.equal(end.attempts, 2);
+      assert.equal((await outbox()).length, 1);
+    });
+
+    test("a restart mid-snooze keeps the snooze time and the snooze count", async () => {
+      const dialer = new FakeDialer(ctx.clock, 1, () => "snoozed");
+      const due = ctx.clock.now() + MIN;
+      const w = await add("181", due);
+      await start(dialer, { snoozeLimit: 1, snoozeMinutes: 10 });
+      await run(2 * MIN);
+      await sched?.stop();
+      const again = new FakeDialer(ctx.clock, 1, () => "snoozed");
+      await start(again, { snoozeLimit: 1, snoozeMinutes: 10 });
+      await run(15 * MIN);
+      assert.deepEqual(
+        again.calls.map((c) => [c.at, c.snoozeAllowed]),
+        [[due + 30_000 + 10 * MIN, false]],
+      );
+      assert.equal((await row(w.id)).result, "OK");
+    });
+
+    test("a restart while calling: called again exactly once, one WA", async () => {
+      const dying = new FakeDialer(ctx.clock, 1);
+      dying.hang = () => true;
+      const due = ctx.clock.now() + MIN;
+      const w = await add("190", due, { source: "pms" });
+      await start(dying);
+      await run(MIN + 1000);
+      assert.equal(dying.calls.length, 1);
+      assert.equal((await row(w.id)).state, "calling");
+      await sched?.stop(); // the process dies with the call
+      const dialer = new FakeDialer(ctx.clock, 1, () => "confirmed");
+      await start(dialer);
+      await run(10 * MIN);
+      assert.equal(dialer.calls.length, 1);
+      const end = await row(w.id);
+      assert.equal(end.result, "OK");
+      assert.equal(end.attempts, 1, "the cut call is not counted");
+      assert.equal((await outbox()).length, 1);
+      assert.deepEqual(
+        (await history(w.id)).map((e) => [e.event, e.attempt]),
+        [
+          ["scheduled", null],
+          ["placed", 1],
+          ["ringing", 1],
+          ["interrupted", 1],
+          ["placed", 1],
+          ["ringing", 1],
+          ["answered", 1],
+          ["key", 1],
+          ["confirmed", 1],
+          ["reported", null],
+        ],
+      );
+    });
+
+    test("a restart during the escalation resumes it; the WA still comes once, after it", async () => {
+      const dying = new FakeDialer(ctx.clock, 1, () => "no-answer");
+      const w = await add("191", ctx.clock.now() + MIN, { source: "pms" });
+      const config = { retries: 0, escalation: { extension: "900", retries: 0 } };
+      dying.hang = (c) => c.kind === "escalation";
+      await start(dying, config);
+      await run(MIN + 32_000);
+      assert.equal(dying.escalations().length, 1);
+      await sched?.stop();
+      assert.deepEqual(await outbox(), []);
+      const dialer = new FakeDialer(ctx.clock, 1, () => "answered");
+      await start(dialer, config);
+      await run(5 * MIN);
+      assert.deepEqual(
+        dialer.calls.map((c) => c.kind),
+        ["escalation"],
+      );
+      assert.equal((await row(w.id)).result, "NR");
+      assert.equal((await outbox()).length, 1);
+    });
+  });
+
+  describe("cancellation", () => {
+    test("a cancelled wake-up is not called (cancelled before start and while queued)", async () => {
+      const dialer = new FakeDialer(ctx.clock, 2);
+      const a = await add("200", ctx.clock.now() + 5 * MIN);
+      const b = await add("201", ctx.clock.now() + 5 * MIN);
+      const c = await add("202", ctx.clock.now() + 5 * MIN);
+      await cancelWakeup(ctx, "desk", a.id);
+      await start(dialer);
+      await run(MIN);
+      await cancelWakeup(ctx, "desk", b.id); // the scheduler already holds it
+      await run(6 * MIN);
+      assert.deepEqual(
+        dialer.calls.map((x) => x.id),
+        [c.id],
+      );
+      assert.equal((await row(a.id)).state, "cancelled");
+      assert.equal((await row(b.id)).state, "cancelled");
+      assert.deepEqual(await events(b.id), ["scheduled", "cancelled"]);
+      assert.deepEqual((await history(b.id))[1].detail, { by: "desk" });
+    });
+
+    test("cancelled during its call (PMS WC): no WA, no retry", async () => {
+      const dialer = new FakeDialer(ctx.clock, 1, () => "no-answer");
+      const w = await add("203", ctx.clock.now() + MIN, { source: "pms" });
+      await start(dialer);
+      await run(MIN + 1000);
+      await store.tx((tx) => updateWakeup(tx, w.id, { state: "cancelled" }, ctx.clock.now()));
+      await run(20 * MIN);
+      assert.equal(dialer.calls.length, 1);
+      assert.equal((await row(w.id)).state, "cancelled");
+      assert.deepEqual(await outbox(), []);
+    });
   });
 
   test("a room the store does not know is still called, without an extension", async () => {
     const dialer = new FakeDialer(ctx.clock, 1);
-    await add("150", ctx.clock.now() + MIN);
+    await add("210", ctx.clock.now() + MIN);
     await start(dialer);
     await run(2 * MIN);
-    expect(dialer.calls[0].room).toBe("150");
-    expect(dialer.calls[0].extension).toBeUndefined();
+    assert.equal(dialer.calls[0].room, "210");
+    assert.equal(dialer.calls[0].extension, undefined);
+  });
+
+  test("the guest's room extension and language are on the call", async () => {
+    await checkInRoom(ctx, "api:desk", "211", { reservation: "1", lastName: "Weber", language: "G" });
+    const dialer = new FakeDialer(ctx.clock, 1);
+    await add("211", ctx.clock.now() + MIN);
+    await start(dialer);
+    await run(2 * MIN);
+    assert.equal(dialer.calls[0].extension, "211");
+    assert.equal(dialer.calls[0].language, "G");
+  });
+});
+
+/** Days of fake time: a new occurrence is read at once (poke after it is made), no need to poll. */
+const LONG_POLL = { pollSeconds: 6 * 3600 };
+
+describe("recurring wake-ups", () => {
+  test("daily: the next occurrence is created 24 h later at the same local time", async () => {
+    const dialer = new FakeDialer(ctx.clock, 2);
+    const due = Date.UTC(2026, 10, 23, 6, 0, 0); // 07:00 in Rome (CET)
+    const w = await add("300", due, { recurrence: "daily" });
+    assert.equal(w.fiasTime, "070000");
+    await start(dialer, LONG_POLL);
+    await run(due - ctx.clock.now() + MIN);
+    assert.equal((await row(w.id)).result, "OK");
+    const open = await store.read((db) => openWakeups(db, "300"));
+    assert.equal(open.length, 1);
+    assert.equal(open[0].dueAt, due + DAY);
+    assert.equal(open[0].nextAttemptAt, due + DAY);
+    assert.equal(open[0].recurrence, "daily");
+    assert.equal(open[0].fiasDate, "261124");
+    assert.equal(open[0].fiasTime, "070000");
+    assert.deepEqual((await history(open[0].id))[0].detail, { source: "api", after: w.id });
+    await run(DAY);
+    assert.deepEqual(
+      dialer.calls.map((c) => c.at),
+      [due, due + DAY],
+    );
+  });
+
+  test("daily across the DST change stays at 07:00 local", async () => {
+    setClock(Date.UTC(2027, 2, 27, 5, 0, 0)); // Sat 27 Mar 2027, 06:00 CET
+    const dialer = new FakeDialer(ctx.clock, 1, (_w, n) => (n === 1 ? "no-answer" : "busy"));
+    const due = Date.UTC(2027, 2, 27, 6, 0, 0); // 07:00 CET
+    const w = await add("301", due, { recurrence: "daily" });
+    await start(dialer, { ...LONG_POLL, retries: 1 });
+    await run(2 * HOUR);
+    assert.equal((await row(w.id)).result, "BY");
+    const open = await store.read((db) => openWakeups(db, "301"));
+    assert.equal(open.length, 1);
+    assert.equal(open[0].dueAt, Date.UTC(2027, 2, 28, 5, 0, 0)); // 07:00 CEST, 23 h later
+    assert.equal(toWallTime(open[0].dueAt, "Europe/Rome").hour, 7);
+    assert.equal(open[0].fiasDate, "270328");
+    assert.equal(open[0].fiasTime, "070000");
+  });
+
+  test("weekdays Mon-Fri across the spring change: Friday 07:00 CET, then Monday 07:00 CEST", async () => {
+    setClock(Date.UTC(2027, 2, 26, 5, 0, 0)); // Fri 26 Mar 2027, 06:00 CET
+    await checkInRoom(ctx, "api:desk", "310", { reservation: "1", lastName: "Rossi" });
+    const { wakeup } = await createWakeup(ctx, "api:desk", {
+      room: "310",
+      at: Date.UTC(2027, 2, 26, 6, 0, 0),
+      recurrence: "weekdays",
+      weekdays: [1, 2, 3, 4, 5],
+    });
+    assert.equal(wakeup.at, "2027-03-26T07:00:00+01:00");
+    const dialer = new FakeDialer(ctx.clock, 1, () => "confirmed");
+    await start(dialer, LONG_POLL);
+    await run(3 * DAY + HOUR);
+    assert.deepEqual(
+      dialer.calls.map((c) => new Date(c.at).toISOString()),
+      ["2027-03-26T06:00:00.000Z", "2027-03-29T05:00:00.000Z"],
+    );
+    const open = await store.read((db) => openWakeups(db, "310"));
+    assert.equal(open.length, 1);
+    assert.equal(open[0].dueAt, Date.UTC(2027, 2, 30, 5, 0, 0), "Tuesday 07:00 CEST");
+    assert.deepEqual(open[0].weekdays, [1, 2, 3, 4, 5]);
+  });
+
+  test("weekdays across the autumn change (Sundays only, last Sunday of October)", () => {
+    const tz = "Europe/Rome";
+    const sunday = { dueAt: Date.UTC(2026, 9, 18, 5, 0), fiasDate: "261018", fiasTime: "070000" };
+    const next = nextOccurrence({ ...sunday, recurrence: "weekdays", weekdays: [7] }, tz, sunday.dueAt);
+    assert.equal(next?.dueAt, Date.UTC(2026, 9, 25, 6, 0), "07:00 CET on 25 Oct 2026 is 06:00 UTC");
+    const after = nextOccurrence(
+      {
+        dueAt: Date.UTC(2026, 9, 25, 6, 0),
+        fiasDate: "261025",
+        fiasTime: "070000",
+        recurrence: "weekdays",
+        weekdays: [7],
+      },
+      tz,
+      Date.UTC(2026, 9, 25, 6, 0),
+    );
+    assert.equal(after?.dueAt, Date.UTC(2026, 10, 1, 6, 0));
+    // The spring change, 28 Mar 2027: 02:30 does not exist that night and rings at 03:30 CEST.
+    const night = nextOccurrence(
+      {
+        dueAt: Date.UTC(2027, 2, 21, 1, 30),
+        fiasDate: "270321",
+        fiasTime: "023000",
+        recurrence: "weekdays",
+        weekdays: [7],
+      },
+      tz,
+      Date.UTC(2027, 2, 21, 1, 30),
+    );
+    assert.equal(night?.dueAt, Date.UTC(2027, 2, 28, 1, 30));
+    assert.equal(toWallTime(night?.dueAt ?? 0, tz).hour, 3);
+    assert.equal(fiasTime(night?.wall ?? toWallTime(0, tz)), "023000", "the series keeps its 02:30");
+  });
+
+  test("nextOccurrence: until is inclusive; once has none; days already past are skipped", () => {
+    const tz = "Europe/Rome";
+    const r = { dueAt: Date.UTC(2026, 10, 23, 6, 0), fiasDate: "261123", fiasTime: "070000" };
+    assert.equal(nextOccurrence({ ...r, recurrence: "once", weekdays: null }, tz, r.dueAt), undefined);
+    const daily = { ...r, recurrence: "daily" as const, weekdays: null };
+    assert.equal(nextOccurrence(daily, tz, r.dueAt, "2026-11-24")?.dueAt, r.dueAt + DAY);
+    assert.equal(nextOccurrence(daily, tz, r.dueAt, "2026-11-23"), undefined);
+    // Mon 23 Nov; Wednesdays and Fridays only; until Thursday.
+    const wf = { ...r, recurrence: "weekdays" as const, weekdays: [3, 5] };
+    assert.equal(nextOccurrence(wf, tz, r.dueAt)?.dueAt, r.dueAt + 2 * DAY);
+    assert.equal(nextOccurrence(wf, tz, r.dueAt, "2026-11-24"), undefined);
+    const past = { dueAt: Date.UTC(2026, 9, 24, 5, 0), fiasDate: "261024", fiasTime: "070000" };
+    // Autumn change on 25 Oct 2026: 07:00 CET is 06:00 UTC.
+    assert.equal(nextDailyOccurrence(past, tz, past.dueAt).dueAt, Date.UTC(2026, 9, 25, 6, 0));
+    assert.equal(nextDailyOccurrence(past, tz, Date.UTC(2026, 9, 26, 12, 0)).dueAt, Date.UTC(2026, 9, 27, 6, 0));
+  });
+
+  test("until departure: the departure morning still rings, then the series stops", async () => {
+    await checkInRoom(ctx, "api:desk", "320", { reservation: "1", lastName: "Rossi", departure: "2026-11-24" });
+    const { wakeup } = await createWakeup(ctx, "api:desk", {
+      room: "320",
+      at: Date.UTC(2026, 10, 23, 6, 0), // Mon 23 Nov 07:00
+      recurrence: "daily",
+      until: "departure",
+    });
+    assert.equal(wakeup.until, "departure");
+    const dialer = new FakeDialer(ctx.clock, 1, () => "confirmed");
+    await start(dialer, LONG_POLL);
+    await run(4 * DAY);
+    assert.deepEqual(
+      dialer.calls.map((c) => new Date(c.at).toISOString()),
+      ["2026-11-23T06:00:00.000Z", "2026-11-24T06:00:00.000Z"],
+    );
+    assert.deepEqual(await store.read((db) => openWakeups(db, "320")), []);
+  });
+
+  test("until departure follows a stay extended at the desk", async () => {
+    await checkInRoom(ctx, "api:desk", "321", { reservation: "1", lastName: "Rossi", departure: "2026-11-23" });
+    await createWakeup(ctx, "api:desk", {
+      room: "321",
+      at: Date.UTC(2026, 10, 23, 6, 0),
+      recurrence: "daily",
+      until: "departure",
+    });
+    await checkInRoom(ctx, "api:desk", "321", { reservation: "1", departure: "2026-11-25" });
+    const dialer = new FakeDialer(ctx.clock, 1, () => "confirmed");
+    await start(dialer, LONG_POLL);
+    await run(4 * DAY);
+    assert.equal(dialer.calls.length, 3);
+  });
+
+  test("until a date: the last day rings, then the series stops", async () => {
+    await checkInRoom(ctx, "api:desk", "322", { reservation: "1", lastName: "Rossi" });
+    await createWakeup(ctx, "api:desk", {
+      room: "322",
+      at: Date.UTC(2026, 10, 23, 6, 0),
+      recurrence: "weekdays",
+      weekdays: [1, 3],
+      until: "2026-11-25",
+    });
+    const dialer = new FakeDialer(ctx.clock, 1, () => "confirmed");
+    await start(dialer, LONG_POLL);
+    await run(6 * DAY);
+    assert.deepEqual(
+      dialer.calls.map((c) => new Date(c.at).toISOString()),
+      ["2026-11-23T06:00:00.000Z", "2026-11-25T06:00:00.000Z"],
+    );
   });
 });
