@@ -4,9 +4,11 @@
  * Used by `bellhop serve` and by the integration tests, so both run the same assembly. Runtime
  * specifics (HTTP serving) come in as a function, keeping this file runtime-neutral.
  */
+import { join } from "node:path";
 import type { Hono } from "hono";
 import { createApi } from "../api/app.ts";
 import type { Config } from "../config/schema.ts";
+import { answerInboundCalls } from "../ivr/sip-inbound.ts";
 import { PbxJobRunner, type RunnerLink } from "../jobs/runner.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
@@ -17,6 +19,7 @@ import type { PbxDriver } from "../pbx/driver.ts";
 import { createDriver } from "../pbx/factory.ts";
 import { FiasLink, type FiasLinkOptions } from "../pms/fias/link.ts";
 import { TcpClientConnector, TcpServerConnector } from "../pms/fias/tcp.ts";
+import { promptsFolder } from "../runtime/paths.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { reassertDnd } from "../services/dnd-refresh.ts";
 import { refreshMwi } from "../services/mwi.ts";
@@ -24,12 +27,17 @@ import { MWI_LINK } from "../services/mwi-link.ts";
 import { PmsIngest } from "../services/pms-ingest.ts";
 import { PmsMonitor } from "../services/pms-monitor.ts";
 import { PmsSender } from "../services/pms-sender.ts";
+import { RtpPortPool } from "../sip/rtp/session.ts";
 import { MwiSender } from "../sip/ua/mwi.ts";
 import { SipPorts } from "../sip/ua/ports.ts";
 import { openStore, type Store } from "../store/db.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
 import { loadRoom, roomByExtension, roomPhone } from "../store/rooms.ts";
 import { findToken } from "../store/tokens.ts";
+import type { WakeupDialer } from "../wakeup/dialer.ts";
+import { PromptLibrary } from "../wakeup/prompt-library.ts";
+import { WakeupScheduler } from "../wakeup/scheduler.ts";
+import { SipWakeupDialer } from "../wakeup/sip-dialer.ts";
 
 /** The runtime hands each request to `fetch` with the client's address as Hono's env. */
 export type ServeFn = (
@@ -41,6 +49,8 @@ export interface ApplianceOptions {
   config: Config;
   dataDir: string;
   migrationsFolder: string;
+  /** Built-in voice prompts; default the repository's (or the binary's embedded) `prompts/`. */
+  promptsFolder?: string;
   logger: Logger;
   version: string;
   clock?: Clock;
@@ -64,6 +74,8 @@ export interface Appliance {
   runner: PbxJobRunner;
   /** Undefined when SIP is off (no PBX configured). */
   sip: SipPorts | undefined;
+  wakeups: WakeupScheduler;
+  prompts: PromptLibrary;
   /** Where the API listens, when served. */
   apiPort?: number;
   /** True when the previous run ended without a clean stop. */
@@ -102,6 +114,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   const runnerLinks: RunnerLink[] = [];
   let runner: PbxJobRunner | undefined;
   let sender: PmsSender | undefined;
+  let scheduler: WakeupScheduler | undefined;
   const ctx: ServiceContext = {
     store,
     clock,
@@ -113,6 +126,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     hooks: {
       pbxJobsQueued: () => runner?.kick(),
       pmsOutboxQueued: () => sender?.kick(),
+      wakeupsChanged: () => scheduler?.poke(),
     },
   };
 
@@ -179,6 +193,41 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         }),
     });
   }
+  // Wake-up calls go out on the SIP ports; without SIP nothing can ring, and a wake-up ends NR once
+  // it is `wakeup.lateMinutes` late, so the PMS hears of it rather than nothing.
+  const prompts = new PromptLibrary({
+    builtinDir: opts.promptsFolder ?? promptsFolder(),
+    customDir: join(opts.dataDir, "prompts"),
+    logger,
+  });
+  const rtpPorts = new RtpPortPool(config.sip.media.portMin, config.sip.media.portMax);
+  const dialer: WakeupDialer = sip
+    ? new SipWakeupDialer({
+        ports: sip,
+        rtpPorts,
+        bind: config.sip.bind,
+        codecs: config.sip.media.codecs,
+        prompts,
+        wakeup: config.wakeup,
+        clock,
+        logger,
+      })
+    : { freePorts: () => 0, call: async () => ({ outcome: "failed", detail: "SIP is off (sip.pbx.address)" }) };
+  scheduler = new WakeupScheduler({ ctx, dialer, config: config.wakeup });
+  const inbound = sip
+    ? answerInboundCalls({
+        ctx,
+        ports: sip,
+        rtpPorts,
+        bind: config.sip.bind,
+        codecs: config.sip.media.codecs,
+        prompts,
+        ivr: config.ivr,
+        clock,
+        logger,
+      })
+    : undefined;
+
   runner = new PbxJobRunner(
     { store, clock, logger: logger.child({ part: "pbx" }), pollMs: config.pbx.pollMs },
     runnerLinks,
@@ -229,6 +278,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     pbxStatus: () => (runner as PbxJobRunner).status(),
     setLinkDebug: (name, on) => (runner as PbxJobRunner).setDebug(name, on),
     sipPorts: () => (sip ? { ports: sip.status(), traffic: sip.traffic() } : undefined),
+    prompts,
     authenticate: (token) => store.read((db) => findToken(db, token)),
   });
 
@@ -246,6 +296,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     // Phones may have missed lamp changes while we were down: bring every known phone up to date.
     await refreshMwi(ctx, "system").catch((err) => logger.error("MWI refresh failed", { error: errorMessage(err) }));
   }
+  await scheduler.start();
   logger.info("appliance started", { version: opts.version, timezone, pms: `${pms.mode} ${pms.host}:${pms.port}` });
 
   let stopping: Promise<void> | undefined;
@@ -254,7 +305,12 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       logger.info("appliance stopping");
       const steps: [string, () => Promise<unknown>][] = [
         ["api", async () => server?.close()],
+        // No new calls; the ports hang up the calls in flight, whose outcomes are still recorded
+        // (a ringing call cut short is retried after the restart).
+        ["wake-ups", () => (scheduler as WakeupScheduler).stop()],
         ["sip ports", async () => sip?.stop()],
+        ["inbound calls", async () => inbound?.idle()],
+        ["wake-up outcomes", () => (scheduler as WakeupScheduler).settle(5000)],
         ["pms link", () => link.stop()],
         ["pms ingest", () => ingest.idle()],
         ["pms sender", () => (sender as PmsSender).idle()],
@@ -286,6 +342,8 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     monitor,
     runner,
     sip,
+    wakeups: scheduler,
+    prompts,
     apiPort: server?.port,
     recoveredFromCrash,
     stop,

@@ -211,7 +211,9 @@ export const sipSchema = v.strictObject({
 
 const minutes = v.pipe(v.number(), v.minValue(0));
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
-const featureNumbers = v.array(v.pipe(v.string(), v.regex(/^[0-9*#+]{1,20}$/, "expected a dialled number such as 500 or *61")));
+const featureNumbers = v.array(
+  v.pipe(v.string(), v.regex(/^[0-9*#+]{1,20}$/, "expected a dialled number such as 500 or *61")),
+);
 
 export const wakeupSchema = v.strictObject({
   /** A wake-up found this many minutes past due (after a stop) is no longer called: it ends NR. */

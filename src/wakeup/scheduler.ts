@@ -199,6 +199,18 @@ export class WakeupScheduler {
     await this.whenIdle();
   }
 
+  /**
+   * After `stop()`, once the calls were hung up: waits (at most `timeoutMs`) for their outcomes to
+   * be recorded, so a shutdown does not lose an answered call's result.
+   */
+  async settle(timeoutMs: number): Promise<void> {
+    const until = this.clock.now() + timeoutMs;
+    while (this.inFlight.size > 0 && this.clock.now() < until) {
+      await new Promise<void>((r) => this.clock.setTimeout(r, 20));
+    }
+    await this.whenIdle();
+  }
+
   /** Reads the store now (a wake-up was created or cancelled). */
   poke(): void {
     if (this.running) this.requestPump(true);

@@ -20,6 +20,8 @@ export interface KamailioOptions {
   ctlPort: number;
   /** `-A` defines, e.g. `MAX_EXPIRES=60`, `NONCE_EXPIRE=5`, `WITH_INVITE_AUTH`. */
   defines?: string[];
+  /** Users are 2001…lastUser, password `secret` (the shared config stops at 2010). */
+  lastUser?: number;
 }
 
 export interface Kamailio {
@@ -47,6 +49,15 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
   let cfg = readFileSync(cfgFile, "utf8")
     .replaceAll(":5060", `:${opts.sipPort}`)
     .replaceAll("tcp:127.0.0.1:2049", `tcp:127.0.0.1:${opts.ctlPort}`);
+  if (opts.lastUser) {
+    const before = cfg;
+    cfg = cfg
+      .replace("while ($var(u) <= 2010)", `while ($var(u) <= ${opts.lastUser})`)
+      .replace('"users=>size=6;"', '"users=>size=12;"')
+      // Kamailio stops a while loop after max_while_loops (default 100) iterations.
+      .replace("auto_aliases=no", `auto_aliases=no\nmax_while_loops=${opts.lastUser - 2000 + 10}`);
+    if (cfg === before) throw new Error("kamailio.cfg: the user loop was not found; lastUser cannot be applied");
+  }
   if (opts.tlsPort) cfg = cfg.replaceAll(":5061", `:${opts.tlsPort}`);
   writeFileSync(cfgFile, cfg);
   const args = ["-f", cfgFile, "-DD", "-E", "-n", "2"];
