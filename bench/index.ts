@@ -3,8 +3,10 @@ import { benchBinary } from "./binary.ts";
 import { benchFiasParse } from "./fias-parse.ts";
 import { benchMwiNotify } from "./mwi-notify.ts";
 import { benchResync } from "./resync.ts";
+import { benchRtpPacing } from "./rtp-pacing.ts";
 import { benchSipParse } from "./sip-parse.ts";
 import { benchSipRegister } from "./sip-register.ts";
+import { benchWakeupStorm } from "./wakeup-storm.ts";
 import { benchZoom } from "./zoom.ts";
 
 console.log(`bellhop benchmarks — ${new Date().toISOString()}`);
@@ -24,5 +26,6 @@ await benchMwiNotify();
 console.log("\n(g) Zoom link");
 await benchZoom();
 console.log("\n(h) RTP pacing");
-// Imported here, not at the top, so this section is one appended block.
-await (await import("./rtp-pacing.ts")).benchRtpPacing();
+await benchRtpPacing();
+console.log("\n(i) wake-up storm");
+await benchWakeupStorm();

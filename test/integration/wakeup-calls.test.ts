@@ -121,7 +121,7 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
     });
   }
 
-  test("the guest phone answers and presses 1 → exactly one WA ASOK echoing DA/TI", async () => {
+  test("the guest phone answers and presses 1 → exactly one WA ASOK echoing DA/TI", { timeout: 90000 }, async () => {
     const p = await phone("uas-guest-phone.xml", "2101", 1);
     const { da, ti } = await pmsWakeup("101", 1500);
     const wa = await sim.waitFor(was("101"), 20_000);
@@ -139,7 +139,9 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
     assert.equal(received("101").length, 1, "one WA, not one per try");
   });
 
-  test("a VIP room nobody answers: retry, then the front desk is called, then one WA ASNR", async () => {
+  test("a VIP room nobody answers: retry, then the front desk is called, then one WA ASNR", {
+    timeout: 90000,
+  }, async () => {
     const room = await phone("uas-no-answer.xml", "2102", 2);
     const desk = await phone("uas-guest-phone.xml", "2110", 1);
     await pmsWakeup("102", 500, "GI|RN102|G#102|GNVip|GV5|GLEA|");
@@ -160,7 +162,7 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
     assert.equal(received("102").length, 1);
   });
 
-  test("busy every time → one WA ASBY; no escalation for a room without a VIP", async () => {
+  test("busy every time → one WA ASBY; no escalation for a room without a VIP", { timeout: 90000 }, async () => {
     const p = await phone("uas-busy.xml", "2103", 2);
     await pmsWakeup("103", 500);
     const wa = await sim.waitFor(was("103"), 30_000);
@@ -171,7 +173,7 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
     assert.ok(!h.some((e) => e.startsWith("escalat")), `${h}`);
   });
 
-  test("a room phone keys the housekeeping code 1 23 # → RE RS1 ID23 reaches the PMS", async () => {
+  test("a room phone keys the housekeeping code 1 23 # → RE RS1 ID23 reaches the PMS", { timeout: 90000 }, async () => {
     sim.send("GI|RN101|G#201|GNAgain|GLEA|");
     const caller = await startSipp({
       scenario: "uac-call-dtmf.xml",
@@ -232,7 +234,7 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
     }
   });
 
-  test("a restart while a wake-up is pending: it is still called, once", async () => {
+  test("a restart while a wake-up is pending: it is still called, once", { timeout: 90000 }, async () => {
     const p = await phone("uas-guest-phone.xml", "2105", 1);
     await pmsWakeup("105", 4000);
     await eventually(

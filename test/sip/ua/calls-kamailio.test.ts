@@ -48,7 +48,9 @@ describe("calls through Kamailio", { skip }, () => {
     await k?.stop();
   });
 
-  test("answered: 407 → INVITE with credentials → 180/200, ACK, our BYE; the port is busy meanwhile", async () => {
+  test("answered: 407 → INVITE with credentials → 180/200, ACK, our BYE; the port is busy meanwhile", {
+    timeout: 30000,
+  }, async () => {
     const phone = await startSipp({ scenario: "uas-guest-phone.xml", user: "2002", registrar: k.sipPort, max: 1 });
     try {
       await sleep(200);
@@ -79,7 +81,7 @@ describe("calls through Kamailio", { skip }, () => {
     }
   });
 
-  test("rang out: CANCEL after the ring time, 487 → no-answer", async () => {
+  test("rang out: CANCEL after the ring time, 487 → no-answer", { timeout: 30000 }, async () => {
     const phone = await startSipp({ scenario: "uas-no-answer.xml", user: "2003", registrar: k.sipPort, max: 1 });
     try {
       await sleep(200);
@@ -97,7 +99,7 @@ describe("calls through Kamailio", { skip }, () => {
     }
   });
 
-  test("busy: 486 → busy; unknown extension: 404 → failed", async () => {
+  test("busy: 486 → busy; unknown extension: 404 → failed", { timeout: 30000 }, async () => {
     const phone = await startSipp({ scenario: "uas-busy.xml", user: "2004", registrar: k.sipPort, max: 1 });
     try {
       await sleep(200);
@@ -114,7 +116,9 @@ describe("calls through Kamailio", { skip }, () => {
     }
   });
 
-  test("a caller reaches a port: answered with our SDP, ACK matched, in-dialog BYE from us", async () => {
+  test("a caller reaches a port: answered with our SDP, ACK matched, in-dialog BYE from us", {
+    timeout: 30000,
+  }, async () => {
     let acked = false;
     let released = false;
     ports.onInvite = ({ invite, lease }) => {
