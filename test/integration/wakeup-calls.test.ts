@@ -16,6 +16,7 @@ import { silentLogger } from "../../src/lib/logger.ts";
 import { toWallTime } from "../../src/lib/zoned-time.ts";
 import { fiasDate, fiasTime } from "../../src/pms/fias/datetime.ts";
 import type { FiasRecord } from "../../src/pms/fias/record.ts";
+import { listWakeups } from "../../src/services/wakeups.ts";
 import { generateHotel } from "../../src/sim/pms/hotel.ts";
 import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
 import { wakeupHistory } from "../../src/store/wakeup-history.ts";
@@ -81,7 +82,8 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
         escalation: { extension: "2110", vipOnly: true, retries: 0 },
         pollSeconds: 1,
       },
-      ivr: { housekeeping: ["500"], wakeup: ["501"] },
+      // A call to a port's own number (no feature code in any header) is the guest wake-up service.
+      ivr: { housekeeping: ["500"], wakeup: ["501"], defaultService: "wakeup" },
     });
     app = await startApp();
   });
@@ -189,8 +191,9 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
     assert.equal(await caller.exited, 0, `the caller's call ended cleanly:\n${caller.messages().slice(-1500)}`);
   });
 
-  test("linphonec answers and records the call: the WAV holds the prompt, not silence", {
+  test("linphonec answers and records the call: the WAV holds the prompt, not silence; then it dials the wake-up service and sets 07:30", {
     skip: !linphone,
+    timeout: 90000,
   }, async () => {
     const home = join(tmp.dir, "lphome");
     mkdirSync(join(home, ".local/share/linphone"), { recursive: true });
@@ -206,6 +209,11 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
     const sh = (...args: string[]) =>
       execFileSync("linphonecsh", args, { env, encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "pipe"] });
     const wav = join(tmp.dir, "heard.wav");
+    try {
+      sh("exit"); // a linphonec left over by an interrupted run holds the control socket
+    } catch {
+      // none running: the usual case
+    }
     sh("init", "-c", rc, "-a", "-d", "1", "-l", join(tmp.dir, "linphone.log"));
     try {
       await sleep(1000);
@@ -225,11 +233,37 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
       );
       assert.ok(audio.activeSeconds >= prompt * 0.5, `speech in the recording: ${audio.activeSeconds.toFixed(2)} s`);
       assert.ok(audio.rms > 500, `not silence: RMS ${audio.rms.toFixed(0)}`);
+
+      // The guest dials the port through the PBX (407 first) and keys 0730, then 1 at the menu.
+      sh("generic", `call sip:2001@127.0.0.1:${k.sipPort}`);
+      await eventually(
+        "the port answered the guest",
+        async () =>
+          (await app.store.read((db) => wakeupHistory(db, { room: "104" }))).length > 0 && app.sip?.freePorts() === 3,
+        10_000,
+      );
+      await sleep(1500);
+      sh("generic", "0730");
+      await sleep(4000 + 5000);
+      sh("generic", "1");
+      await eventually(
+        "the guest's wake-up is stored",
+        async () => (await listWakeups(app.ctx, "104")).some((w) => w.source === "phone"),
+        20_000,
+      );
+      const set = (await listWakeups(app.ctx, "104")).find((w) => w.source === "phone");
+      assert.ok(set);
+      assert.match(set.at, /T07:30:00[+-]\d\d:\d\d$/, `at 07:30 hotel time: ${set.at}`);
     } finally {
       try {
         sh("exit");
       } catch {
         // already gone
+      }
+      try {
+        execFileSync("pkill", ["-KILL", "-f", rc], { stdio: "ignore" }); // it sometimes ignores `exit`
+      } catch {
+        // not running
       }
     }
   });
