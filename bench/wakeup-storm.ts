@@ -45,7 +45,10 @@ export async function benchWakeupStorm(): Promise<void> {
   const rooms = Array.from({ length: CALLS }, (_, i) => String(101 + i));
   // One sipp phone answers for every room: register all 300 extensions to its address first.
   const csv = join(dir, "users.csv");
-  writeFileSync(csv, `SEQUENTIAL\n${rooms.map((r) => `2${r};secret`).join("\n")}\n`);
+  writeFileSync(
+    csv,
+    `SEQUENTIAL\n${rooms.map((r) => `2${r};[authentication username=2${r} password=secret]`).join("\n")}\n`,
+  );
   const registrar = await startSipp({
     scenario: "uac-register-many.xml",
     user: "x",
