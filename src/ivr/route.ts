@@ -7,19 +7,10 @@
  */
 
 import type { IvrConfig } from "../config/schema.ts";
+import type { InboundParties } from "../sip/ua/inbound-info.ts";
 
 /** The user parts of an inbound INVITE's addresses, as the SIP layer extracts them. */
-export interface InboundCallInfo {
-  requestUser?: string;
-  toUser?: string;
-  /** Diversion headers, topmost (most recent) first. */
-  diversionUsers: string[];
-  /** History-Info entries in header order. */
-  historyInfoUsers: string[];
-  fromUser?: string;
-  /** P-Asserted-Identity users, in header order. */
-  assertedUsers: string[];
-}
+export type InboundCallInfo = InboundParties;
 
 export type IvrService = "housekeeping" | "wakeup";
 

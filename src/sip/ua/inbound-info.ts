@@ -9,9 +9,12 @@ import { parseNameAddrList, type SipRequest, type Uri } from "../message/index.t
 export interface InboundParties {
   requestUser?: string;
   toUser?: string;
+  /** Diversion headers, topmost (most recent) first. */
   diversionUsers: string[];
+  /** History-Info entries in header order. */
   historyInfoUsers: string[];
   fromUser?: string;
+  /** P-Asserted-Identity users, in header order. */
   assertedUsers: string[];
 }
 

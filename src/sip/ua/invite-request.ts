@@ -6,30 +6,20 @@
  */
 import { formatNameAddr, Headers, SipRequest, sipUri } from "../message/index.ts";
 import type { TransportKind } from "../transport/types.ts";
+import type { RegisterParams } from "./register-request.ts";
 import { startRequest } from "./request.ts";
 
 export const CALL_ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY";
 
-export interface InviteParams {
+/** What a REGISTER and an INVITE of a port have in common (From = the port, via the PBX or proxy). */
+export type InviteParams = Omit<RegisterParams, "expires"> & {
   /** Who is called: user part of the Request-URI and To. */
   callee: string;
-  /** Our port's user and display name (From). */
-  user: string;
-  displayName: string | null;
-  /** Host of the Request-URI, From and To (the PBX address or SIP domain). */
-  domain: string;
-  local: { address: string; port: number; transport: TransportKind };
-  callId: string;
-  fromTag: string;
-  cseq: number;
-  proxy?: { address: string; port: number };
-  userAgent: string;
-  auth: { name: string; value: string }[];
   sdp: Uint8Array;
-}
+};
 
 /** Our Contact for a port: where in-dialog requests reach us. */
-export function portContact(user: string, local: InviteParams["local"]): string {
+export function portContact(user: string, local: { address: string; port: number; transport: TransportKind }): string {
   const params = local.transport === "udp" ? [] : [{ name: "transport", value: local.transport }];
   return formatNameAddr({ uri: sipUri(local.address, { user, port: local.port, params }) });
 }
