@@ -3,10 +3,13 @@
  * Places the stored wake-up calls when they are due, through a {@link WakeupDialer}.
  *
  * Timing comes only from the injected clock (`ctx.clock`): one timer is armed for the next due
- * attempt or the next poll of the store, whichever comes first. croner is not used here: it keeps
- * its own real-time timers and cannot be driven by an injected clock, and the one calendar
- * computation needed (the next occurrence of a recurring wake-up, same local time across DST) is
- * done with `fromWallTime` in the hotel's zone.
+ * attempt or the next poll of the store, whichever comes first. croner is not used here, on purpose:
+ * its scheduler keeps its own real-time timers and cannot be driven by an injected clock, and its
+ * next-run calculation puts a time in the spring-forward gap at the first valid minute (02:30 →
+ * 03:00), while a one-off wake-up from the PMS (FIAS DA/TI through `fromWallTime`) rings an hour
+ * later (02:30 → 03:30). One rule for both matters more to a hotel than the library: the one
+ * calendar computation needed (the next day a recurring wake-up rings, same local time) is done
+ * with `fromWallTime` in the hotel's zone, the same function the PMS path uses.
  *
  * - New wake-ups are found by polling the store every `pollSeconds` (and at once after `poke()`).
  * - Due calls are placed in order of their next attempt (ties by id), one by one while
