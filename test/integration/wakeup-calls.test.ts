@@ -19,6 +19,7 @@ import type { FiasRecord } from "../../src/pms/fias/record.ts";
 import { listWakeups } from "../../src/services/wakeups.ts";
 import { generateHotel } from "../../src/sim/pms/hotel.ts";
 import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
+import { loadRoom } from "../../src/store/rooms.ts";
 import { wakeupHistory } from "../../src/store/wakeup-history.ts";
 import { MIGRATIONS, tempDir } from "../helpers/store.ts";
 import { type Kamailio, kamailioInstalled, SHARED_PEERS, startKamailio } from "../peers/kamailio.ts";
@@ -189,6 +190,26 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
     assert.equal(re.fields.RS, "1");
     assert.equal(re.fields.ID, "23");
     assert.equal(await caller.exited, 0, `the caller's call ended cleanly:\n${caller.messages().slice(-1500)}`);
+  });
+
+  test("a caller keying by SIP INFO (offering PCMA only) sets housekeeping 3 with maid 7", {
+    timeout: 90000,
+  }, async () => {
+    sim.send("GI|RN102|G#302|GNInfo|GLEA|");
+    await eventually("room 102 known", async () => (await app.store.read((db) => loadRoom(db, "102"))) !== undefined);
+    const caller = await startSipp({
+      scenario: "uac-call-info.xml",
+      user: "500",
+      remote: `127.0.0.1:${config.sip.local.port}`,
+      max: 1,
+      extra: ["-timeout", "30s"],
+    });
+    phones.push(caller);
+    const re = await sim.waitFor((r) => r.type === "RE" && r.fields.RN === "102" && r.fields.RS !== undefined, 20_000);
+    assert.equal(re.fields.RS, "3");
+    assert.equal(re.fields.ID, "7");
+    assert.equal(await caller.exited, 0, `the caller's call ended cleanly:\n${caller.messages().slice(-1500)}`);
+    assert.match(caller.messages(), /m=audio \d+ RTP\/AVP 8\r?\n/, "answered in PCMA, the caller's only common codec");
   });
 
   test("linphonec answers and records the call: the WAV holds the prompt, not silence; then it dials the wake-up service and sets 07:30", {
