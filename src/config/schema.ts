@@ -241,6 +241,8 @@ export const wakeupSchema = v.strictObject({
       vipOnly: v.optional(v.boolean(), false),
       /** Further escalation attempts when the front desk does not answer. */
       retries: v.optional(count, 1),
+      /** Language of the announcement the front desk hears. */
+      language: v.optional(v.picklist(["en", "de", "fr", "es", "it"]), "en"),
     }),
     {},
   ),

@@ -29,7 +29,7 @@ export interface WakeupCall {
   room: string;
   /** Whom to call: the room's extension, or the front-desk extension for `escalation`. */
   extension?: string;
-  /** The first in-house guest's language (FIAS GL), for the announcement; absent when unknown. */
+  /** The first in-house guest's language (FIAS GL), or for `escalation` the configured desk language; absent when unknown. */
   language?: string;
   /**
    * `wakeup`: the guest's call with the confirm/snooze menu. `escalation`: the front desk hears that

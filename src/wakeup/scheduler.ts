@@ -153,7 +153,7 @@ export class WakeupScheduler {
   private readonly snoozeMs: number;
   private readonly snoozeLimit: number;
   private readonly answeredWithoutKey: "answered" | "retry";
-  private readonly escalation: { extension: string | null; vipOnly: boolean; retries: number };
+  private readonly escalation: { extension: string | null; vipOnly: boolean; retries: number; language: string };
   private readonly pollMs: number;
 
   /** Known pending wake-ups not in flight. */
@@ -371,7 +371,13 @@ export class WakeupScheduler {
 
   private async callFor(tx: Queryable, row: WakeupRow): Promise<WakeupCall> {
     if (row.pendingResult) {
-      const call: WakeupCall = { id: row.id, room: row.room, kind: "escalation", snoozeAllowed: false };
+      const call: WakeupCall = {
+        id: row.id,
+        room: row.room,
+        kind: "escalation",
+        snoozeAllowed: false,
+        language: this.escalation.language,
+      };
       if (this.escalation.extension) call.extension = this.escalation.extension;
       return call;
     }

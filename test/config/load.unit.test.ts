@@ -69,7 +69,7 @@ describe("parseConfig defaults", () => {
         answeredWithoutKey: "retry",
         menuRepeats: 3,
         keyWaitSeconds: 6,
-        escalation: { extension: null, vipOnly: false, retries: 1 },
+        escalation: { extension: null, vipOnly: false, retries: 1, language: "en" },
         pollSeconds: 15,
       },
       ivr: {

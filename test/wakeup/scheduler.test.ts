@@ -478,7 +478,7 @@ describe("WakeupScheduler", () => {
       );
       const due = ctx.clock.now() + MIN;
       const w = await add("140", due, { source: "pms" });
-      await start(dialer, { retries: 2, escalation: { extension: "900", retries: 1 } });
+      await start(dialer, { retries: 2, escalation: { extension: "900", retries: 1, language: "it" } });
       const lastGuestEnd = due + 2 * (30_000 + 5 * MIN) + 30_000;
       await run(lastGuestEnd - ctx.clock.now() + 1000);
       assert.equal(dialer.guestCalls().length, 3);
@@ -487,6 +487,7 @@ describe("WakeupScheduler", () => {
       assert.equal(esc[0].extension, "900");
       assert.equal(esc[0].room, "140");
       assert.equal(esc[0].snoozeAllowed, false);
+      assert.equal(esc[0].language, "it", "the desk hears the configured language");
       const escalating = await row(w.id);
       assert.equal(escalating.state, "calling");
       assert.equal(escalating.pendingResult, "NR");
