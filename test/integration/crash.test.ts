@@ -11,12 +11,16 @@ import { join, resolve } from "node:path";
 import { after, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { type Client, createClient } from "@libsql/client";
+import { toWallTime } from "../../src/lib/zoned-time.ts";
+import { fiasDate, fiasTime } from "../../src/pms/fias/datetime.ts";
 import { wrapFrame } from "../../src/pms/fias/frame.ts";
 import { type FiasRecord, recordFromText, serializeRecord } from "../../src/pms/fias/record.ts";
-import { generateHotel, resyncRecords } from "../../src/sim/pms/hotel.ts";
+import { generateHotel, guestFields, resyncRecords } from "../../src/sim/pms/hotel.ts";
 import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
 import { DB_FILE } from "../../src/store/db.ts";
 import { tempDir } from "../helpers/store.ts";
+import { kamailioInstalled, startKamailio } from "../peers/kamailio.ts";
+import { sippInstalled, startSipp } from "../peers/sipp.ts";
 import { eventually, freePort, HOST, sleep } from "./support.ts";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "../..");
@@ -276,4 +280,75 @@ describe("crash recovery of the compiled binary", () => {
       if (process.env.CRASH_VERBOSE) console.log(`killed at ${JSON.stringify(atKill)} of ${records.length}`);
     });
   }
+  test("kill -9 during a wake-up call: the restart calls the room again and the PMS gets one WA; the binary's prompts play", {
+    skip: !kamailioInstalled() || !sippInstalled(),
+    timeout: 90_000,
+  }, async () => {
+    const bin = binary();
+    const k = await startKamailio({ sipPort: await freePort(), ctlPort: await freePort(), lastUser: 2200 });
+    closers.push(() => k.stop());
+    // The PMS's own hotel holds the guest: the resync the restart asks for (DR) must keep the stay,
+    // or its check-out would cancel the wake-up.
+    const hotel = generateHotel({ rooms: 1, occupancy: 1 });
+    const guest = hotel.guests[0];
+    const room = guest.room;
+    const sim = new PmsSimulator({ hotel });
+    closers.push(() => sim.close());
+    const pmsPort = await sim.listen(0, HOST);
+    const apiPort = await freePort();
+    const base = tempDir("bellhop-crash-wakeup-");
+    closers.push(() => base.cleanup());
+    const dataDir = join(base.dir, "data");
+    const configFile = join(base.dir, "config.json");
+    const rtp = 24000 + 2 * Math.floor(Math.random() * 1000);
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        site: { timezone: "Europe/Rome" },
+        api: { listen: `${HOST}:${apiPort}` },
+        pms: { mode: "client", host: HOST, port: pmsPort },
+        rooms: { extensionTemplate: "2${room}" },
+        sip: {
+          local: { port: await freePort() },
+          pbx: { address: HOST, port: k.sipPort, expiresSeconds: 600 },
+          ports: [{ user: "2001", password: "secret" }],
+          media: { portMin: rtp, portMax: rtp + 100 },
+        },
+        wakeup: { pollSeconds: 1 },
+        log: { level: "warn" },
+      }),
+    );
+    const phone = await startSipp({ scenario: "uas-guest-phone.xml", user: `2${room}`, registrar: k.sipPort });
+    closers.push(() => phone.stop());
+    const invites = () => (phone.messages().match(new RegExp(`INVITE sip:2${room}@`, "g")) ?? []).length;
+
+    // ---- run 1: the wake-up is answered, and the binary dies in the middle of the call -------------
+    let linked = once(sim, "linked");
+    const run1 = startBinary(bin, configFile, dataDir);
+    await linked;
+    await apiReady(apiPort, ["linked"]);
+    await eventually("port registered", () => k.ulDump().includes("sip:2001@"), 10_000);
+    const wall = toWallTime(Date.now() + 1000, "Europe/Rome");
+    sim.send({ type: "GI", fields: guestFields(guest) });
+    sim.send(`WR|RN${room}|DA${fiasDate(wall)}|TI${fiasTime(wall)}|`);
+    await eventually("the phone answered", () => phone.messages().includes(`ACK sip:2${room}@`), 15_000);
+    await sleep(300); // the prompt is playing
+    run1.proc.kill("SIGKILL");
+    await run1.proc.exited;
+    assert.equal(invites(), 1);
+    assert.ok(!sim.received.some((r) => r.record.type === "WA"), "no WA from the killed run");
+
+    // ---- run 2: the call in flight is placed again; the guest presses 1; one WA ASOK ---------------
+    linked = once(sim, "linked");
+    const run2 = startBinary(bin, configFile, dataDir);
+    await linked;
+    const wa = await sim.waitFor((r) => r.type === "WA" && r.fields.RN === room, 30_000);
+    assert.equal(wa.fields.AS, "OK");
+    assert.equal(wa.fields.TI, fiasTime(wall));
+    assert.equal(invites(), 2, "called again once after the restart");
+    await sleep(1500);
+    assert.equal(sim.received.filter((r) => r.record.type === "WA").length, 1, "one WA, never doubled");
+    run2.proc.kill("SIGTERM");
+    assert.equal(await run2.proc.exited, 0, await run2.log);
+  });
 });
