@@ -72,7 +72,7 @@ export class SipWakeupDialer implements WakeupDialer {
         ringTimeoutMs: this.o.wakeup.rings * RING_SECONDS * 1000,
         onRinging: () => event({ type: "ringing" }),
       });
-      if (!r.answered) return { outcome: r.outcome, detail: r.status ? `${r.reason}` : r.reason };
+      if (!r.answered) return { outcome: r.outcome, detail: r.reason };
       event({ type: "answered" });
       channel = new SipChannel(r.call, rtp, this.o.clock);
       const media = applyAnswer(rtp, r.remoteSdp, this.o.codecs);
