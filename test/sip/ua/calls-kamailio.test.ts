@@ -1,6 +1,7 @@
 /**
  * Calls from the ports through Kamailio (../shared/sip-peers, with INVITE auth on: every INVITE from
- * a port is challenged 407 first) to sipp room phones: answered, rang out (CANCEL), busy; and a
+ * a port is challenged 407 first) to sipp room phones: answered, rang out (CANCEL), busy, over UDP,
+ * TCP and TLS; and a
  * sipp caller reaching a port directly. Signalling only: the media is another test's business.
  */
 import assert from "node:assert/strict";
@@ -26,6 +27,7 @@ describe("calls through Kamailio", { skip }, () => {
   before(async () => {
     k = await startKamailio({
       sipPort: await freePort(),
+      tlsPort: await freePort(),
       ctlPort: await freePort(),
       defines: ["WITH_INVITE_AUTH"],
     });
@@ -112,6 +114,76 @@ describe("calls through Kamailio", { skip }, () => {
       lease.release();
       assert.equal(await phone.exited, 0);
     } finally {
+      await phone.stop();
+    }
+  });
+
+  test("over TCP: the port registers and calls over its TCP connection; Kamailio relays to a UDP phone", {
+    timeout: 30000,
+  }, async () => {
+    const tcp = new SipPorts({
+      config: parseConfig({
+        sip: {
+          local: { port: await freePort(), transport: "tcp" },
+          pbx: { address: "127.0.0.1", port: k.sipPort, expiresSeconds: 600 },
+          ports: [{ user: "2006", password: "secret" }],
+        },
+      }).sip,
+      clock: scaledClock(1),
+      logger: silentLogger,
+    });
+    const phone = await startSipp({ scenario: "uas-guest-phone.xml", user: "2007", registrar: k.sipPort, max: 1 });
+    try {
+      await tcp.start();
+      await eventually("TCP port registered", () => tcp.freePorts() === 1, 5000);
+      await sleep(200);
+      const lease = tcp.acquirePort();
+      assert.ok(lease);
+      const r = await tcp.placeCall(lease, { callee: "2007", sdp: offer, ringTimeoutMs: 10_000 });
+      assert.ok(r.answered, JSON.stringify(r));
+      await sleep(2000);
+      await r.call.hangup();
+      lease.release();
+      assert.equal(await phone.exited, 0, phone.messages().slice(-1500));
+      assert.match(k.log(), /RX INVITE sip:2007@127\.0\.0\.1 from tcp:/);
+    } finally {
+      await tcp.stop();
+      await phone.stop();
+    }
+  });
+
+  test("over TLS: the INVITE and the BYE go over the port's TLS connection, the answers come back on it", {
+    timeout: 30000,
+  }, async () => {
+    const tls = new SipPorts({
+      config: parseConfig({
+        sip: {
+          local: { port: await freePort(), transport: "tls" },
+          pbx: { address: "127.0.0.1", port: k.tlsPort, expiresSeconds: 600 },
+          tls: { caFile: k.caFile ?? null, serverName: "localhost" },
+          ports: [{ user: "2008", password: "secret" }],
+        },
+      }).sip,
+      clock: scaledClock(1),
+      logger: silentLogger,
+    });
+    const phone = await startSipp({ scenario: "uas-guest-phone.xml", user: "2009", registrar: k.sipPort, max: 1 });
+    try {
+      await tls.start();
+      await eventually("TLS port registered", () => tls.freePorts() === 1, 5000);
+      await sleep(200);
+      const lease = tls.acquirePort();
+      assert.ok(lease);
+      const r = await tls.placeCall(lease, { callee: "2009", sdp: offer, ringTimeoutMs: 10_000 });
+      assert.ok(r.answered, JSON.stringify(r));
+      await sleep(2000);
+      await r.call.hangup();
+      lease.release();
+      assert.equal(await phone.exited, 0, phone.messages().slice(-1500));
+      assert.match(k.log(), /RX INVITE sip:2009@127\.0\.0\.1 from tls:/);
+      assert.match(k.log(), /RX BYE sip:2009@127\.0\.0\.1:\d+;transport=UDP from tls:/);
+    } finally {
+      await tls.stop();
       await phone.stop();
     }
   });
