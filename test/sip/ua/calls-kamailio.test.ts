@@ -1,8 +1,7 @@
 /**
  * Calls from the ports through Kamailio (../shared/sip-peers, with INVITE auth on: every INVITE from
  * a port is challenged 407 first) to sipp room phones: answered, rang out (CANCEL), busy, over UDP,
- * TCP and TLS; and a
- * sipp caller reaching a port directly. Signalling only: the media is another test's business.
+ * TCP and TLS; and a sipp caller reaching a port directly. Signalling only: the media is another test's business.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
