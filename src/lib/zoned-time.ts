@@ -87,3 +87,24 @@ export function isoWithOffset(ms: number, tz: string): string {
 export function isoDate(w: Pick<WallTime, "year" | "month" | "day">): string {
   return `${w.year}-${p2(w.month)}-${p2(w.day)}`;
 }
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A real calendar date YYYY-MM-DD. */
+export function isIsoDate(s: string): boolean {
+  const m = ISO_DATE.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
+/** ISO day of the week of a wall date: 1 = Monday … 7 = Sunday. */
+export function isoWeekday(w: Pick<WallTime, "year" | "month" | "day">): number {
+  return new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay() || 7;
+}
+
+/** The wall time `days` later, same time of day. */
+export function addDays(w: WallTime, days: number): WallTime {
+  const d = new Date(Date.UTC(w.year, w.month - 1, w.day + days));
+  return { ...w, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}

@@ -13,9 +13,9 @@ import { runHousekeeping } from "../ivr/housekeeping.ts";
 import { callingExtension, type InboundCallInfo, type IvrService, routeService } from "../ivr/route.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
-import { fromWallTime, offsetMinutes, toWallTime, type WallTime } from "../lib/zoned-time.ts";
 import { loadRoom, roomByExtension } from "../store/rooms.ts";
 import { DEFAULT_PROMPT_LANGUAGE, type PromptLanguage, type PromptSource, promptLanguage } from "../wakeup/prompts.ts";
+import { nextTimeOfDay } from "../wakeup/recurrence.ts";
 import type { ServiceContext } from "./context.ts";
 import { patchRoom } from "./rooms.ts";
 import { createWakeup } from "./wakeups.ts";
@@ -67,44 +67,8 @@ export async function setWakeupFromPhone(
   if (!Number.isInteger(hh) || hh < 0 || hh > 23 || !Number.isInteger(mm) || mm < 0 || mm > 59) {
     throw new AppError("INVALID", `wake-up time ${hh}:${mm} is not HH:MM`);
   }
-  const at = nextOccurrence(ctx.clock.now(), hh, mm, ctx.timezone);
+  const at = nextTimeOfDay(ctx.clock.now(), hh, mm, ctx.timezone);
   return createWakeup(ctx, actor, { room, at, source: "phone" });
-}
-
-const DAY_MS = 86_400_000;
-
-/**
- * The first instant after `now` whose wall time in `tz` is hh:mm:00. A time skipped by a spring-
- * forward gap rings as zoned-time's `fromWallTime` places it; in the autumn overlap the first
- * occurrence still ahead wins (a guest calling at 02:40 after the clocks went back who asks for 02:50
- * means in ten minutes, not tomorrow).
- */
-export function nextOccurrence(now: number, hh: number, mm: number, tz: string): number {
-  const today = toWallTime(now, tz);
-  // Three days: a zone that skipped a whole calendar day (Samoa, 2011) still yields one.
-  for (let d = 0; d < 3; d++) {
-    const date = new Date(Date.UTC(today.year, today.month - 1, today.day + d));
-    const wall = {
-      year: date.getUTCFullYear(),
-      month: date.getUTCMonth() + 1,
-      day: date.getUTCDate(),
-      hour: hh,
-      minute: mm,
-      second: 0,
-    };
-    for (const at of occurrences(wall, tz)) if (at > now) return at;
-  }
-  throw new Error(`no ${hh}:${mm} in ${tz} within three days of ${now}`);
-}
-
-/** The instants of a wall time: one, or two in an autumn overlap (earlier first). */
-function occurrences(wall: WallTime, tz: string): number[] {
-  const first = fromWallTime(wall, tz);
-  const later = first + (offsetMinutes(first, tz) - offsetMinutes(first + DAY_MS, tz)) * 60_000;
-  if (later <= first) return [first];
-  const w = toWallTime(later, tz);
-  const same = w.day === wall.day && w.hour === wall.hour && w.minute === wall.minute;
-  return same ? [first, later] : [first];
 }
 
 function isDigits(s: string, min: number, max: number): boolean {

@@ -18,20 +18,8 @@
  * - The next attempt time is stored (`next_attempt_at`), so a restart keeps a planned retry or
  *   snooze. A call in flight when the appliance stopped is pending again at start-up, due at its
  *   planned time (so at once), and the cut attempt is not counted.
- * - Outcomes of a guest call:
- *   - confirmed: ends OK.
- *   - snoozed: called again `snoozeMinutes` later; not a retry (the retries start afresh). The
- *     menu offers snooze only while fewer than `snoozeLimit` snoozes were used.
- *   - answered without a key: `answeredWithoutKey: "answered"` ends OK; `"retry"` counts like a
- *     no-answer for the retries, but when the retries run out and the last call was answered the
- *     wake-up ends OK without escalation: the guest did pick up, so the desk is not alarmed.
- *   - no-answer / busy / failed: retried `retryIntervalMinutes` later, `retries` times; then the
- *     result is NR / BY / UR (from the last call).
- * - Escalation: when the guest calls end NR/BY/UR and `escalation.extension` is set (and, with
- *   `vipOnly`, a guest in the room is VIP), the front desk is called (kind `escalation`): a call
- *   like any other, waiting for a free port, retried `escalation.retries` times
- *   `retryIntervalMinutes` apart. The result waits in `pending_result` meanwhile and is reported
- *   when the escalation has ended, answered or not: the WA follows the desk call.
+ * - What an ended call means (retry, snooze, escalation, result) is decided in outcome.ts. During
+ *   an escalation the guest's result waits in `pending_result`; the WA follows the desk call.
  * - Ending goes through `recordWakeupResult`, the one place that queues the WA (exactly one per
  *   wake-up). A recurring wake-up first creates its next occurrence (weekdays, until, departure),
  *   so a crash between the two cannot lose the series (the insert is idempotent).
@@ -47,17 +35,10 @@ import * as v from "valibot";
 import { wakeupSchema } from "../config/schema.ts";
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
-import { fromWallTime, isoDate, isoWithOffset, toWallTime, type WallTime } from "../lib/zoned-time.ts";
-import { fiasDate, fiasTime, parseFiasDateTime } from "../pms/fias/datetime.ts";
+import { isoWithOffset } from "../lib/zoned-time.ts";
+import { fiasDate, fiasTime } from "../pms/fias/datetime.ts";
 import type { ServiceContext } from "../services/context.ts";
-import {
-  addDays,
-  departureOf,
-  hasVipGuest,
-  isoWeekday,
-  recordWakeupResult,
-  type WakeupStatus,
-} from "../services/wakeups.ts";
+import { departureOf, hasVipGuest, recordWakeupResult, type WakeupStatus } from "../services/wakeups.ts";
 import type { Queryable } from "../store/db.ts";
 import { loadRoom } from "../store/rooms.ts";
 import { addWakeupEvents, type NewWakeupEvent, type WakeupEventType } from "../store/wakeup-history.ts";
@@ -73,6 +54,8 @@ import {
   type WakeupRow,
 } from "../store/wakeups.ts";
 import type { WakeupCall, WakeupCallEvent, WakeupCallOutcome, WakeupDialer } from "./dialer.ts";
+import { decideDeskCall, decideGuestCall, type OutcomePolicy } from "./outcome.ts";
+import { nextOccurrence } from "./recurrence.ts";
 
 /** `config.wakeup` as written in the config file: keys left out take their defaults. */
 export type WakeupSchedulerConfig = v.InferInput<typeof wakeupSchema>;
@@ -91,49 +74,6 @@ interface Entry {
 }
 
 const MINUTE = 60_000;
-const ALL_DAYS = [1, 2, 3, 4, 5, 6, 7];
-
-/** FIAS AS code for the last failed attempt. */
-export function failureStatus(outcome: WakeupCallOutcome): WakeupStatus {
-  return outcome === "busy" ? "BY" : outcome === "no-answer" ? "NR" : "UR";
-}
-
-/**
- * The occurrence after `row` of a recurring wake-up: the same hotel-local time (DST handled by the
- * zone) on the next day it rings on (every day for `daily`, the listed ISO days for `weekdays`),
- * moved on until it is after `after`. Undefined for `once`, or when the next day would be after
- * `lastDate` (YYYY-MM-DD, inclusive).
- */
-export function nextOccurrence(
-  row: Pick<WakeupRow, "dueAt" | "fiasDate" | "fiasTime" | "recurrence" | "weekdays">,
-  tz: string,
-  after: number,
-  lastDate?: string,
-): { dueAt: number; wall: WallTime } | undefined {
-  if (row.recurrence === "once") return undefined;
-  const days = row.recurrence === "weekdays" ? (row.weekdays ?? []) : ALL_DAYS;
-  if (!days.length) return undefined;
-  let wall: WallTime = parseFiasDateTime(row.fiasDate, row.fiasTime) ?? toWallTime(row.dueAt, tz);
-  for (;;) {
-    wall = addDays(wall, 1);
-    if (lastDate !== undefined && isoDate(wall) > lastDate) return undefined;
-    if (!days.includes(isoWeekday(wall))) continue;
-    const dueAt = fromWallTime(wall, tz);
-    if (dueAt > after) return { dueAt, wall };
-  }
-}
-
-/** {@link nextOccurrence} of a daily wake-up. */
-export function nextDailyOccurrence(
-  row: Pick<WakeupRow, "dueAt" | "fiasDate" | "fiasTime">,
-  tz: string,
-  after: number,
-): { dueAt: number; wall: WallTime } {
-  return nextOccurrence({ ...row, recurrence: "daily", weekdays: null }, tz, after) as {
-    dueAt: number;
-    wall: WallTime;
-  };
-}
 
 const progressEvent: Record<WakeupCallEvent["type"], WakeupEventType> = {
   placed: "placed",
@@ -148,11 +88,8 @@ export class WakeupScheduler {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly lateMs: number;
-  private readonly retries: number;
-  private readonly retryMs: number;
-  private readonly snoozeMs: number;
+  private readonly policy: OutcomePolicy;
   private readonly snoozeLimit: number;
-  private readonly answeredWithoutKey: "answered" | "retry";
   private readonly escalation: { extension: string | null; vipOnly: boolean; retries: number; language: string };
   private readonly pollMs: number;
 
@@ -175,12 +112,16 @@ export class WakeupScheduler {
     this.clock = opts.ctx.clock;
     this.log = opts.ctx.logger.child({ module: "wakeup" });
     this.lateMs = c.lateMinutes * MINUTE;
-    this.retries = c.retries;
-    this.retryMs = c.retryIntervalMinutes * MINUTE;
-    this.snoozeMs = c.snoozeMinutes * MINUTE;
     this.snoozeLimit = c.snoozeLimit;
-    this.answeredWithoutKey = c.answeredWithoutKey;
     this.escalation = c.escalation;
+    this.policy = {
+      retries: c.retries,
+      retryMs: c.retryIntervalMinutes * MINUTE,
+      snoozeMs: c.snoozeMinutes * MINUTE,
+      snoozeLimit: c.snoozeLimit,
+      answeredWithoutKey: c.answeredWithoutKey,
+      escalation: c.escalation,
+    };
     this.pollMs = c.pollSeconds * 1000;
   }
 
@@ -421,98 +362,35 @@ export class WakeupScheduler {
       (r) => r,
       (err) => ({ outcome: "failed" as const, detail: String(err) }),
     ).then((r) => {
-      const w = (
-        escalation ? this.onEscalationOutcome(row, r.outcome, r.detail) : this.onOutcome(row, r.outcome, r.detail)
-      )
-        .catch((err) => {
-          this.log.error("wake-up outcome not recorded", { id: row.id, error: String(err) });
-        })
-        .finally(() => {
-          this.work.delete(w);
-          this.inFlight.delete(row.id);
-          if (this.running) this.requestPump(false);
-        });
-      this.work.add(w);
+      const recorded = this.onOutcome(row, call.kind, r.outcome, r.detail).finally(() => {
+        this.inFlight.delete(row.id);
+        if (this.running) this.requestPump(false);
+      });
+      this.track(recorded, "wake-up outcome not recorded", row.id);
     });
   }
 
-  private async onOutcome(row: WakeupRow, outcome: WakeupCallOutcome, detail?: string): Promise<void> {
+  /** Applies what a call's outcome means (outcome.ts) to the store and the queue. */
+  private async onOutcome(row: WakeupRow, call: WakeupCall["kind"], outcome: WakeupCallOutcome, detail?: string) {
     const now = this.clock.now();
-    const attempts = row.attempts + 1;
-    const tries = row.tries + 1;
-    this.log.info("wake-up call ended", { id: row.id, room: row.room, attempt: attempts, outcome, detail });
-    const ev = (event: WakeupEventType, d: Record<string, unknown> = {}): NewWakeupEvent => ({
-      wakeupId: row.id,
-      event,
-      attempt: attempts,
-      detail: detail ? { ...d, detail } : d,
+    const iso = (ms: number) => this.iso(ms);
+    const desk = call === "escalation";
+    const d = desk
+      ? decideDeskCall(row, outcome, detail, now, this.policy, iso)
+      : decideGuestCall(row, outcome, detail, now, this.policy, iso);
+    const attempt = desk ? row.tries + 1 : row.attempts + 1;
+    this.log.info(desk ? "wake-up escalation call ended" : "wake-up call ended", {
+      id: row.id,
+      room: row.room,
+      attempt,
+      outcome,
+      detail,
     });
-    const done: NewWakeupEvent[] = [];
-    const planned: NewWakeupEvent[] = [];
-    let next: Reschedule | undefined;
-    let end: WakeupStatus | undefined;
-    const keep = { attempts, snoozes: row.snoozes, pendingResult: null };
-
-    if (outcome === "confirmed") {
-      done.push(ev("confirmed"));
-      end = "OK";
-    } else if (outcome === "snoozed" && row.snoozes < this.snoozeLimit) {
-      const at = now + this.snoozeMs;
-      done.push(ev("snoozed", { snooze: row.snoozes + 1, next: this.iso(at) }));
-      next = { ...keep, tries: 0, snoozes: row.snoozes + 1, nextAttemptAt: at };
-    } else if (outcome === "snoozed") {
-      // The menu did not offer snooze any more; the dialer reports the key as a snooze anyway.
-      done.push(ev("confirmed", { snoozeLimit: this.snoozeLimit }));
-      end = "OK";
-    } else {
-      if (outcome === "answered") done.push(ev("no-key", { policy: this.answeredWithoutKey }));
-      else done.push(ev(outcome));
-      if (outcome === "answered" && this.answeredWithoutKey === "answered") end = "OK";
-      else if (tries <= this.retries) {
-        const at = now + this.retryMs;
-        planned.push(ev("retry-scheduled", { retry: tries, next: this.iso(at) }));
-        next = { ...keep, tries, nextAttemptAt: at };
-      } else if (outcome === "answered") {
-        end = "OK";
-      } else {
-        const result = failureStatus(outcome);
-        if (await this.escalates(row.room)) {
-          planned.push(ev("escalated", { extension: this.escalation.extension, result }));
-          next = { ...keep, tries: 0, nextAttemptAt: now, pendingResult: result };
-        } else end = result;
-      }
-    }
-    if (next) return this.reschedule(row, next, done, planned);
-    await this.ctx.store.tx((tx) => addWakeupEvents(tx, done, now));
-    if (end) await this.finish(row, end, attempts);
-  }
-
-  private async onEscalationOutcome(row: WakeupRow, outcome: WakeupCallOutcome, detail?: string): Promise<void> {
-    const now = this.clock.now();
-    const tries = row.tries + 1;
-    const result = row.pendingResult as WakeupStatus;
-    this.log.info("wake-up escalation call ended", { id: row.id, room: row.room, attempt: tries, outcome, detail });
-    const d: Record<string, unknown> = { escalation: true, outcome };
-    if (detail) d.detail = detail;
-    const ev = (event: WakeupEventType, more: Record<string, unknown> = {}): NewWakeupEvent => ({
-      wakeupId: row.id,
-      event,
-      attempt: tries,
-      detail: { ...d, ...more },
-    });
-    // The desk heard the announcement once the call was answered; it has no menu to confirm.
-    const told = outcome === "answered" || outcome === "confirmed" || outcome === "snoozed";
-    if (!told && tries <= this.escalation.retries) {
-      const at = now + this.retryMs;
-      return this.reschedule(
-        row,
-        { attempts: row.attempts, snoozes: row.snoozes, pendingResult: result, tries, nextAttemptAt: at },
-        [ev("escalation-failed")],
-        [ev("retry-scheduled", { retry: tries, next: this.iso(at) })],
-      );
-    }
-    await this.ctx.store.tx((tx) => addWakeupEvents(tx, [ev(told ? "escalation-answered" : "escalation-failed")], now));
-    await this.finish(row, result, row.attempts);
+    if (d.kind === "again") return this.reschedule(row, d.next, d.done, d.planned);
+    if (d.kind === "failed" && (await this.escalates(row.room)))
+      return this.reschedule(row, d.escalate, d.done, [d.escalated]);
+    await this.ctx.store.tx((tx) => addWakeupEvents(tx, d.done, now));
+    await this.finish(row, d.kind === "failed" ? d.result : d.status, d.attempts);
   }
 
   /** calling → pending with the next call planned; `planned` is written only if it still is ours. */

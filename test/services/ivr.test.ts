@@ -6,7 +6,6 @@ import type { InboundCallInfo } from "../../src/ivr/route.ts";
 import { AppError } from "../../src/lib/errors.ts";
 import { memoryLogger } from "../../src/lib/logger.ts";
 import {
-  nextOccurrence,
   roomForExtension,
   roomPromptLanguage,
   runInboundCall,
@@ -15,6 +14,7 @@ import {
 } from "../../src/services/ivr.ts";
 import { checkInRoom, defineRoom, getRoom } from "../../src/services/rooms.ts";
 import { audit, pmsOutbox, wakeups } from "../../src/store/schema/index.ts";
+import { nextTimeOfDay } from "../../src/wakeup/recurrence.ts";
 import { type FakePrompts, fakeCall, fakePrompts, typed } from "../helpers/fake-channel.ts";
 import { type TestContext, tempStore, testContext } from "../helpers/store.ts";
 
@@ -23,35 +23,35 @@ type Temp = Awaited<ReturnType<typeof tempStore>>;
 const ROME = "Europe/Rome";
 const utc = (y: number, mo: number, d: number, h: number, mi: number) => Date.UTC(y, mo - 1, d, h, mi);
 
-describe("nextOccurrence", () => {
+describe("nextTimeOfDay", () => {
   test("later today, else tomorrow", () => {
     // 2026-11-22 10:00 in Rome (UTC+1)
     const now = utc(2026, 11, 22, 9, 0);
-    assert.equal(nextOccurrence(now, 11, 15, ROME), utc(2026, 11, 22, 10, 15));
-    assert.equal(nextOccurrence(now, 7, 30, ROME), utc(2026, 11, 23, 6, 30));
-    assert.equal(nextOccurrence(now, 10, 0, ROME), utc(2026, 11, 23, 9, 0), "now itself is past");
-    assert.equal(nextOccurrence(now, 0, 0, ROME), utc(2026, 11, 22, 23, 0));
+    assert.equal(nextTimeOfDay(now, 11, 15, ROME), utc(2026, 11, 22, 10, 15));
+    assert.equal(nextTimeOfDay(now, 7, 30, ROME), utc(2026, 11, 23, 6, 30));
+    assert.equal(nextTimeOfDay(now, 10, 0, ROME), utc(2026, 11, 23, 9, 0), "now itself is past");
+    assert.equal(nextTimeOfDay(now, 0, 0, ROME), utc(2026, 11, 22, 23, 0));
   });
 
   test("across a month and a year end", () => {
-    assert.equal(nextOccurrence(utc(2026, 12, 31, 20, 0), 6, 0, ROME), utc(2027, 1, 1, 5, 0));
+    assert.equal(nextTimeOfDay(utc(2026, 12, 31, 20, 0), 6, 0, ROME), utc(2027, 1, 1, 5, 0));
   });
 
   test("the night the clocks go forward (Rome, 2026-03-29)", () => {
     const evening = utc(2026, 3, 28, 20, 0);
     // 07:00 is summer time already: UTC+2
-    assert.equal(nextOccurrence(evening, 7, 0, ROME), utc(2026, 3, 29, 5, 0));
+    assert.equal(nextTimeOfDay(evening, 7, 0, ROME), utc(2026, 3, 29, 5, 0));
     // 02:30 does not exist that night; it rings at 03:30 summer time, as zoned-time places it
-    assert.equal(nextOccurrence(evening, 2, 30, ROME), utc(2026, 3, 29, 1, 30));
+    assert.equal(nextTimeOfDay(evening, 2, 30, ROME), utc(2026, 3, 29, 1, 30));
   });
 
   test("the night the clocks go back (Rome, 2026-10-25): 02:50 happens twice", () => {
     // 02:40 summer time: the first 02:50 is ten minutes ahead
-    assert.equal(nextOccurrence(utc(2026, 10, 25, 0, 40), 2, 50, ROME), utc(2026, 10, 25, 0, 50));
+    assert.equal(nextTimeOfDay(utc(2026, 10, 25, 0, 40), 2, 50, ROME), utc(2026, 10, 25, 0, 50));
     // 02:40 winter time, an hour later: the second 02:50, not tomorrow
-    assert.equal(nextOccurrence(utc(2026, 10, 25, 1, 40), 2, 50, ROME), utc(2026, 10, 25, 1, 50));
+    assert.equal(nextTimeOfDay(utc(2026, 10, 25, 1, 40), 2, 50, ROME), utc(2026, 10, 25, 1, 50));
     // 02:55 winter time: both are past
-    assert.equal(nextOccurrence(utc(2026, 10, 25, 1, 55), 2, 50, ROME), utc(2026, 10, 26, 1, 50));
+    assert.equal(nextTimeOfDay(utc(2026, 10, 25, 1, 55), 2, 50, ROME), utc(2026, 10, 26, 1, 50));
   });
 });
 

@@ -11,12 +11,8 @@ import { pmsOutbox, wakeups } from "../../src/store/schema/index.ts";
 import { wakeupHistory } from "../../src/store/wakeup-history.ts";
 import { getWakeup, insertWakeup, openWakeups, updateWakeup, type WakeupRow } from "../../src/store/wakeups.ts";
 import type { WakeupCall, WakeupCallOutcome, WakeupDialer } from "../../src/wakeup/dialer.ts";
-import {
-  nextDailyOccurrence,
-  nextOccurrence,
-  WakeupScheduler,
-  type WakeupSchedulerConfig,
-} from "../../src/wakeup/scheduler.ts";
+import { nextDailyOccurrence, nextOccurrence } from "../../src/wakeup/recurrence.ts";
+import { WakeupScheduler, type WakeupSchedulerConfig } from "../../src/wakeup/scheduler.ts";
 import { type TestContext, tempStore, testContext } from "../helpers/store.ts";
 
 const MIN = 60_000;

@@ -1,7 +1,8 @@
 /** @module api/routes/wakeups: wake-up calls set by staff, the queue, and each one's history. */
 import * as v from "valibot";
 import { AppError } from "../../lib/errors.ts";
-import { cancelWakeup, createWakeup, getWakeupDetail, isIsoDate, listWakeups } from "../../services/wakeups.ts";
+import { isIsoDate } from "../../lib/zoned-time.ts";
+import { cancelWakeup, createWakeup, getWakeupDetail, listWakeups } from "../../services/wakeups.ts";
 import type { ApiDeps } from "../deps.ts";
 import { defineRoute, type Route } from "../registry.ts";
 import { IdParams, limitString, RoomNumber, WakeupDetail, WakeupList, WakeupView } from "../schemas.ts";

@@ -130,24 +130,14 @@ export class Dialog {
    * a Record-Route that is not a SIP URI, or malformed headers.
    */
   static asUas(req: SipRequest, opts: { localTag: string; localSeq?: number }): Dialog {
-    let from: NameAddr;
-    let to: NameAddr;
-    let contacts: ContactList;
-    let recordRoutes: readonly NameAddr[];
-    try {
-      from = req.from;
-      to = req.to;
-      contacts = req.contacts;
-      recordRoutes = req.recordRoutes;
-    } catch (err) {
-      throw new DialogError(err instanceof Error ? err.message : String(err));
-    }
+    const { from, to, contacts, recordRoutes } = readHeaders(() => ({
+      from: req.from,
+      to: req.to,
+      contacts: req.contacts,
+      recordRoutes: req.recordRoutes,
+    }));
     if (!from.tag) throw new DialogError("the request has no From tag");
-    const routeSet: SipUri[] = [];
-    for (const rr of recordRoutes) {
-      if (rr.uri.kind !== "sip") throw new DialogError("a Record-Route is not a SIP URI");
-      routeSet.push(rr.uri);
-    }
+    const routeSet = sipRoutes(recordRoutes);
     return new Dialog({
       id: { callId: req.callId, localTag: opts.localTag, remoteTag: from.tag },
       local: { displayName: to.displayName, uri: to.uri },
@@ -165,25 +155,16 @@ export class Dialog {
    * Record-Route that is not a SIP URI.
    */
   static asUac(invite: SipRequest, response: SipResponse): Dialog {
-    let from: NameAddr;
-    let to: NameAddr;
-    let contacts: ContactList;
-    let recordRoutes: readonly NameAddr[];
-    try {
-      from = invite.from;
-      to = response.to;
-      contacts = response.contacts;
-      recordRoutes = response.recordRoutes;
-    } catch (err) {
-      throw new DialogError(err instanceof Error ? err.message : String(err));
-    }
+    const { from, to, contacts, recordRoutes } = readHeaders(() => ({
+      from: invite.from,
+      to: response.to,
+      contacts: response.contacts,
+      recordRoutes: response.recordRoutes,
+    }));
     if (!from.tag) throw new DialogError("our request has no From tag");
     if (!to.tag) throw new DialogError("the response has no To tag");
-    const routeSet: SipUri[] = [];
-    for (const rr of recordRoutes) {
-      if (rr.uri.kind !== "sip") throw new DialogError("a Record-Route is not a SIP URI");
-      routeSet.unshift(rr.uri);
-    }
+    // The UAC keeps the Record-Route in reverse (§12.1.2): its first hop is the last proxy listed.
+    const routeSet = sipRoutes(recordRoutes).reverse();
     return new Dialog({
       id: { callId: invite.callId, localTag: from.tag, remoteTag: to.tag },
       local: { displayName: from.displayName, uri: from.uri },
@@ -286,6 +267,30 @@ export class Dialog {
     const uri: SipUri = { ...this.target, headers: [] };
     return new SipRequest(method, uri, h, opts.body);
   }
+}
+
+interface DialogHeaders {
+  from: NameAddr;
+  to: NameAddr;
+  contacts: ContactList;
+  recordRoutes: readonly NameAddr[];
+}
+
+/** The header views a dialog is made from; a malformed header is a DialogError. */
+function readHeaders(read: () => DialogHeaders): DialogHeaders {
+  try {
+    return read();
+  } catch (err) {
+    throw new DialogError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Record-Route URIs in the order listed; each must be a SIP URI. */
+function sipRoutes(recordRoutes: readonly NameAddr[]): SipUri[] {
+  return recordRoutes.map((rr) => {
+    if (rr.uri.kind !== "sip") throw new DialogError("a Record-Route is not a SIP URI");
+    return rr.uri;
+  });
 }
 
 function singleSipContact(contacts: ContactList): SipUri {

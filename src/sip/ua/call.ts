@@ -6,7 +6,6 @@
  * `application/dtmf-relay` and `application/dtmf` bodies), refresh or hold the session (re-INVITE,
  * answered with our unchanged SDP: we neither stop nor move our media).
  */
-import { isIP } from "node:net";
 import type { Clock, TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
@@ -14,6 +13,7 @@ import type { Dialog } from "../dialog/dialog.ts";
 import { buildErrorResponse, type SipRequest, type SipResponse } from "../message/index.ts";
 import type { ServerTransaction } from "../transaction/server.ts";
 import type { Target } from "../transaction/types.ts";
+import { dialogTarget } from "./dialog-target.ts";
 import type { SipEndpoint } from "./endpoint.ts";
 import { CALL_ALLOW } from "./invite-request.ts";
 
@@ -109,18 +109,7 @@ export class SipCall {
 
   /** Where our in-dialog requests go: the next hop when it is an IP address, else the fallback. */
   target(): Target {
-    const fallback = this.opts.fallback;
-    let hop: { transport: Target["transport"]; host: string; port: number };
-    try {
-      hop = this.dialog.nextHop(fallback.transport);
-    } catch {
-      return fallback;
-    }
-    if (isIP(hop.host) === 0) return fallback;
-    const t: Target = { transport: hop.transport, address: hop.host, port: hop.port };
-    if (fallback.connectionId !== undefined && fallback.transport === hop.transport && fallback.address === hop.host)
-      t.connectionId = fallback.connectionId;
-    return t;
+    return dialogTarget(this.dialog, this.opts.fallback);
   }
 
   /** Sends an in-dialog request built by `build(via)` outside a transaction (the ACK of a 2xx). */

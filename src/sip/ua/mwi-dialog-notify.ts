@@ -2,10 +2,10 @@
  * @module sip/ua/mwi-dialog-notify
  * A NOTIFY inside a message-summary subscription, and what its answer means for the subscription.
  */
-import { isIP } from "node:net";
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { Target } from "../transaction/types.ts";
+import { dialogTarget } from "./dialog-target.ts";
 import type { SipEndpoint } from "./endpoint.ts";
 import { formatMessageSummary, type MessageSummary, MWI_CONTENT_TYPE, MWI_EVENT } from "./mwi-body.ts";
 import type { Subscription } from "./mwi-subscriptions.ts";
@@ -62,20 +62,7 @@ export function sendInDialogNotify(
 
 /** The next hop as a transport target (no DNS: a host name falls back to the source address). */
 function targetOf(log: Logger, sub: Subscription): Target {
-  const source = sub.source;
-  let hop: { transport: Target["transport"]; host: string; port: number };
-  try {
-    hop = sub.dialog.nextHop(source.transport);
-  } catch {
-    hop = { transport: source.transport, host: source.address, port: source.port };
-  }
-  if (isIP(hop.host) === 0) {
-    log.debug("MWI NOTIFY: no DNS; sent to the subscriber's source address", { host: hop.host });
-    return source;
-  }
-  const target: Target = { transport: hop.transport, address: hop.host, port: hop.port };
-  if (source.connectionId !== undefined && source.transport === hop.transport && source.address === hop.host) {
-    target.connectionId = source.connectionId;
-  }
-  return target;
+  return dialogTarget(sub.dialog, sub.source, (host) =>
+    log.debug("MWI NOTIFY: no DNS; sent to the subscriber's source address", { host }),
+  );
 }

@@ -18,7 +18,7 @@ import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { DigestSession } from "../auth/session.ts";
 import { Dialog, DialogError } from "../dialog/dialog.ts";
-import { formatUri, type SipRequest, type SipResponse } from "../message/index.ts";
+import { formatUri, type SipRequest, type SipResponse, sipUri } from "../message/index.ts";
 import type { ClientTransaction } from "../transaction/client.ts";
 import type { Target } from "../transaction/types.ts";
 import { SipCall } from "./call.ts";
@@ -99,16 +99,7 @@ export class OutboundCall {
   }
 
   private requestUri(): string {
-    return formatUri({
-      kind: "sip",
-      scheme: "sip",
-      user: this.o.callee,
-      password: undefined,
-      host: this.o.domain,
-      port: undefined,
-      params: [],
-      headers: [],
-    });
+    return formatUri(sipUri(this.o.domain, { user: this.o.callee }));
   }
 
   private local() {

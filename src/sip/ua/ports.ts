@@ -169,11 +169,12 @@ export class SipPorts {
   /** Registered ports not in a call. */
   freePorts(): number {
     let n = 0;
-    for (let i = 0; i < this.registrations.length; i++) {
-      const user = this.accounts[i].user;
-      if (!this.busy.has(user) && this.registrations[i].status().state === "registered") n++;
-    }
+    for (let i = 0; i < this.registrations.length; i++) if (this.isFree(i)) n++;
     return n;
+  }
+
+  private isFree(i: number): boolean {
+    return !this.busy.has(this.accounts[i].user) && this.registrations[i].status().state === "registered";
   }
 
   /**
@@ -183,8 +184,8 @@ export class SipPorts {
   acquirePort(prefer?: string): PortLease | undefined {
     let chosen: string | undefined;
     for (let i = 0; i < this.registrations.length; i++) {
+      if (!this.isFree(i)) continue;
       const user = this.accounts[i].user;
-      if (this.busy.has(user) || this.registrations[i].status().state !== "registered") continue;
       if (chosen === undefined || user === prefer) chosen = user;
       if (user === prefer) break;
     }

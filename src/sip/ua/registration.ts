@@ -10,7 +10,7 @@ import type { Clock, TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { DigestSession } from "../auth/session.ts";
-import { formatUri, type SipResponse } from "../message/index.ts";
+import { formatUri, type SipResponse, sipUri } from "../message/index.ts";
 import type { Target } from "../transaction/types.ts";
 import type { SipEndpoint } from "./endpoint.ts";
 import { buildRegister, newCallId, newTag } from "./register-request.ts";
@@ -141,16 +141,7 @@ export class PortRegistration {
   }
 
   private requestUri(): string {
-    return formatUri({
-      kind: "sip",
-      scheme: "sip",
-      user: undefined,
-      password: undefined,
-      host: this.reg.domain,
-      port: undefined,
-      params: [],
-      headers: [],
-    });
+    return formatUri(sipUri(this.reg.domain));
   }
 
   private onFinal(resp: SipResponse, expires: number): void {

@@ -117,74 +117,52 @@ describe("calls through Kamailio", { skip }, () => {
     }
   });
 
-  test("over TCP: the port registers and calls over its TCP connection; Kamailio relays to a UDP phone", {
-    timeout: 30000,
-  }, async () => {
-    const tcp = new SipPorts({
+  /** A port of its own over `transport` calls a UDP sipp phone through Kamailio and hangs up. */
+  async function callOver(transport: "tcp" | "tls", port: string, callee: string): Promise<void> {
+    const own = new SipPorts({
       config: parseConfig({
         sip: {
-          local: { port: await freePort(), transport: "tcp" },
-          pbx: { address: "127.0.0.1", port: k.sipPort, expiresSeconds: 600 },
-          ports: [{ user: "2006", password: "secret" }],
+          local: { port: await freePort(), transport },
+          pbx: { address: "127.0.0.1", port: transport === "tls" ? k.tlsPort : k.sipPort, expiresSeconds: 600 },
+          tls: { caFile: k.caFile ?? null, serverName: "localhost" },
+          ports: [{ user: port, password: "secret" }],
         },
       }).sip,
       clock: scaledClock(1),
       logger: silentLogger,
     });
-    const phone = await startSipp({ scenario: "uas-guest-phone.xml", user: "2007", registrar: k.sipPort, max: 1 });
+    const phone = await startSipp({ scenario: "uas-guest-phone.xml", user: callee, registrar: k.sipPort, max: 1 });
     try {
-      await tcp.start();
-      await eventually("TCP port registered", () => tcp.freePorts() === 1, 5000);
+      await own.start();
+      await eventually(`${transport.toUpperCase()} port registered`, () => own.freePorts() === 1, 5000);
       await sleep(200);
-      const lease = tcp.acquirePort();
+      const lease = own.acquirePort();
       assert.ok(lease);
-      const r = await tcp.placeCall(lease, { callee: "2007", sdp: offer, ringTimeoutMs: 10_000 });
+      const r = await own.placeCall(lease, { callee, sdp: offer, ringTimeoutMs: 10_000 });
       assert.ok(r.answered, JSON.stringify(r));
       await sleep(2000);
       await r.call.hangup();
       lease.release();
       assert.equal(await phone.exited, 0, phone.messages().slice(-1500));
-      assert.match(k.log(), /RX INVITE sip:2007@127\.0\.0\.1 from tcp:/);
     } finally {
-      await tcp.stop();
+      await own.stop();
       await phone.stop();
     }
+  }
+
+  test("over TCP: the port registers and calls over its TCP connection; Kamailio relays to a UDP phone", {
+    timeout: 30000,
+  }, async () => {
+    await callOver("tcp", "2006", "2007");
+    assert.match(k.log(), /RX INVITE sip:2007@127\.0\.0\.1 from tcp:/);
   });
 
   test("over TLS: the INVITE and the BYE go over the port's TLS connection, the answers come back on it", {
     timeout: 30000,
   }, async () => {
-    const tls = new SipPorts({
-      config: parseConfig({
-        sip: {
-          local: { port: await freePort(), transport: "tls" },
-          pbx: { address: "127.0.0.1", port: k.tlsPort, expiresSeconds: 600 },
-          tls: { caFile: k.caFile ?? null, serverName: "localhost" },
-          ports: [{ user: "2008", password: "secret" }],
-        },
-      }).sip,
-      clock: scaledClock(1),
-      logger: silentLogger,
-    });
-    const phone = await startSipp({ scenario: "uas-guest-phone.xml", user: "2009", registrar: k.sipPort, max: 1 });
-    try {
-      await tls.start();
-      await eventually("TLS port registered", () => tls.freePorts() === 1, 5000);
-      await sleep(200);
-      const lease = tls.acquirePort();
-      assert.ok(lease);
-      const r = await tls.placeCall(lease, { callee: "2009", sdp: offer, ringTimeoutMs: 10_000 });
-      assert.ok(r.answered, JSON.stringify(r));
-      await sleep(2000);
-      await r.call.hangup();
-      lease.release();
-      assert.equal(await phone.exited, 0, phone.messages().slice(-1500));
-      assert.match(k.log(), /RX INVITE sip:2009@127\.0\.0\.1 from tls:/);
-      assert.match(k.log(), /RX BYE sip:2009@127\.0\.0\.1:\d+;transport=UDP from tls:/);
-    } finally {
-      await tls.stop();
-      await phone.stop();
-    }
+    await callOver("tls", "2008", "2009");
+    assert.match(k.log(), /RX INVITE sip:2009@127\.0\.0\.1 from tls:/);
+    assert.match(k.log(), /RX BYE sip:2009@127\.0\.0\.1:\d+;transport=UDP from tls:/);
   });
 
   test("a caller reaches a port: answered with our SDP, ACK matched, in-dialog BYE from us", {
