@@ -5,17 +5,20 @@
  */
 import { readFileSync } from "node:fs";
 import { type Charset, charsets } from "../../lib/charset.ts";
+import type { TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
 import { generateHotel } from "./hotel.ts";
 import { parseScript, runScript } from "./script.ts";
 import { PmsSimulator, type SimFrame } from "./simulator.ts";
+import { isPmsVariant, type PmsVariant, pmsVariants, VARIANTS } from "./variants.ts";
 
 export type { CliIo };
 
 export const SIM_PMS_USAGE = `usage: bellhop sim pms (--listen PORT | --connect HOST:PORT) [options]
 
-Plays the Oracle IFC side of a FIAS link with a generated hotel.
+Plays the PMS side of a FIAS link (the Oracle IFC, or a variant met in the field) with a
+generated hotel.
   --listen PORT        wait for the appliance to connect (the usual IFC role)
   --connect HOST:PORT  connect to an appliance that is the TCP server (retries every 2 s)
   --host ADDR          address to listen on (default 127.0.0.1)
@@ -24,6 +27,8 @@ Plays the Oracle IFC side of a FIAS link with a generated hotel.
   --occupancy X        share of rooms occupied, 0..1 (default 0.7)
   --seed N             hotel generator seed (default 1)
   --charset NAME       ${charsets.join(" | ")} (default latin1)
+  --variant NAME       the PMS peer to play (default oracle):
+${pmsVariants.map((v) => `    ${v.padEnd(10)} ${VARIANTS[v].summary}`).join("\n")}
 `;
 
 const RECONNECT_MS = 2000;
@@ -37,6 +42,7 @@ interface Args {
   occupancy: number;
   seed: number;
   charset: Charset;
+  variant: PmsVariant;
 }
 
 function parsePort(text: string | undefined, what: string): number {
@@ -47,7 +53,14 @@ function parsePort(text: string | undefined, what: string): number {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { host: "127.0.0.1", rooms: 100, occupancy: 0.7, seed: 1, charset: "latin1" };
+  const args: Args = {
+    host: "127.0.0.1",
+    rooms: 100,
+    occupancy: 0.7,
+    seed: 1,
+    charset: "latin1",
+    variant: "oracle",
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -93,6 +106,12 @@ function parseArgs(argv: string[]): Args {
         args.charset = v as Charset;
         break;
       }
+      case "--variant": {
+        const v = value();
+        if (!isPmsVariant(v)) throw new UsageError(`--variant must be one of ${pmsVariants.join(", ")}, got "${v}"`);
+        args.variant = v;
+        break;
+      }
       default:
         throw new UsageError(`unknown argument "${flag}"`);
     }
@@ -108,11 +127,10 @@ function printFrame(io: CliIo, f: SimFrame): void {
   io.stdout.write(f.error ? `${arrow} !${f.error} ${f.text}\n` : `${arrow} ${f.text}\n`);
 }
 
-/** Resolves on SIGINT, SIGTERM or io.signal. */
 /** In --connect mode the simulator plays the IFC that keeps reopening the port until stopped. */
 function keepConnected(sim: PmsSimulator, io: CliIo, host: string, port: number): () => void {
   let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: TimerHandle | undefined;
   const attempt = () => {
     if (stopped) return;
     sim.connect(host, port).catch((err) => {
@@ -121,13 +139,13 @@ function keepConnected(sim: PmsSimulator, io: CliIo, host: string, port: number)
     });
   };
   const retry = () => {
-    if (!stopped) timer = setTimeout(attempt, RECONNECT_MS);
+    if (!stopped) timer = sim.clock.setTimeout(attempt, RECONNECT_MS);
   };
   sim.on("disconnected", retry);
   attempt();
   return () => {
     stopped = true;
-    clearTimeout(timer);
+    sim.clock.clearTimeout(timer);
   };
 }
 
@@ -152,11 +170,17 @@ export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> 
 
   const hotel = generateHotel({ rooms: args.rooms, occupancy: args.occupancy, seed: args.seed, today: new Date() });
   // Without a script nobody else would answer postings, and an appliance waiting for PA stalls.
-  const sim = new PmsSimulator({ hotel, charset: args.charset, answerPostings: scriptText === undefined });
+  const sim = new PmsSimulator({
+    hotel,
+    charset: args.charset,
+    variant: args.variant,
+    answerPostings: scriptText === undefined,
+  });
   sim.on("frame", (f) => printFrame(io, f));
   sim.on("connected", (n) => io.stdout.write(`# connection ${n} up\n`));
   sim.on("disconnected", (n) => io.stdout.write(`# connection ${n} down\n`));
   sim.on("linked", (n) => io.stdout.write(`# linked (connection ${n})\n`));
+  io.stdout.write(`# variant: ${args.variant} (${VARIANTS[args.variant].summary})\n`);
   io.stdout.write(`# hotel: ${hotel.rooms.length} rooms, ${hotel.guests.length} guests in house\n`);
 
   let stopConnecting = () => {};
@@ -176,6 +200,7 @@ export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> 
   try {
     if (scriptText === undefined) {
       await untilStopped(io);
+      io.stdout.write(`# ${sim.connections} connections, ${sim.links} links, ${sim.drops} drops\n`);
       return 0;
     }
     const result = await runScript(sim, scriptText, {

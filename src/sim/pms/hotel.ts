@@ -191,14 +191,25 @@ export function generateHotel(opts: HotelOptions): Hotel {
   return { rooms, guests };
 }
 
+/**
+ * How a PMS spells its guest records. `oracle`: GN last name, GF first name, GV "" or a VIP level.
+ * `matrix` (the third-party PMS built from Matrix-PBX/OPERA captures): GN "Last, First" and no GF,
+ * GV "N" for a guest who is not VIP, else the level digit.
+ */
+export const hotelStyles = ["oracle", "matrix"] as const;
+export type HotelStyle = (typeof hotelStyles)[number];
+
 export interface ResyncOptions {
   /** Also send one RE (DN/CS/ML) per room after the guests. */
   equipment?: boolean;
+  /** Default "oracle". */
+  style?: HotelStyle;
 }
 
 /** The records between DS and DE of a database swap: one GI|…|SF| per in-house guest, then optional REs. */
 export function resyncRecords(hotel: Hotel, opts: ResyncOptions = {}): FiasRecord[] {
-  const out: FiasRecord[] = hotel.guests.map((g) => ({ type: "GI", fields: guestFields(g, true) }));
+  const style = opts.style ?? "oracle";
+  const out: FiasRecord[] = hotel.guests.map((g) => ({ type: "GI", fields: guestFields(g, true, style) }));
   if (opts.equipment) {
     for (const r of hotel.rooms) {
       out.push({
@@ -211,20 +222,23 @@ export function resyncRecords(hotel: Hotel, opts: ResyncOptions = {}): FiasRecor
 }
 
 /** GI fields for a guest; `swap` adds SF, marking it as part of a database swap. */
-export function guestFields(g: Guest, swap = false): Record<string, string> {
+export function guestFields(g: Guest, swap = false, style: HotelStyle = "oracle"): Record<string, string> {
+  const matrix = style === "matrix";
   const fields: Record<string, string> = {
     RN: g.room,
     "G#": String(g.reservation),
-    GN: g.last,
-    GF: g.first,
+    GN: matrix ? `${g.last}, ${g.first}` : g.last,
+  };
+  if (!matrix) fields.GF = g.first;
+  Object.assign(fields, {
     GT: g.title,
     GL: g.language,
-    GV: g.vip,
+    GV: matrix ? g.vip || "N" : g.vip,
     GG: g.group,
     GA: g.arrival,
     GD: g.departure,
     GS: g.sharer ? "Y" : "N",
-  };
+  });
   if (swap) fields.SF = "";
   return fields;
 }

@@ -12,7 +12,9 @@
  *
  * `expect` matches on the record type and the listed fields only; each received record satisfies at
  * most one expect, and records that arrived before the step count. The whole script is parsed before
- * anything is sent, so a typo on line 40 does not leave a half-run scenario behind.
+ * anything is sent, so a typo on line 40 does not leave a half-run scenario behind. Sleeps and step
+ * timings run on the simulator's clock. `wait-link` works with every variant: the link is up on the
+ * appliance's LA after its LD, whether or not the simulator answers it with LA.
  */
 import { errorMessage } from "../../lib/errors.ts";
 import { type FiasRecord, formatRecord, recordFromText } from "../../pms/fias/record.ts";
@@ -127,8 +129,6 @@ export function describeStep(step: ScriptStep): string {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 async function runStep(sim: PmsSimulator, step: ScriptStep): Promise<string | undefined> {
   switch (step.op) {
     case "wait-link":
@@ -140,7 +140,7 @@ async function runStep(sim: PmsSimulator, step: ScriptStep): Promise<string | un
     case "expect":
       return formatRecord(await sim.waitFor(step.record, step.timeoutMs));
     case "sleep":
-      await sleep(step.ms);
+      await new Promise<void>((resolve) => sim.clock.setTimeout(resolve, step.ms));
       return undefined;
     case "resync":
       sim.resync();
@@ -161,7 +161,7 @@ export async function runScript(
   if (errors.length) return { ok: false, failures: errors, steps: 0 };
   let done = 0;
   for (const step of steps) {
-    const started = Date.now();
+    const started = sim.clock.now();
     const result: StepResult = { line: step.line, text: describeStep(step), ok: true, ms: 0 };
     try {
       result.detail = await runStep(sim, step);
@@ -169,7 +169,7 @@ export async function runScript(
       result.ok = false;
       result.detail = errorMessage(err);
     }
-    result.ms = Date.now() - started;
+    result.ms = sim.clock.now() - started;
     opts.onStep?.(result);
     if (!result.ok) return { ok: false, failures: [`line ${step.line}: ${result.detail}`], steps: done };
     done++;

@@ -1,8 +1,10 @@
 /**
  * @module sim/pms/simulator
- * Plays the Oracle IFC side of a FIAS TCP link: greets with LS, takes the appliance's LD/LR…/LA and
- * confirms with LA, answers alive checks, LE and DR (database swap from the generated hotel). Tests
- * drive it with `send` and `waitFor`. node:net only, so it runs under Deno too.
+ * Plays the PMS side of a FIAS TCP link: by default the strict Oracle IFC (greets with LS, takes the
+ * appliance's LD/LR…/LA and confirms with LA, answers alive checks, LE and DR with a database swap
+ * from the generated hotel), or one of the peers met in the field (variants.ts). Tests drive it with
+ * `send` and `waitFor`; soak tests read its counters. Every timer and timestamp goes through its
+ * clock. node:net only, so it runs under Deno too.
  */
 import { EventEmitter } from "node:events";
 import { type AddressInfo, createServer, connect as netConnect, type Server, type Socket } from "node:net";
@@ -10,13 +12,17 @@ import { type Charset, encode } from "../../lib/charset.ts";
 import { type Clock, systemClock, type TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import { type Logger, silentLogger } from "../../lib/logger.ts";
-import { fiasDate, fiasTime } from "../../pms/fias/datetime.ts";
-import { FrameReader, showBytes, wrapFrame } from "../../pms/fias/frame.ts";
-import { type FiasRecord, formatRecord, parseRecord, recordFromText, serializeRecord } from "../../pms/fias/record.ts";
+import { type FrameSource, type Framing, framingOf, showBytes } from "../../pms/fias/frame.ts";
+import { type FiasRecord, formatRecord, parseRecord, recordFromText } from "../../pms/fias/record.ts";
 import { type Hotel, resyncRecords } from "./hotel.ts";
-import { type Matcher, type RecordMatch, toMatcher } from "./match.ts";
+import { Inbox, type ReceivedRecord } from "./inbox.ts";
+import type { RecordMatch } from "./match.ts";
+import { encodeFrames, postingAnswer, stampFields } from "./records.ts";
+import { isPmsVariant, type PmsVariant, pmsVariants, VARIANTS, type VariantBehaviour } from "./variants.ts";
 
+export type { ReceivedRecord } from "./inbox.ts";
 export type { RecordMatch } from "./match.ts";
+export type { PmsVariant } from "./variants.ts";
 
 export interface PmsSimulatorOptions {
   hotel: Hotel;
@@ -24,21 +30,16 @@ export interface PmsSimulatorOptions {
   logger?: Logger;
   /** Answer DR with DS, the hotel's records, DE. Default true. */
   answerResync?: boolean;
-  /** Greet each new connection with LS, as the IFC does. Default true. */
+  /** Which PMS peer to play (variants.ts). Default "oracle". */
+  variant?: PmsVariant;
+  /** Greet each new connection with LS. Default: the variant's (true but for "matrix"). */
   sendLsOnConnect?: boolean;
   /** Add one RE (DN/CS/ML) per room to the swap. Default false, so a swap is exactly one GI per guest. */
   resyncEquipment?: boolean;
   /** Answer each PS with PA|ASOK| (echoing RN, P#, DA, TI). Default false: tests answer postings themselves. */
   answerPostings?: boolean;
+  /** Every timer and timestamp of the simulator; `now()` must be milliseconds since the epoch. */
   clock?: Clock;
-}
-
-export interface ReceivedRecord {
-  record: FiasRecord;
-  /** Milliseconds since the epoch. */
-  at: number;
-  /** Which connection it came on (1 for the first). */
-  connection: number;
 }
 
 export interface SimFrame {
@@ -58,13 +59,6 @@ type SimEvents = {
   linked: [number];
 };
 
-interface Waiter {
-  matcher: Matcher;
-  resolve: (rec: FiasRecord) => void;
-  reject: (err: Error) => void;
-  timer: TimerHandle;
-}
-
 interface LinkWaiter {
   resolve: () => void;
   reject: (err: Error) => void;
@@ -76,40 +70,69 @@ type LinkPhase = "idle" | "init" | "linked";
 
 export class PmsSimulator extends EventEmitter<SimEvents> {
   readonly hotel: Hotel;
+  readonly variant: PmsVariant;
+  readonly clock: Clock;
   /** Every record parsed from the appliance, link records included, across connections. */
-  readonly received: ReceivedRecord[] = [];
+  readonly received: ReceivedRecord[];
   /** The LR requests of the current link: record ID → requested field IDs (FL). */
   linkRequests = new Map<string, string>();
 
+  private readonly behaviour: VariantBehaviour;
+  private readonly framing: Framing;
   private readonly charset: Charset;
   private readonly log: Logger;
-  private readonly clock: Clock;
   private readonly opts: Required<Pick<PmsSimulatorOptions, "answerResync" | "sendLsOnConnect" | "answerPostings">>;
   private readonly resyncEquipment: boolean;
+  private readonly inbox: Inbox;
   private server?: Server;
   private socket?: Socket;
   private connection = 0;
-  private reader = new FrameReader();
+  private linkCount = 0;
+  private dropCount = 0;
+  private reader: FrameSource;
   private phase: LinkPhase = "idle";
-  private taken: boolean[] = [];
-  /** Every received record before this index was consumed by a waitFor. */
-  private cursor = 0;
-  private waiters: Waiter[] = [];
   private linkWaiters: LinkWaiter[] = [];
   private closed = false;
 
   constructor(options: PmsSimulatorOptions) {
     super();
+    this.variant = options.variant ?? "oracle";
+    if (!isPmsVariant(this.variant)) {
+      throw new Error(`unknown PMS variant "${this.variant}" (expected ${pmsVariants.join(", ")})`);
+    }
+    this.behaviour = VARIANTS[this.variant];
+    this.framing = framingOf(this.behaviour.framing);
+    this.reader = this.framing.reader();
     this.hotel = options.hotel;
     this.charset = options.charset ?? "latin1";
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
+    this.inbox = new Inbox(this.clock);
+    this.received = this.inbox.received;
     this.resyncEquipment = options.resyncEquipment ?? false;
     this.opts = {
       answerResync: options.answerResync ?? true,
-      sendLsOnConnect: options.sendLsOnConnect ?? true,
+      sendLsOnConnect: options.sendLsOnConnect ?? this.behaviour.greetOnConnect,
       answerPostings: options.answerPostings ?? false,
     };
+  }
+
+  /** Connections accepted or made, the current one included. */
+  get connections(): number {
+    return this.connection;
+  }
+
+  /** Times the link came up (the appliance's LA after its LD). */
+  get links(): number {
+    return this.linkCount;
+  }
+
+  /**
+   * Times a link that was up went down: its connection closed or replaced (by either side), or the
+   * appliance restarted it with a new LD. An orderly LE and the simulator's own close() do not count.
+   */
+  get drops(): number {
+    return this.dropCount;
   }
 
   get connected(): boolean {
@@ -193,7 +216,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     const stamp = this.stamp();
     this.writeFrames([
       { type: "DS", fields: stamp },
-      ...resyncRecords(this.hotel, { equipment: this.resyncEquipment }),
+      ...resyncRecords(this.hotel, { equipment: this.resyncEquipment, style: this.behaviour.hotelStyle }),
       { type: "DE", fields: this.stamp() },
     ]);
   }
@@ -203,24 +226,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
    * records that arrived before the call — and marks it consumed.
    */
   waitFor(match: RecordMatch, timeoutMs = 5000): Promise<FiasRecord> {
-    const matcher = toMatcher(match);
-    for (let i = this.cursor; i < this.received.length; i++) {
-      if (!this.taken[i] && matcher.test(this.received[i].record)) return Promise.resolve(this.take(i));
-    }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        matcher,
-        resolve,
-        reject,
-        timer: this.clock.setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(
-            new Error(`waitFor ${matcher.describe}: no match within ${timeoutMs} ms; ${this.describeUnconsumed()}`),
-          );
-        }, timeoutMs),
-      };
-      this.waiters.push(waiter);
-    });
+    return this.inbox.waitFor(match, timeoutMs);
   }
 
   /** Closes the current connection abruptly; the listener stays up. */
@@ -232,10 +238,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     this.closed = true;
     this.drop();
     const closedErr = new Error("PMS simulator closed");
-    for (const w of this.waiters.splice(0)) {
-      this.clock.clearTimeout(w.timer);
-      w.reject(closedErr);
-    }
+    this.inbox.rejectAll(closedErr);
     for (const w of this.linkWaiters.splice(0)) {
       this.clock.clearTimeout(w.timer);
       w.reject(closedErr);
@@ -255,7 +258,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     this.socket = socket;
     this.connection++;
     const id = this.connection;
-    this.reader = new FrameReader();
+    this.reader = this.framing.reader();
     this.phase = "idle";
     this.linkRequests = new Map();
     socket.setNoDelay(true);
@@ -275,6 +278,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     socket.destroy();
     if (this.socket !== socket) return;
     this.socket = undefined;
+    if (this.phase === "linked" && !this.closed) this.dropCount++;
     this.phase = "idle";
     this.log.info("pms sim connection ended", { connection: this.connection, reason });
     this.emit("disconnected", this.connection);
@@ -298,24 +302,23 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
   }
 
   private onRecord(record: FiasRecord): void {
-    const index = this.received.push({ record, at: this.clock.now(), connection: this.connection }) - 1;
+    const index = this.inbox.add({ record, at: this.clock.now(), connection: this.connection });
     this.emitFrame({ dir: "in", text: formatRecord(record), record });
     this.react(record);
-    const waiter = this.waiters.find((w) => w.matcher.test(record));
-    if (waiter) {
-      this.waiters = this.waiters.filter((w) => w !== waiter);
-      this.clock.clearTimeout(waiter.timer);
-      waiter.resolve(this.take(index));
-    }
+    this.inbox.deliver(index);
   }
 
   private react(record: FiasRecord): void {
     switch (record.type) {
       case "LS":
         // Linked: an alive check. Before that, LS asks the appliance to (re)send its LD/LR/LA.
-        this.sendLink(this.phase === "linked" ? "LA" : "LS");
+        this.sendLink(this.behaviour.answerLs[this.linked ? "linked" : "unlinked"]);
         return;
       case "LD":
+        if (this.linked) {
+          this.dropCount++;
+          this.log.info("pms sim: link restarted by LD", { connection: this.connection });
+        }
         this.phase = "init";
         this.linkRequests = new Map();
         return;
@@ -330,7 +333,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
           return;
         }
         if (this.linkRequests.size === 0) this.log.warn("pms sim: link completed without any LR");
-        this.sendLink("LA");
+        if (this.behaviour.sendLaAfterHandshake) this.sendLink("LA");
         this.setLinked();
         return;
       case "LE":
@@ -349,6 +352,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
 
   private setLinked(): void {
     this.phase = "linked";
+    this.linkCount++;
     this.log.info("pms sim linked", { connection: this.connection, requests: [...this.linkRequests.keys()] });
     this.emit("linked", this.connection);
     for (const w of this.linkWaiters.splice(0)) {
@@ -357,49 +361,23 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     }
   }
 
-  private take(index: number): FiasRecord {
-    this.taken[index] = true;
-    while (this.taken[this.cursor]) this.cursor++;
-    return this.received[index].record;
-  }
-
-  private describeUnconsumed(): string {
-    const pending: string[] = [];
-    for (let i = this.received.length - 1; i >= this.cursor && pending.length < 5; i--) {
-      if (!this.taken[i]) pending.unshift(formatRecord(this.received[i].record));
-    }
-    return pending.length ? `latest unconsumed: ${pending.join(" ")}` : "nothing unconsumed received";
-  }
-
   private sendLink(type: "LS" | "LA" | "LE"): void {
     this.writeFrames([{ type, fields: this.stamp() }]);
   }
 
   private stamp(): Record<string, string> {
-    const d = new Date(this.clock.now());
-    const t = {
-      year: d.getFullYear(),
-      month: d.getMonth() + 1,
-      day: d.getDate(),
-      hour: d.getHours(),
-      minute: d.getMinutes(),
-      second: d.getSeconds(),
-    };
-    return { DA: fiasDate(t), TI: fiasTime(t) };
+    return stampFields(this.clock.now());
   }
 
   private writeFrames(records: FiasRecord[]): void {
     const socket = this.requireSocket();
-    const frames = records.map((r) => wrapFrame(serializeRecord(r, this.charset)));
-    const total = frames.reduce((n, f) => n + f.length, 0);
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const f of frames) {
-      out.set(f, at);
-      at += f.length;
-    }
+    const bytes = encodeFrames(records, {
+      framing: this.framing,
+      charset: this.charset,
+      recordSuffix: this.behaviour.recordSuffix,
+    });
     for (const record of records) this.emitFrame({ dir: "out", text: formatRecord(record), record });
-    socket.write(out);
+    socket.write(bytes);
   }
 
   private requireSocket(): Socket {
@@ -415,10 +393,4 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     );
     this.emit("frame", full);
   }
-}
-
-function postingAnswer(ps: FiasRecord): FiasRecord {
-  const fields: Record<string, string> = { RN: ps.fields.RN ?? "", AS: "OK" };
-  for (const id of ["P#", "DA", "TI"]) if (ps.fields[id] !== undefined) fields[id] = ps.fields[id];
-  return { type: "PA", fields };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { simPmsCommand } from "../../../src/sim/pms/cli.ts";
-import { FakeAppliance } from "./fake-appliance.ts";
+import { FakeAppliance, type FakeApplianceOptions } from "./fake-appliance.ts";
 
 function capture() {
   const out = { text: "", write: (s: string) => (out.text += s) };
@@ -18,12 +18,12 @@ function scriptFile(body: string): string {
 }
 
 /** Connects a linking fake appliance once the CLI has printed its port. */
-async function applianceFor(stdout: { text: string }): Promise<FakeAppliance> {
+async function applianceFor(stdout: { text: string }, opts: FakeApplianceOptions = {}): Promise<FakeAppliance> {
   for (let i = 0; i < 200; i++) {
     const at = stdout.text.indexOf("# listening on 127.0.0.1:");
     if (at >= 0) {
       const port = Number.parseInt(stdout.text.slice(at + 25), 10);
-      return FakeAppliance.connect(port, { autoLink: true });
+      return FakeAppliance.connect(port, { autoLink: true, ...opts });
     }
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -38,11 +38,69 @@ describe("bellhop sim pms", () => {
       ["--listen", "1", "--connect", "h:2"],
       ["--bogus"],
       ["--listen", "0", "--script", "/nonexistent/s.txt"],
+      ["--listen", "0", "--variant"],
     ]) {
       const stdout = capture();
       const stderr = capture();
       assert.equal(await simPmsCommand(argv, { stdout, stderr }), 2, argv.join(" "));
       assert.match(stderr.text, /usage: bellhop sim pms/);
+    }
+  });
+
+  test("--variant: listed in the usage, an unknown name exits 2", async () => {
+    const help = capture();
+    assert.equal(await simPmsCommand(["--help"], { stdout: help, stderr: capture() }), 0);
+    assert.match(help.text, /--variant NAME/);
+    for (const v of ["oracle", "matrix", "silent-la", "crlf"])
+      assert.match(help.text, new RegExp(`^ {4}${v} +\\S`, "m"));
+    const stderr = capture();
+    assert.equal(await simPmsCommand(["--listen", "0", "--variant", "opera"], { stdout: capture(), stderr }), 2);
+    assert.match(stderr.text, /--variant must be one of oracle, matrix, silent-la, crlf, got "opera"/);
+    assert.match(stderr.text, /usage: bellhop sim pms/);
+  });
+
+  test("--variant matrix: script mode links on the appliance's LA, without greeting or LA", async () => {
+    const stdout = capture();
+    const file = scriptFile("wait-link 2000\nsend GI|RN101|G#7|GNRossi, Mario|GVN|\n");
+    const run = simPmsCommand(["--listen", "0", "--variant", "matrix", "--script", file], {
+      stdout,
+      stderr: capture(),
+    });
+    const app = await applianceFor(stdout);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(app.rawText, "", "silent on connect");
+    app.sendLs();
+    await app.next("GI");
+    assert.equal(await run, 0);
+    app.close();
+    assert.match(stdout.text, /^# variant: matrix /m);
+    assert.match(
+      app.rawText,
+      /^<02>LS\|DA\d{6}\|TI\d{6}\|<0d><0a><03><02>GI\|RN101\|G#7\|GNRossi, Mario\|GVN\|<0d><0a><03>$/,
+    );
+    assert.doesNotMatch(stdout.text, /^> LA\|/m);
+    assert.match(stdout.text, /# script passed \(2 steps\)/);
+  });
+
+  test("--variant crlf and silent-la: script mode links", async () => {
+    for (const [variant, framing] of [
+      ["crlf", "crlf"],
+      ["silent-la", "stx-etx"],
+    ] as const) {
+      const stdout = capture();
+      const file = scriptFile("wait-link 2000\nsend GO|RN101|G#7|\n");
+      const run = simPmsCommand(["--listen", "0", "--variant", variant, "--script", file], {
+        stdout,
+        stderr: capture(),
+      });
+      const app = await applianceFor(stdout, { framing });
+      await app.next("GO");
+      assert.equal(await run, 0, variant);
+      app.close();
+      assert.match(stdout.text, /# script passed \(2 steps\)/, variant);
+      if (variant === "crlf")
+        assert.match(app.rawText, /^LS\|DA\d{6}\|TI\d{6}\|<0d><0a>LA\|.*<0d><0a>GO\|RN101\|G#7\|<0d><0a>$/);
+      else assert.doesNotMatch(stdout.text, /^> LA\|/m);
     }
   });
 
@@ -95,5 +153,6 @@ describe("bellhop sim pms", () => {
     app.close();
     assert.match(stdout.text, /^< PS\|RN101\|/m);
     assert.match(stdout.text, /^> PA\|RN101\|ASOK\|/m);
+    assert.match(stdout.text, /^# 1 connections, 1 links, 0 drops$/m);
   });
 });

@@ -89,6 +89,26 @@ describe("resyncRecords", () => {
     });
   });
 
+  test('matrix style: GN "Last, First" and no GF, GV N for a guest who is not VIP, same hotel', () => {
+    const hotel = generateHotel({ rooms: 300 });
+    const oracle = resyncRecords(hotel);
+    const matrix = resyncRecords(hotel, { style: "matrix" });
+    assert.deepEqual(matrix, resyncRecords(generateHotel({ rooms: 300 }), { style: "matrix" }));
+    assert.equal(matrix.length, hotel.guests.length);
+    hotel.guests.forEach((g, i) => {
+      const { GF, ...rest } = oracle[i].fields;
+      assert.equal(GF, g.first);
+      assert.deepEqual(matrix[i], {
+        type: "GI",
+        fields: { ...rest, GN: `${g.last}, ${g.first}`, GV: g.vip === "" ? "N" : g.vip },
+      });
+      assert.equal("GF" in matrix[i].fields, false);
+    });
+    assert.ok(matrix.some((r) => r.fields.GV === "N"));
+    assert.ok(matrix.some((r) => /^[1-3]$/.test(r.fields.GV)));
+    assert.deepEqual(Object.keys(matrix[0].fields), ["RN", "G#", "GN", "GT", "GL", "GV", "GG", "GA", "GD", "GS", "SF"]);
+  });
+
   test("with equipment, adds one RE per room with DN, CS and ML", () => {
     const hotel = generateHotel({ rooms: 120 });
     const res = resyncRecords(hotel, { equipment: true }).filter((r) => r.type === "RE");
