@@ -208,6 +208,17 @@ export const PmsView = v.object({
       error: v.optional(v.string()),
     }),
   ),
+  rejected: v.pipe(
+    v.array(
+      v.object({
+        at: IsoUtc,
+        stage: v.picklist(["framing", "parse", "apply"]),
+        text: v.pipe(v.string(), v.metadata({ description: "The frame or record, control bytes as <XX>" })),
+        reason: v.string(),
+      }),
+    ),
+    v.metadata({ description: "The last 50 rejected frames and records, oldest first" }),
+  ),
 });
 
 export const ResyncReply = v.object({ requested: v.literal(true), sent: v.boolean() });

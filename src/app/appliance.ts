@@ -121,6 +121,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     logger,
     timezone,
     rooms: config.rooms,
+    pms: { splitGuestName: config.pms.splitGuestName },
     phones: { ...config.phones, networks: networkSet(config.phones.networks) },
     pbxLinks: () => runnerLinks.map((l) => ({ name: l.name, capabilities: l.driver.capabilities })),
     hooks: {
@@ -255,8 +256,8 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       onState: (s) => monitor.onState(s),
       onTrace: (e) => {
         monitor.onTrace(e);
-        if (e.error) pmsLog.warn("PMS frame rejected", { text: e.text, error: e.error });
-        else pmsLog.debug("PMS frame", { dir: e.dir, text: e.text });
+        // A rejected frame was logged by the link already, with its reason: once is enough.
+        if (!e.error) pmsLog.debug("PMS frame", { dir: e.dir, text: e.text });
       },
       onReady: () => {
         sender?.kick();

@@ -54,6 +54,11 @@ export const pmsSchema = v.strictObject({
   /** Local address of the PMS NIC for outgoing connections; null = any. */
   bind: v.optional(v.nullable(v.string()), null),
   charset: v.optional(v.picklist(charsets), "latin1"),
+  /**
+   * A GN of "Last, First" without GF is split into last and first name (a salutation after the comma,
+   * as in Oracle's own `GNGuest, Mr.`, becomes the title). Off: GN is the last name as sent.
+   */
+  splitGuestName: v.optional(v.boolean(), true),
   aliveSeconds: v.optional(positiveInt, 300),
   /** Frames kept for GET /api/v1/pms. */
   traceSize: v.optional(positiveInt, 500),
@@ -68,6 +73,11 @@ export const roomsSchema = v.strictObject({
   nameTemplate: v.optional(v.string(), "${vip} ${first} ${last} ${extension}"),
   /** Name pushed at check-out. */
   vacantNameTemplate: v.optional(v.string(), "Vacant ${extension}"),
+  /**
+   * VIP level (FIAS GV) → what `${vip}` shows, e.g. {"1": "VIP", "2": "VVIP"}; an unlisted level shows
+   * as itself, "" hides it. GV empty, 0 or N is no VIP whatever is listed here.
+   */
+  vipLabels: v.optional(v.record(v.pipe(v.string(), v.minLength(1)), v.string()), {}),
   /** Class of service set at check-in when the PMS sends none (FIAS CS: 0 barred … 3 unrestricted). */
   checkinClassOfService: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3)), 3),
   /** Class of service at check-out. */

@@ -11,7 +11,7 @@ export interface Guest {
   title: string;
   firstName: string;
   lastName: string;
-  /** The PMS name field as sent (GN), kept for display. */
+  /** The whole name: GN as sent, or "First Last" from a GN of "Last, First"; names fall back to it. */
   fullName: string;
   language: string;
   vip: string;

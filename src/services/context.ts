@@ -1,5 +1,5 @@
 /** @module services/context: what every service verb is given. */
-import type { PhonesConfig, RoomsConfig } from "../config/schema.ts";
+import type { PhonesConfig, PmsConfig, RoomsConfig } from "../config/schema.ts";
 import type { Capability } from "../domain/pbx-ops.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -32,6 +32,8 @@ export interface ServiceContext {
   /** IANA zone of the hotel. */
   timezone: string;
   rooms: RoomsConfig;
+  /** How PMS record fields are read (the link settings are the link's). */
+  pms: Pick<PmsConfig, "splitGuestName">;
   /** Where guest phones live, and the SIP port/transport assumed when a phone reports only its IP. */
   phones: Omit<PhonesConfig, "networks"> & { networks: NetworkSet };
   /**

@@ -6,13 +6,21 @@
  */
 import { checkIn, checkOut, moveGuest } from "../domain/room.ts";
 import { AppError } from "../lib/errors.ts";
-import { fromWallTime } from "../lib/zoned-time.ts";
-import { parseFiasDateTime } from "../pms/fias/datetime.ts";
+import { fromWallTime, toWallTime } from "../lib/zoned-time.ts";
+import { type FiasTimeOfDay, fiasDate, parseFiasDateTime, parseFiasTime } from "../pms/fias/datetime.ts";
 import type { FiasRecord } from "../pms/fias/record.ts";
 import { addMessage, knownMessage, retrieveMessages } from "../store/messages.ts";
 import { setMeta } from "../store/meta.ts";
 import type { RoomUnit } from "../store/room-unit.ts";
-import { cancelOpenWakeups, findOpenWakeup, insertWakeup, updateWakeup } from "../store/wakeups.ts";
+import {
+  cancelOpenWakeups,
+  findOpenWakeup,
+  insertWakeup,
+  openWakeups,
+  updateWakeup,
+  type WakeupRow,
+} from "../store/wakeups.ts";
+import { nextWallTimeOfDay } from "../wakeup/recurrence.ts";
 import type { ServiceContext } from "./context.ts";
 import { guestPatchFromFields, parseClassOfService, parseYesNo } from "./fias-guest.ts";
 import { finishResync, type ResyncState, startResync } from "./resync.ts";
@@ -41,7 +49,7 @@ export async function applyRecord(
   const seen = resync.active ? { id: resync.id, reservation: (f["G#"] ?? "").trim() } : undefined;
   switch (rec.type) {
     case "GI": {
-      const guest = guestPatchFromFields(f);
+      const guest = guestPatchFromFields(f, ctx.pms);
       // The reservation is still checked in elsewhere: the PMS's room move (GC) never reached us.
       // Treat the check-in as that move, so the guest is not in two rooms and keeps wake-ups and lamp.
       const elsewhere = guest.reservation
@@ -111,7 +119,7 @@ async function guestChange(
   const f = rec.fields;
   const to = roomOf(rec);
   const from = (f.RO ?? "").trim();
-  const guest = guestPatchFromFields(f);
+  const guest = guestPatchFromFields(f, ctx.pms);
   const cos = parseClassOfService(f.CS);
   if (!from || from === to) {
     const r = await changeRoom(
@@ -161,26 +169,57 @@ async function roomEquipment(ctx: ServiceContext, u: RoomUnit, rec: FiasRecord):
   return { ops: r.ops.length };
 }
 
+/**
+ * WR sets, WC clears a wake-up at DA/TI, hotel time. PMSs in the field also send a time without a
+ * date: a WR then means the next such time (today, or tomorrow when it has passed), stored with the
+ * date it falls on so its WA carries a DA and echoes TI as received; a WC means every open wake-up
+ * of the room at that time of day. A WC without DA and TI clears them all; with DA alone, that day's.
+ */
 async function wakeupRecord(ctx: ServiceContext, u: RoomUnit, rec: FiasRecord): Promise<void> {
   const f = rec.fields;
   const room = roomOf(rec);
   const now = ctx.clock.now();
-  if (rec.type === "WC" && !f.DA && !f.TI) {
+  const da = (f.DA ?? "").trim();
+  const ti = (f.TI ?? "").trim();
+  const time = ti ? parseFiasTime(ti) : undefined;
+  if (ti && !time)
+    throw new AppError("INVALID", `${rec.type} with TI ${JSON.stringify(f.TI)}: not a time HHMM or HHMMSS`);
+  if (rec.type === "WC" && !da && !ti) {
     const n = await cancelOpenWakeups(u.tx, room, now);
     u.audit({ actor: ACTOR, action: "wakeup-cancel-all", room, after: { cancelled: n } });
     if (n) ctx.hooks.wakeupsChanged();
     return;
   }
-  const local = parseFiasDateTime(f.DA, f.TI);
-  if (!local)
-    throw new AppError("INVALID", `${rec.type} with invalid DA/TI ${JSON.stringify(f.DA)}/${JSON.stringify(f.TI)}`);
-  const dueAt = fromWallTime(local, ctx.timezone);
+  if (rec.type === "WC" && (!da || !ti)) {
+    if (da && !parseFiasDateTime(da, undefined))
+      throw new AppError("INVALID", `WC with invalid DA ${JSON.stringify(f.DA)}`);
+    const hit = (await openWakeups(u.tx, room)).filter((w) => (time ? sameTimeOfDay(ctx, w, time) : w.fiasDate === da));
+    for (const w of hit) {
+      await updateWakeup(u.tx, w.id, { state: "cancelled" }, now);
+      u.audit({ actor: ACTOR, action: "wakeup-cancel", room, before: w });
+    }
+    if (hit.length) ctx.hooks.wakeupsChanged();
+    return;
+  }
+  if (!time) throw new AppError("INVALID", `${rec.type} without a time (TI)`);
+  let dueAt: number;
+  let fiasDay = da;
+  if (da) {
+    const local = parseFiasDateTime(da, ti);
+    if (!local)
+      throw new AppError("INVALID", `${rec.type} with invalid DA/TI ${JSON.stringify(f.DA)}/${JSON.stringify(f.TI)}`);
+    dueAt = fromWallTime(local, ctx.timezone);
+  } else {
+    const next = nextWallTimeOfDay(now, time, ctx.timezone);
+    dueAt = next.dueAt;
+    fiasDay = fiasDate(next.wall);
+  }
   if (!(await u.get(room)))
     await changeRoom(ctx, u, { room, actor: ACTOR, action: "room-created", create: true }, (r) => r);
   if (rec.type === "WR") {
     const { row, created } = await insertWakeup(
       u.tx,
-      { room, dueAt, fiasDate: f.DA, fiasTime: f.TI, recurrence: "once", source: "pms" },
+      { room, dueAt, fiasDate: fiasDay, fiasTime: ti, recurrence: "once", source: "pms" },
       now,
     );
     if (created) {
@@ -195,6 +234,12 @@ async function wakeupRecord(ctx: ServiceContext, u: RoomUnit, rec: FiasRecord): 
     u.audit({ actor: ACTOR, action: "wakeup-cancel", room, before: open });
     ctx.hooks.wakeupsChanged();
   }
+}
+
+/** The wake-up's time of day as it was asked for (its TI); seconds count only when the WC sends them. */
+function sameTimeOfDay(ctx: ServiceContext, w: WakeupRow, t: FiasTimeOfDay): boolean {
+  const at = parseFiasTime(w.fiasTime) ?? toWallTime(w.dueAt, ctx.timezone);
+  return at.hour === t.hour && at.minute === t.minute && (!t.withSeconds || at.second === t.second);
 }
 
 /**

@@ -3,14 +3,16 @@
  * Received PMS records: stored in the inbox first (one commit), applied after (a second commit that
  * also marks them applied). Records arriving together are written together, so a 2,000-room resync
  * costs a handful of commits instead of thousands. A record whose apply fails is marked with the
- * error and never blocks the ones after it.
+ * error (GET /api/v1/pms lists it, across restarts), logged once with the frame as received, and
+ * never blocks the ones after it.
  */
 
 import type { Charset } from "../lib/charset.ts";
 import { decode, encode } from "../lib/charset.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { yieldToEventLoop } from "../lib/yield.ts";
-import { type FiasRecord, formatRecord, parseRecord } from "../pms/fias/record.ts";
+import { showBytes } from "../pms/fias/frame.ts";
+import { type FiasRecord, parseRecord } from "../pms/fias/record.ts";
 import { insertInbox, markApplied, markAppliedMany, unappliedInbox } from "../store/pms-queue.ts";
 import type { ServiceContext } from "./context.ts";
 import { applyRecord } from "./pms-apply.ts";
@@ -54,7 +56,10 @@ export class PmsIngest {
       for (const r of rows) {
         const parsed = parseRecord(encode(r.raw, "latin1"), this.charset);
         if (parsed.ok) batch.push({ record: parsed.record, raw: r.raw, at: r.receivedAt, seq: r.seq });
-        else await this.ctx.store.tx((tx) => markApplied(tx, r.seq, this.ctx.clock.now(), parsed.reason));
+        else {
+          this.ctx.logger.warn("PMS record not applied", { frame: printable(r.raw), error: parsed.reason });
+          await this.ctx.store.tx((tx) => markApplied(tx, r.seq, this.ctx.clock.now(), parsed.reason));
+        }
       }
       await this.apply(batch);
       replayed += rows.length;
@@ -148,11 +153,16 @@ export class PmsIngest {
       this.resync = saved;
       this.failed++;
       const message = errorMessage(err);
-      this.ctx.logger.warn("PMS record not applied", { record: formatRecord(p.record), error: message });
+      this.ctx.logger.warn("PMS record not applied", { frame: printable(p.raw), error: message });
       await this.ctx.store.tx((tx) => markApplied(tx, p.seq as number, this.ctx.clock.now(), message));
       return 0;
     }
   }
+}
+
+/** The record as received (the inbox keeps its bytes as latin1 text), as the trace shows frames. */
+function printable(raw: string): string {
+  return showBytes(encode(raw, "latin1"));
 }
 
 /** Rooms a batch touches (RN, and RO for moves), to load them in one go. */

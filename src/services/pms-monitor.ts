@@ -1,22 +1,39 @@
 /**
  * @module services/pms-monitor
- * Link state and the last frames in and out, for the API and the console; and the resync request
- * (DR), which survives restarts as a flag until a DE completes the resync.
+ * Link state, the last frames in and out and the last rejected ones, for the API and the console;
+ * and the resync request (DR), which survives restarts as a flag until a DE completes the resync.
  */
+import { encode } from "../lib/charset.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { toWallTime } from "../lib/zoned-time.ts";
+import { showBytes } from "../pms/fias/frame.ts";
 import { serializeResyncRequest } from "../pms/fias/outgoing.ts";
 import { recordFromText } from "../pms/fias/record.ts";
 import type { PmsLink, PmsState, PmsTraceEntry } from "../pms/port.ts";
 import { writeAudit } from "../store/audit.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
+import { rejectedInbox } from "../store/pms-queue.ts";
 import type { ServiceContext } from "./context.ts";
+
+/** A received frame or record that changed nothing, and why. */
+export interface RejectedRecord {
+  at: number;
+  /** framing: no record could be cut out; parse: not a FIAS record; apply: a record the room model refused. */
+  stage: "framing" | "parse" | "apply";
+  /** Printable, as in the trace (control bytes as <XX>). */
+  text: string;
+  reason: string;
+}
+
+export const REJECTED_KEPT = 50;
 
 export class PmsMonitor {
   state: PmsState = "down";
   since: number;
   private frames: PmsTraceEntry[] = [];
   private head = 0;
+  /** Framing and parse rejects of this run; apply failures are read from the inbox, across restarts. */
+  private rejects: RejectedRecord[] = [];
   /** A DR went out on this link session; the PMS is answering it. */
   private resyncRequested = false;
   link: Pick<PmsLink, "canSend" | "send"> | undefined;
@@ -29,6 +46,11 @@ export class PmsMonitor {
   }
 
   onTrace(e: PmsTraceEntry): void {
+    if (e.error && e.dir === "in") {
+      const stage = e.error.startsWith("framing") ? "framing" : "parse";
+      this.rejects.push({ at: e.at, stage, text: e.text, reason: e.error });
+      if (this.rejects.length > REJECTED_KEPT) this.rejects.shift();
+    }
     if (this.frames.length < this.traceSize) this.frames.push(e);
     else {
       this.frames[this.head] = e;
@@ -92,6 +114,20 @@ export class PmsMonitor {
     return sent;
   }
 
+  /** The last {@link REJECTED_KEPT} rejected frames and records, oldest first. */
+  async rejected(): Promise<RejectedRecord[]> {
+    const rows = await this.ctx.store.read((db) => rejectedInbox(db, REJECTED_KEPT));
+    const applied = rows.map((r) => ({
+      at: r.receivedAt,
+      stage: "apply" as const,
+      // The inbox keeps the record's bytes as latin1 text: shown as the trace shows frames.
+      text: showBytes(encode(r.raw, "latin1")),
+      reason: r.error ?? "",
+    }));
+    return [...this.rejects, ...applied].sort((a, b) => a.at - b.at).slice(-REJECTED_KEPT);
+  }
+
+  /** What is known without the store; GET /api/v1/pms adds {@link rejected}. */
   view() {
     return {
       state: this.state,

@@ -1,4 +1,5 @@
 /** @module services/room-view: the API's view of a room. */
+import { vipLevel } from "../domain/vip.ts";
 import { isoWithOffset } from "../lib/zoned-time.ts";
 import type { JobRow } from "../store/pbx-jobs.ts";
 import type { StoredRoom } from "../store/rooms.ts";
@@ -42,7 +43,8 @@ export function roomView(s: StoredRoom, wakeups: WakeupRow[], tz: string, mwi?: 
       firstName: g.firstName,
       lastName: g.lastName,
       language: g.language,
-      vip: g.vip,
+      // Rows stored before GV N meant "not VIP" still hold the N.
+      vip: vipLevel(g.vip),
       sharer: g.sharer,
       group: g.group,
       arrival: g.arrival,

@@ -5,6 +5,7 @@
  */
 
 import { checkIn, checkOut, type GuestPatch, moveGuest } from "../domain/room.ts";
+import { vipLevel } from "../domain/vip.ts";
 import { AppError } from "../lib/errors.ts";
 import { serializeHousekeeping } from "../pms/fias/outgoing.ts";
 import { writeAudit } from "../store/audit.ts";
@@ -77,6 +78,8 @@ export async function checkInRoom(
   guest: GuestPatch & { reservation: string },
   classOfService?: number,
 ) {
+  // The desk may type VIP as the PMS sends it ("0", "N" for none): stored as the one meaning.
+  if (guest.vip !== undefined) guest = { ...guest, vip: vipLevel(guest.vip) };
   const ops = await inRoomTx(ctx, async (u) => {
     const r = await changeRoom(ctx, u, { room: number, actor, action: "checkin", create: true }, (room) =>
       checkIn(room, { guest, classOfService, keepStatuses: false }, ctx.rooms),

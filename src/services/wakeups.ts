@@ -9,6 +9,7 @@
  * desk has it when each next occurrence is made (the departure morning still rings).
  */
 
+import { isVip } from "../domain/vip.ts";
 import { AppError } from "../lib/errors.ts";
 import { addDays, fromWallTime, isIsoDate, isoDate, isoWeekday, isoWithOffset, toWallTime } from "../lib/zoned-time.ts";
 import { fiasDate, fiasTime } from "../pms/fias/datetime.ts";
@@ -231,7 +232,7 @@ export async function recordWakeupResult(ctx: ServiceContext, id: number, status
   return queued;
 }
 
-/** A VIP code of "" or "0" is no VIP: some PMS send GV0 for ordinary guests. */
+/** VIP as domain/vip judges it: GV empty, 0 or N is no VIP. */
 export function hasVipGuest(guests: readonly { vip: string }[]): boolean {
-  return guests.some((g) => g.vip.trim() !== "" && g.vip.trim() !== "0");
+  return guests.some((g) => isVip(g.vip));
 }

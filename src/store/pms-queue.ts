@@ -1,5 +1,5 @@
 /** @module store/pms-queue: the PMS inbox (received records) and outbox (records to send). */
-import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { bulkInsert } from "./bulk.ts";
 import type { Queryable } from "./db.ts";
 import { pmsInbox, pmsOutbox } from "./schema/index.ts";
@@ -34,6 +34,11 @@ export async function markAppliedMany(db: Queryable, seqs: number[], now: number
       .set({ appliedAt: now, error: null })
       .where(inArray(pmsInbox.seq, seqs.slice(i, i + 500)));
   }
+}
+
+/** Received records that could not be applied (marked with the reason), newest first. */
+export async function rejectedInbox(db: Queryable, limit: number): Promise<InboxRow[]> {
+  return db.select().from(pmsInbox).where(isNotNull(pmsInbox.error)).orderBy(desc(pmsInbox.seq)).limit(limit);
 }
 
 export async function unappliedInbox(db: Queryable, limit: number): Promise<InboxRow[]> {

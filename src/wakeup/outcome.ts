@@ -51,6 +51,23 @@ export type Decision =
       escalated: NewWakeupEvent;
     });
 
+/**
+ * Why a wake-up first seen more than `lateMinutes` late is not called: created before the scheduler
+ * started, it fell due while the appliance was down; created after, the PMS (or whoever set it) sent
+ * it already late. Both end NR; the front desk needs to know which, so the log and history say so.
+ */
+export function missedWakeup(
+  row: Pick<WakeupRow, "createdAt">,
+  nextAt: number,
+  now: number,
+  startedAt: number,
+): { reason: "arrived-late" | "appliance-down"; minutesLate: number; message: string } {
+  const minutesLate = Math.floor((now - nextAt) / 60_000);
+  return row.createdAt > startedAt
+    ? { reason: "arrived-late", minutesLate, message: "wake-up arrived too late to be called" }
+    : { reason: "appliance-down", minutesLate, message: "wake-up missed while the appliance was down" };
+}
+
 /** FIAS AS code for the last failed attempt. */
 export function failureStatus(outcome: WakeupCallOutcome): WakeupStatus {
   return outcome === "busy" ? "BY" : outcome === "no-answer" ? "NR" : "UR";

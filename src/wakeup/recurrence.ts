@@ -65,13 +65,25 @@ const DAY_MS = 86_400_000;
  * means in ten minutes, not tomorrow).
  */
 export function nextTimeOfDay(now: number, hh: number, mm: number, tz: string): number {
-  const today = toWallTime(now, tz);
+  return nextWallTimeOfDay(now + 1, { hour: hh, minute: mm, second: 0 }, tz).dueAt;
+}
+
+/**
+ * The first instant at or after `from` whose wall time in `tz` is the given time of day, with the
+ * wall date it falls on (a PMS WR without DA: the WA echoes that date). DST as {@link nextTimeOfDay}.
+ */
+export function nextWallTimeOfDay(
+  from: number,
+  t: Pick<WallTime, "hour" | "minute" | "second">,
+  tz: string,
+): { dueAt: number; wall: WallTime } {
+  const today = toWallTime(from, tz);
   // Three days: a zone that skipped a whole calendar day (Samoa, 2011) still yields one.
   for (let d = 0; d < 3; d++) {
-    const wall = { ...addDays(today, d), hour: hh, minute: mm, second: 0 };
-    for (const at of occurrences(wall, tz)) if (at > now) return at;
+    const wall = { ...addDays(today, d), hour: t.hour, minute: t.minute, second: t.second };
+    for (const at of occurrences(wall, tz)) if (at >= from) return { dueAt: at, wall };
   }
-  throw new Error(`no ${hh}:${mm} in ${tz} within three days of ${now}`);
+  throw new Error(`no ${t.hour}:${t.minute}:${t.second} in ${tz} within three days of ${from}`);
 }
 
 /** The instants of a wall time: one, or two in an autumn overlap (earlier first). */

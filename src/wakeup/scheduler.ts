@@ -24,8 +24,9 @@
  *   wake-up). A recurring wake-up first creates its next occurrence (weekdays, until, departure),
  *   so a crash between the two cannot lose the series (the insert is idempotent).
  * - Start-up (and any scan): a pending wake-up first seen more than `lateMinutes` past its next
- *   attempt was missed while the appliance was down: it ends NR (or the result it was escalating)
- *   without a call. Less late, it is called.
+ *   attempt ends NR (or the result it was escalating) without a call: missed while the appliance
+ *   was down, or, created after the start, set already that late (`missed` says which). Less late,
+ *   it is called.
  * - A wake-up cancelled while its call was in flight (PMS WC) is not reported: no WA.
  * - Every step is in the wake-up's history (store/wakeup-history.ts); the dialer's progress
  *   events (placed, ringing, answered, key) too.
@@ -54,7 +55,7 @@ import {
   type WakeupRow,
 } from "../store/wakeups.ts";
 import type { WakeupCall, WakeupCallEvent, WakeupCallOutcome, WakeupDialer } from "./dialer.ts";
-import { decideDeskCall, decideGuestCall, type OutcomePolicy } from "./outcome.ts";
+import { decideDeskCall, decideGuestCall, missedWakeup, type OutcomePolicy } from "./outcome.ts";
 import { nextOccurrence } from "./recurrence.ts";
 
 /** `config.wakeup` as written in the config file: keys left out take their defaults. */
@@ -104,6 +105,8 @@ export class WakeupScheduler {
   private lastScan = Number.NEGATIVE_INFINITY;
   private timer: TimerHandle | undefined;
   private running = false;
+  /** When start() ran: wake-ups created before were stored while the appliance was down. */
+  private startedAt = 0;
 
   constructor(opts: WakeupSchedulerOptions) {
     const c = v.parse(wakeupSchema, opts.config ?? {});
@@ -129,6 +132,7 @@ export class WakeupScheduler {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.startedAt = this.clock.now();
     const n = await this.ctx.store.tx((tx) => resetInterruptedCalls(tx, this.clock.now()));
     if (n) this.log.warn("wake-up calls interrupted by the last stop are pending again", { count: n });
     this.requestPump(true);
@@ -241,15 +245,10 @@ export class WakeupScheduler {
       if (this.queue.has(row.id) || this.inFlight.has(row.id)) continue;
       const nextAt = nextAttemptOf(row);
       if (now - nextAt >= this.lateMs) {
-        // Missed while the appliance was down (or stopped): too late to wake anyone.
-        this.log.warn("wake-up missed while the appliance was down", { id: row.id, room: row.room, dueAt: row.dueAt });
-        await this.ctx.store.tx((tx) =>
-          addWakeupEvents(
-            tx,
-            [{ wakeupId: row.id, event: "missed", detail: { minutesLate: Math.floor((now - nextAt) / MINUTE) } }],
-            now,
-          ),
-        );
+        // Too late to wake anyone.
+        const { message, ...detail } = missedWakeup(row, nextAt, now, this.startedAt);
+        this.log.warn(message, { id: row.id, room: row.room, dueAt: row.dueAt, ...detail });
+        await this.ctx.store.tx((tx) => addWakeupEvents(tx, [{ wakeupId: row.id, event: "missed", detail }], now));
         await this.finish(row, (row.pendingResult as WakeupStatus | null) ?? "NR", row.attempts);
         continue;
       }

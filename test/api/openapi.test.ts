@@ -65,6 +65,12 @@ describe("/openapi.json", () => {
       assert.equal(limit.required, false);
       assert.equal(limit.schema.type, "string");
 
+      const pms = doc.paths["/api/v1/pms"].get.responses["200"].content["application/json"].schema;
+      const rejected = pms.properties.rejected;
+      assert.ok(pms.required.includes("rejected"));
+      assert.deepEqual(rejected.items.properties.stage.enum, ["framing", "parse", "apply"]);
+      assert.deepEqual([...rejected.items.required].sort(), ["at", "reason", "stage", "text"]);
+
       // Every $ref resolves.
       const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
       for (const ref of new Set(refs)) {

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as v from "valibot";
 import { AuditList, JobList, JobView, PmsView } from "../../src/api/schemas.ts";
+import { recordFromText, serializeRecord } from "../../src/pms/fias/record.ts";
+import { PmsIngest } from "../../src/services/pms-ingest.ts";
+import { PmsMonitor } from "../../src/services/pms-monitor.ts";
 import { finishJob, insertJobs, listJobs } from "../../src/store/pbx-jobs.ts";
 import { withApi } from "./fixture.ts";
 
@@ -155,6 +158,61 @@ describe("PMS", () => {
         r.body.frames.map((f: { dir: string }) => f.dir),
         ["in", "out"],
       );
+    }));
+
+  test("GET /api/v1/pms: rejected frames and records, oldest first; apply failures survive a restart", () =>
+    withApi(async ({ call, pms, ctx }) => {
+      const t0 = ctx.clock.now();
+      pms.onTrace({ dir: "in", at: t0, text: "<15>junk", error: "framing: data outside STX…ETX" });
+      pms.onTrace({ dir: "in", at: t0 + 1000, text: "G!|RN5|", error: "record ID is not 2 letters/digits" });
+      pms.onTrace({ dir: "in", at: t0 + 1500, text: "LS|" });
+      ctx.clock.advance(2000);
+      const ingest = new PmsIngest(ctx, "latin1");
+      const rec = recordFromText("RE|RN101|DNX|");
+      ingest.receive(rec, serializeRecord(rec));
+      await ingest.idle();
+
+      const r = await call("GET", "/api/v1/pms", { as: "installer" });
+      assert.equal(r.status, 200);
+      v.parse(PmsView, r.body);
+      assert.deepEqual(r.body.rejected, [
+        {
+          at: "2026-11-22T09:00:00.000Z",
+          stage: "framing",
+          text: "<15>junk",
+          reason: "framing: data outside STX…ETX",
+        },
+        {
+          at: "2026-11-22T09:00:01.000Z",
+          stage: "parse",
+          text: "G!|RN5|",
+          reason: "record ID is not 2 letters/digits",
+        },
+        {
+          at: "2026-11-22T09:00:02.000Z",
+          stage: "apply",
+          text: "RE|RN101|DNX|",
+          reason: 'DN "X" is not a yes/no value (Y/N, 1/0 or T/F)',
+        },
+      ]);
+
+      // After a restart the link's rejects are gone; the refused record is still in the inbox.
+      const again = await new PmsMonitor(ctx, 500).rejected();
+      assert.deepEqual(
+        again.map((x) => [x.stage, x.text]),
+        [["apply", "RE|RN101|DNX|"]],
+      );
+    }));
+
+  test("GET /api/v1/pms: at most the last 50 rejects", () =>
+    withApi(async ({ call, pms, ctx }) => {
+      for (let i = 0; i < 60; i++) {
+        pms.onTrace({ dir: "in", at: ctx.clock.now() + i, text: `X${i}`, error: "record ID is not 2 letters/digits" });
+      }
+      const r = await call("GET", "/api/v1/pms", { as: "admin" });
+      assert.equal(r.body.rejected.length, 50);
+      assert.equal(r.body.rejected[0].text, "X10");
+      assert.equal(r.body.rejected.at(-1).text, "X59", "newest last");
     }));
 
   test("resync without a link: 202, sent false, remembered and audited", () =>

@@ -105,6 +105,26 @@ describe("rooms", () => {
       assert.equal(r.body.guests[0].lastName, "Bianchi");
     }));
 
+  test("check-in with VIP N or 0 (as the PMS writes it) is no VIP; a level is kept", () =>
+    withApi(async ({ call }) => {
+      const n = await call("POST", "/api/v1/rooms/101/checkin", {
+        as: "frontdesk",
+        body: { guest: { lastName: "Rossi", vip: "N" } },
+      });
+      assert.equal(n.status, 200);
+      assert.equal(n.body.guests[0].vip, "");
+      const zero = await call("POST", "/api/v1/rooms/102/checkin", {
+        as: "frontdesk",
+        body: { guest: { lastName: "Bianchi", vip: " 0" } },
+      });
+      assert.equal(zero.body.guests[0].vip, "");
+      const level = await call("POST", "/api/v1/rooms/103/checkin", {
+        as: "frontdesk",
+        body: { guest: { lastName: "Verdi", vip: " 2 " } },
+      });
+      assert.equal(level.body.guests[0].vip, "2");
+    }));
+
   test("a sharer joins; checking the sharer out leaves the primary guest", () =>
     withApi(async ({ call }) => {
       await call("POST", "/api/v1/rooms/101/checkin", { as: "frontdesk", body: { guest: rossi } });

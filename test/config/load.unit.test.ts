@@ -29,6 +29,7 @@ describe("parseConfig defaults", () => {
         port: 5010,
         bind: null,
         charset: "latin1",
+        splitGuestName: true,
         aliveSeconds: 300,
         traceSize: 500,
         resyncOnLink: false,
@@ -37,6 +38,7 @@ describe("parseConfig defaults", () => {
         extensionTemplate: "${room}",
         nameTemplate: "${vip} ${first} ${last} ${extension}",
         vacantNameTemplate: "Vacant ${extension}",
+        vipLabels: {},
         checkinClassOfService: 3,
         checkoutClassOfService: 0,
       },
@@ -96,6 +98,15 @@ describe("parseConfig defaults", () => {
     assert.equal(c.pms.host, "127.0.0.1");
     assert.equal(c.site.timezone, "Europe/Rome");
     assert.equal(c.site.name, "Hotel");
+  });
+
+  test("VIP labels by level and the guest-name split switch", () => {
+    const c = parseConfig({ rooms: { vipLabels: { "1": "VIP", "2": "VVIP" } }, pms: { splitGuestName: false } });
+    assert.deepEqual(c.rooms.vipLabels, { "1": "VIP", "2": "VVIP" });
+    assert.equal(c.pms.splitGuestName, false);
+    assert.match(issues({ rooms: { vipLabels: { "1": 1 } } })[0], /^rooms\.vipLabels\.1: .*Expected string/);
+    assert.match(issues({ rooms: { vipLabels: { "": "VIP" } } })[0], /^rooms\.vipLabels/);
+    assert.match(issues({ pms: { splitGuestName: "yes" } })[0], /^pms\.splitGuestName: .*Expected boolean/);
   });
 
   test("a PBX link gets its defaults", () => {

@@ -82,6 +82,22 @@ describe("roomDisplayName", () => {
     assert.equal(roomDisplayName(r, templates), "Smith 2101");
   });
 
+  test("GV N (stored before it meant no VIP) or 0 shows no VIP in the name", () => {
+    const r = occupiedRoom();
+    r.guests[0] = { ...r.guests[0], vip: "N" };
+    assert.equal(roomDisplayName(r, templates), "John Smith 2101");
+    r.guests[0] = { ...r.guests[0], vip: "0" };
+    assert.equal(roomDisplayName(r, { ...templates, vipLabels: { "0": "X" } }), "John Smith 2101");
+  });
+
+  test("${vip} renders the configured label of the level; an unlisted level shows as itself", () => {
+    const r = occupiedRoom();
+    r.guests[0] = { ...r.guests[0], vip: "1" };
+    assert.equal(roomDisplayName(r, { ...templates, vipLabels: { "1": "VIP" } }), "VIP John Smith 2101");
+    assert.equal(roomDisplayName(r, { ...templates, vipLabels: { "2": "VVIP" } }), "1 John Smith 2101");
+    assert.equal(nameVariables(r, { "1": "VIP" }).vip, "VIP");
+  });
+
   test("a vacant room uses the vacant template", () => {
     assert.equal(roomDisplayName(newRoom("101", "2101"), templates), "Vacant 2101");
   });

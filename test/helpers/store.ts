@@ -44,6 +44,7 @@ export function testContext(store: Store, opts: { links?: string[]; config?: unk
     logger: silentLogger,
     timezone: "Europe/Rome",
     rooms: config.rooms,
+    pms: { splitGuestName: config.pms.splitGuestName },
     phones: { ...config.phones, networks: networkSet(config.phones.networks) },
     pbxLinks: () => (opts.links ?? []).map((name) => ({ name, capabilities: allCapabilities })),
     hooks: {

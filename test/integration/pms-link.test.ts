@@ -10,7 +10,7 @@ import { parseConfig } from "../../src/config/load.ts";
 import type { PbxOp } from "../../src/domain/pbx-ops.ts";
 import type { Room } from "../../src/domain/room.ts";
 import type { Charset } from "../../src/lib/charset.ts";
-import { silentLogger } from "../../src/lib/logger.ts";
+import { type Logger, memoryLogger, silentLogger } from "../../src/lib/logger.ts";
 import { markMessageRetrieved, reportVoicemailCount } from "../../src/services/messages.ts";
 import { patchRoom } from "../../src/services/rooms.ts";
 import { recordWakeupResult } from "../../src/services/wakeups.ts";
@@ -89,6 +89,7 @@ interface StartOptions {
   pms?: Record<string, unknown>;
   /** The site's FIAS charset, on both ends. */
   charset?: Charset;
+  logger?: Logger;
 }
 
 async function start(mode: Mode, opts: StartOptions = {}): Promise<Harness> {
@@ -107,7 +108,7 @@ async function start(mode: Mode, opts: StartOptions = {}): Promise<Harness> {
     config,
     dataDir: tmp.dir,
     migrationsFolder: MIGRATIONS,
-    logger: silentLogger,
+    logger: opts.logger ?? silentLogger,
     version: "test",
     drivers: { test: driver },
     link: { initWaitMs: 200, backoff: { initialMs: 50, maxMs: 500 } },
@@ -580,7 +581,8 @@ describe("link control", () => {
   });
 
   it("garbage between frames and malformed frames are skipped; the valid records apply; the link stays up", async () => {
-    const h = await start("client");
+    const logger = memoryLogger();
+    const h = await start("client", { logger });
     const connection = h.sim.received.at(-1)?.connection;
     h.sim.sendRaw("\x15junk\x02GI|RN9");
     await h.deliver("GI|RN102|G#12|GNValid|GSN|");
@@ -593,6 +595,8 @@ describe("link control", () => {
     for (const n of ["9", "5", "6"]) assert.equal(await h.room(n), undefined, `room ${n} created by a bad frame`);
     const rejected = h.app.monitor.lastFrames().filter((f) => f.error);
     assert.ok(rejected.length >= 4, `rejected frames traced: ${JSON.stringify(rejected)}`);
+    const warned = logger.lines.filter((l) => l.level === "warn" && /frame/.test(String(l.msg)));
+    assert.equal(warned.length, rejected.length, `one warning per rejected frame: ${JSON.stringify(warned)}`);
     assert.equal(h.app.link.state, "linked");
     await patchRoom(h.app.ctx, "housekeeping", "102", { housekeeping: { status: 4 } });
     await h.sim.waitFor("RE|RN102|RS4|");

@@ -318,7 +318,7 @@ describe("PMS records through PmsIngest", () => {
 
     test("an invalid DN value is an error row", async () => {
       await feed(ingest, "RE|RN101|DNX|");
-      assert.match((await inbox(ctx))[0].error ?? "", /DN "X" is not Y or N/);
+      assert.match((await inbox(ctx))[0].error ?? "", /DN "X" is not a yes\/no value/);
     });
   });
 

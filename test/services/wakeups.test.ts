@@ -9,6 +9,7 @@ import {
   cancelWakeup,
   createWakeup,
   getWakeupDetail,
+  hasVipGuest,
   listWakeups,
   recordWakeupResult,
 } from "../../src/services/wakeups.ts";
@@ -317,5 +318,13 @@ describe("wake-ups", () => {
     test("an unknown wake-up", async () => {
       await assert.rejects(recordWakeupResult(ctx, 4242, "OK", 1), rejectsWith("NOT_FOUND"));
     });
+  });
+});
+
+describe("hasVipGuest", () => {
+  test("GV empty, 0 or N (rows stored before that meant no VIP) is no VIP; any level is", () => {
+    assert.equal(hasVipGuest([{ vip: "" }, { vip: "0" }, { vip: "N" }, { vip: " n " }]), false);
+    assert.equal(hasVipGuest([{ vip: "N" }, { vip: "2" }]), true);
+    assert.equal(hasVipGuest([]), false);
   });
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { asc, eq } from "drizzle-orm";
 import { FakeClock, type TimerHandle } from "../../src/lib/clock.ts";
+import { memoryLogger } from "../../src/lib/logger.ts";
 import { toWallTime } from "../../src/lib/zoned-time.ts";
 import { fiasDate, fiasTime } from "../../src/pms/fias/datetime.ts";
 import { checkInRoom } from "../../src/services/rooms.ts";
@@ -625,6 +626,37 @@ describe("WakeupScheduler", () => {
       assert.equal((await row(recent.id)).result, "OK");
       assert.equal((await row(interrupted.id)).result, "OK");
       assert.deepEqual((await outbox()).map((r) => asCode(r.record)).sort(), ["NR", "OK"]);
+    });
+
+    test("late when first seen: set before the start it was missed while down, after it arrived late; both NR", async () => {
+      const logger = memoryLogger();
+      ctx.logger = logger;
+      const dialer = new FakeDialer(ctx.clock, 4);
+      const down = await add("173", ctx.clock.now() - 45 * MIN, { source: "pms" });
+      await start(dialer, { lateMinutes: 30 });
+      await run(MIN);
+      // The appliance is running; the PMS sends a WR for a time 40 minutes ago.
+      const late = await add("174", ctx.clock.now() - 40 * MIN, { source: "pms" });
+      sched?.poke();
+      await settle();
+      assert.equal(dialer.calls.length, 0);
+      for (const w of [down, late]) {
+        const r = await row(w.id);
+        assert.deepEqual([r.state, r.result], ["failed", "NR"]);
+        assert.deepEqual(await events(w.id), ["scheduled", "missed", "reported"]);
+      }
+      const missed = async (id: number) => (await history(id)).find((e) => e.event === "missed")?.detail;
+      assert.deepEqual(await missed(down.id), { reason: "appliance-down", minutesLate: 45 });
+      assert.deepEqual(await missed(late.id), { reason: "arrived-late", minutesLate: 40 });
+      const warns = logger.lines.filter((l) => l.level === "warn").map((l) => [l.msg, l.room, l.reason]);
+      assert.deepEqual(warns, [
+        ["wake-up missed while the appliance was down", "173", "appliance-down"],
+        ["wake-up arrived too late to be called", "174", "arrived-late"],
+      ]);
+      assert.deepEqual(
+        (await outbox()).map((r) => asCode(r.record)),
+        ["NR", "NR"],
+      );
     });
 
     test("a restart mid-retry keeps the planned retry time", async () => {

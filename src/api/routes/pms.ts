@@ -9,11 +9,21 @@ export function pmsRoutes(deps: ApiDeps): Route[] {
       method: "get",
       path: "/api/v1/pms",
       operationId: "getPms",
-      summary: "PMS link state and the last frames in and out",
+      summary: "PMS link state, the last frames in and out, and the last rejected records",
+      description:
+        "`rejected`: the last 50 frames or records that changed nothing, oldest first, with the stage that " +
+        "refused them (`framing`, `parse`: this run only; `apply`: kept across restarts) and the reason.",
       tag: "pms",
       roles: ["admin", "installer"],
       responses: { 200: { description: "Link state and trace, oldest frame first", schema: PmsView } },
-      handler: () => ({ body: deps.pms.view() }),
+      handler: async () => {
+        const rejected = await deps.pms.rejected();
+        const body = {
+          ...deps.pms.view(),
+          rejected: rejected.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
+        };
+        return { body };
+      },
     }),
     defineRoute({
       method: "post",

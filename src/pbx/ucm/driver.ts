@@ -16,6 +16,7 @@
  *   check-out by itself).
  */
 import type { Capability } from "../../domain/pbx-ops.ts";
+import { isVip } from "../../domain/vip.ts";
 import { type Clock, systemClock } from "../../lib/clock.ts";
 import { isoDate, systemTimeZone, toWallTime } from "../../lib/zoned-time.ts";
 import { type DriverDeps, type PbxDriver, PbxError, type PbxOp } from "../driver.ts";
@@ -30,10 +31,9 @@ export interface UcmDriverDeps extends DriverDeps {
   clock?: Clock;
 }
 
-/** FIAS VIP code → UCM guest category: "" and "0" are normal guests, anything else VIP. */
+/** FIAS VIP code → UCM guest category: no VIP (empty, 0, N) is a normal guest, any level VIP. */
 export function guestCategory(vip: string): 0 | 1 {
-  const t = vip.trim();
-  return t === "" || t === "0" ? 0 : 1;
+  return isVip(vip) ? 1 : 0;
 }
 
 export function createUcmDriver(config: UcmLinkConfig, deps: UcmDriverDeps): PbxDriver {

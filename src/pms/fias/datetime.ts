@@ -25,19 +25,31 @@ export function parseFiasDateTime(da: string | undefined, ti: string | undefined
   const year = 2000 + digits(da, 0, 2);
   const month = digits(da, 2, 2);
   const day = digits(da, 4, 2);
-  let hour = 0;
-  let minute = 0;
-  let second = 0;
-  if (ti) {
-    if (ti.length !== 4 && ti.length !== 6) return undefined;
-    hour = digits(ti, 0, 2);
-    minute = digits(ti, 2, 2);
-    second = ti.length === 6 ? digits(ti, 4, 2) : 0;
-  }
-  const all = [year, month, day, hour, minute, second];
-  if (all.some(Number.isNaN)) return undefined;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-  return { year, month, day, hour, minute, second };
+  const time = ti ? parseFiasTime(ti) : { hour: 0, minute: 0, second: 0 };
+  if (!time) return undefined;
+  if (Number.isNaN(year) || Number.isNaN(month) || Number.isNaN(day)) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > 31) return undefined;
+  return { year, month, day, hour: time.hour, minute: time.minute, second: time.second };
+}
+
+export interface FiasTimeOfDay {
+  hour: number;
+  minute: number;
+  second: number;
+  /** TI was HHMMSS: the seconds were sent, not assumed. */
+  withSeconds: boolean;
+}
+
+/** TI=HHMMSS or HHMM, in range; undefined when it is not such a time. */
+export function parseFiasTime(ti: string): FiasTimeOfDay | undefined {
+  if (ti.length !== 4 && ti.length !== 6) return undefined;
+  const hour = digits(ti, 0, 2);
+  const minute = digits(ti, 2, 2);
+  const withSeconds = ti.length === 6;
+  const second = withSeconds ? digits(ti, 4, 2) : 0;
+  if (Number.isNaN(hour) || Number.isNaN(minute) || Number.isNaN(second)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  return { hour, minute, second, withSeconds };
 }
 
 const p2 = (n: number) => String(n).padStart(2, "0");

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Every record received from the PMS, committed before anything acts on it. */
@@ -12,7 +13,11 @@ export const pmsInbox = sqliteTable(
     /** Why applying failed (bad room, invalid field); the record is kept and marked applied. */
     error: text("error"),
   },
-  (t) => [index("pms_inbox_pending").on(t.appliedAt)],
+  (t) => [
+    index("pms_inbox_pending").on(t.appliedAt),
+    // The inbox only grows; the few rejected rows (GET /api/v1/pms) must not cost a scan of it all.
+    index("pms_inbox_rejected").on(t.seq).where(sql`${t.error} is not null`),
+  ],
 );
 
 export const pmsOutboxStates = ["pending", "sending", "sent", "dropped"] as const;

@@ -154,6 +154,8 @@ describe("UCM driver", () => {
   test("VIP becomes guest category 0/1; guest op updates dates and category", async () => {
     assert.equal(guestCategory(""), 0);
     assert.equal(guestCategory("0"), 0);
+    assert.equal(guestCategory("N"), 0, "GV N: not VIP");
+    assert.equal(guestCategory(" n "), 0);
     assert.equal(guestCategory("1"), 1);
     assert.equal(guestCategory("GOLD"), 1);
     const { sim, driver } = await setup();

@@ -1,0 +1,1 @@
+CREATE INDEX `pms_inbox_rejected` ON `pms_inbox` (`seq`) WHERE "pms_inbox"."error" is not null;
