@@ -197,9 +197,36 @@ export const LinkList = v.object({ links: v.array(LinkStatusView) });
 
 export const PmsStateSchema = v.picklist(["down", "connecting", "linked", "resync"]);
 
+const PmsPeerView = v.pipe(
+  v.object({
+    framing: v.picklist(["stx-etx", "crlf"]),
+    greeting: v.pipe(
+      v.nullable(v.picklist(["pms", "appliance"])),
+      v.metadata({ description: "Who opened the link: the PMS's LS, or ours after it stayed silent" }),
+    ),
+    linkConfirmedBy: v.pipe(
+      v.nullable(v.picklist(["LA", "data", "silence"])),
+      v.metadata({
+        description:
+          "What made the link count as up after our LD/LR…/LA: the PMS's LA (the spec), its first record, " +
+          "or the grace time (pms.linkGraceSeconds) passing quietly",
+      }),
+    ),
+    aliveAnswer: v.pipe(
+      v.nullable(v.picklist(["LA", "LS", "data"])),
+      v.metadata({ description: "How the PMS answered our last alive check (LS)" }),
+    ),
+    connections: v.pipe(v.number(), v.integer()),
+    linkStarts: v.pipe(v.number(), v.integer()),
+    connectionsLost: v.pipe(v.number(), v.integer()),
+  }),
+  v.metadata({ description: "How the PMS at the other end behaves, as seen since the appliance started" }),
+);
+
 export const PmsView = v.object({
   state: PmsStateSchema,
   since: IsoUtc,
+  peer: v.nullable(PmsPeerView),
   frames: v.array(
     v.object({
       dir: v.picklist(["in", "out"]),

@@ -17,7 +17,10 @@ import { networkSet } from "../lib/networks.ts";
 import { systemTimeZone, toWallTime } from "../lib/zoned-time.ts";
 import type { PbxDriver } from "../pbx/driver.ts";
 import { createDriver } from "../pbx/factory.ts";
+import type { FiasConnector } from "../pms/fias/connection.ts";
+import { framingOf } from "../pms/fias/frame.ts";
 import { FiasLink, type FiasLinkOptions } from "../pms/fias/link.ts";
+import { defaultLinkRecords } from "../pms/fias/link-records.ts";
 import { TcpClientConnector, TcpServerConnector } from "../pms/fias/tcp.ts";
 import { promptsFolder } from "../runtime/paths.ts";
 import type { ServiceContext } from "../services/context.ts";
@@ -58,8 +61,10 @@ export interface ApplianceOptions {
   serve?: ServeFn;
   /** Tests substitute drivers by link name. */
   drivers?: Record<string, PbxDriver>;
+  /** Tests replay captured PMS conversations over an in-memory connection instead of TCP. */
+  connector?: FiasConnector;
   /** Tests shorten link timers. */
-  link?: Partial<Pick<FiasLinkOptions, "initWaitMs" | "responseTimeoutMs" | "endWaitMs" | "backoff">>;
+  link?: Partial<Pick<FiasLinkOptions, "initWaitMs" | "responseTimeoutMs" | "endWaitMs" | "backoff" | "linkGraceMs">>;
   synchronous?: "FULL" | "NORMAL";
 }
 
@@ -240,15 +245,19 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   const pmsLog = logger.child({ part: "pms" });
   const pms = config.pms;
   const connector =
-    pms.mode === "client"
+    opts.connector ??
+    (pms.mode === "client"
       ? new TcpClientConnector({ host: pms.host, port: pms.port, bind: pms.bind ?? undefined, logger: pmsLog })
-      : new TcpServerConnector({ host: pms.host, port: pms.port, logger: pmsLog });
+      : new TcpServerConnector({ host: pms.host, port: pms.port, logger: pmsLog }));
   const link = new FiasLink({
     connector,
     clock,
     logger: pmsLog,
     charset: pms.charset,
     aliveSeconds: pms.aliveSeconds,
+    framing: framingOf(pms.framing),
+    linkGraceMs: pms.linkGraceSeconds * 1000,
+    linkRecords: defaultLinkRecords({ syncRecords: pms.syncLinkRecords }),
     localTime: (ms) => toWallTime(ms, timezone),
     ...opts.link,
     handlers: {

@@ -8,6 +8,7 @@ import { charsets } from "../lib/charset.ts";
 import { cidrProblem } from "../lib/networks.ts";
 import { ucmLinkProblem, ucmLinkSchema } from "../pbx/ucm/config.ts";
 import { zoomLinkSchema } from "../pbx/zoom/config.ts";
+import { framings } from "../pms/fias/frame.ts";
 import { linkCommon } from "./link-common.ts";
 
 const hostPort = v.pipe(
@@ -64,6 +65,18 @@ export const pmsSchema = v.strictObject({
   traceSize: v.optional(positiveInt, 500),
   /** Request a database resync (DR) after every link-up, not only after an unclean stop. */
   resyncOnLink: v.optional(v.boolean(), false),
+  /**
+   * How records are framed on the wire, both ways: "stx-etx" (FIAS: STX record ETX) or "crlf" (a
+   * record per line ended by CR LF, as some PMS simulators and protocol gateways send).
+   */
+  framing: v.optional(v.picklist(framings), "stx-etx"),
+  /**
+   * After our LD/LR…/LA, how long the link waits for the PMS's LA (or its first record) before it
+   * counts as up anyway, the connection being open and quiet. Some PMSs never send that LA.
+   */
+  linkGraceSeconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(300)), 10),
+  /** Declare DR, DS, DE, NS, NE in the LR list (`LR|RIDR|FLDATI|` …); off for a PMS that refuses them. */
+  syncLinkRecords: v.optional(v.boolean(), true),
 });
 
 export const roomsSchema = v.strictObject({

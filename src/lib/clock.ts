@@ -87,4 +87,11 @@ export class FakeClock implements Clock {
   pendingTimers(): number {
     return this.timers.length;
   }
+
+  /** When the earliest pending timer fires, if any: lets a replay jump straight to the next event. */
+  nextTimerAt(): number | undefined {
+    let at: number | undefined;
+    for (const t of this.timers) if (at === undefined || t.at < at) at = t.at;
+    return at;
+  }
 }

@@ -32,8 +32,34 @@ export interface PmsLinkHandlers {
   onReady?(): void;
 }
 
+/**
+ * How the PMS at the other end behaves, as seen on the live connection: PMSs in the field differ from
+ * the spec's strict reading, and an installer needs to see which variant a site has.
+ */
+export interface PmsPeerInfo {
+  /** Framing in use ("stx-etx" or "crlf"). */
+  framing: string;
+  /** Who opened the current link start: the PMS's LS, or ours after it stayed silent. */
+  greeting: "pms" | "appliance" | null;
+  /**
+   * What made the link count as up after our LD/LR…/LA: the PMS's LA (the spec), its first
+   * application record, or the grace time passing with the connection open and quiet.
+   */
+  linkConfirmedBy: "LA" | "data" | "silence" | null;
+  /** How the PMS answered our last alive check (LS): LA (the spec), LS, or any record. */
+  aliveAnswer: "LA" | "LS" | "data" | null;
+  /** Connections opened since the link started. */
+  connections: number;
+  /** Times the link came up (a restart by the PMS's LS counts again). */
+  linkStarts: number;
+  /** Connections that ended other than by stop(): closed by the PMS, dropped by us, replaced. */
+  connectionsLost: number;
+}
+
 export interface PmsLink {
   readonly state: PmsState;
+  /** The PMS's observed behaviour on this link. */
+  readonly peer: PmsPeerInfo;
   /** True when a record given to `send` now goes out at once (linked, not between DS and DE). */
   readonly canSend: boolean;
   start(): void;

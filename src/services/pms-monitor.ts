@@ -36,7 +36,7 @@ export class PmsMonitor {
   private rejects: RejectedRecord[] = [];
   /** A DR went out on this link session; the PMS is answering it. */
   private resyncRequested = false;
-  link: Pick<PmsLink, "canSend" | "send"> | undefined;
+  link: (Pick<PmsLink, "canSend" | "send"> & Partial<Pick<PmsLink, "peer">>) | undefined;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -132,6 +132,7 @@ export class PmsMonitor {
     return {
       state: this.state,
       since: new Date(this.since).toISOString(),
+      peer: this.link?.peer ?? null,
       frames: this.lastFrames().map((f) => ({
         dir: f.dir,
         at: new Date(f.at).toISOString(),

@@ -61,8 +61,11 @@ export function missedWakeup(
   nextAt: number,
   now: number,
   startedAt: number,
-): { reason: "arrived-late" | "appliance-down"; minutesLate: number; message: string } {
+  waitedForPort = false,
+): { reason: "arrived-late" | "appliance-down" | "no-port"; minutesLate: number; message: string } {
   const minutesLate = Math.floor((now - nextAt) / 60_000);
+  // Seen in time, but no port came free (SIP off, or every port busy) until it was too late.
+  if (waitedForPort) return { reason: "no-port", minutesLate, message: "wake-up not called: no free port in time" };
   return row.createdAt > startedAt
     ? { reason: "arrived-late", minutesLate, message: "wake-up arrived too late to be called" }
     : { reason: "appliance-down", minutesLate, message: "wake-up missed while the appliance was down" };

@@ -26,7 +26,8 @@
  * - Start-up (and any scan): a pending wake-up first seen more than `lateMinutes` past its next
  *   attempt ends NR (or the result it was escalating) without a call: missed while the appliance
  *   was down, or, created after the start, set already that late (`missed` says which). Less late,
- *   it is called.
+ *   it is called. One that waits in the queue until it is that late (SIP off, every port busy) ends
+ *   the same way at the next scan (`no-port`), so the PMS hears of it rather than nothing.
  * - A wake-up cancelled while its call was in flight (PMS WC) is not reported: no WA.
  * - Every step is in the wake-up's history (store/wakeup-history.ts); the dialer's progress
  *   events (placed, ringing, answered, key) too.
@@ -242,16 +243,18 @@ export class WakeupScheduler {
     const seen = new Set<number>();
     for (const row of rows) {
       seen.add(row.id);
-      if (this.queue.has(row.id) || this.inFlight.has(row.id)) continue;
+      if (this.inFlight.has(row.id)) continue;
       const nextAt = nextAttemptOf(row);
       if (now - nextAt >= this.lateMs) {
-        // Too late to wake anyone.
-        const { message, ...detail } = missedWakeup(row, nextAt, now, this.startedAt);
+        // Too late to wake anyone, also when it waited in the queue for a port that never came free.
+        const queued = this.queue.delete(row.id);
+        const { message, ...detail } = missedWakeup(row, nextAt, now, this.startedAt, queued);
         this.log.warn(message, { id: row.id, room: row.room, dueAt: row.dueAt, ...detail });
         await this.ctx.store.tx((tx) => addWakeupEvents(tx, [{ wakeupId: row.id, event: "missed", detail }], now));
         await this.finish(row, (row.pendingResult as WakeupStatus | null) ?? "NR", row.attempts);
         continue;
       }
+      if (this.queue.has(row.id)) continue;
       if (row.pendingResult && !this.escalation.extension) {
         // Escalating when the appliance stopped, and the front-desk extension is gone from the config.
         await this.finish(row, row.pendingResult as WakeupStatus, row.attempts);

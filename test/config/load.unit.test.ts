@@ -33,6 +33,9 @@ describe("parseConfig defaults", () => {
         aliveSeconds: 300,
         traceSize: 500,
         resyncOnLink: false,
+        framing: "stx-etx",
+        linkGraceSeconds: 10,
+        syncLinkRecords: true,
       },
       rooms: {
         extensionTemplate: "${room}",

@@ -1,12 +1,59 @@
 /**
  * @module fias/frame
- * STX…ETX framing over an arbitrary byte stream. Reads may split or coalesce frames; the reader
- * keeps a partial frame between pushes and resynchronises on the next STX after anything malformed.
+ * Record framing over an arbitrary byte stream. Reads may split or coalesce frames; a reader keeps a
+ * partial frame between pushes. Two framings:
+ * - `stx-etx` (FIAS, Spec §7): STX record ETX. The reader resynchronises on the next STX after
+ *   anything malformed; CR, LF, NUL and spaces between frames (a PMS that ends each frame with CR LF)
+ *   are skipped quietly, anything else outside a frame is reported as garbage.
+ * - `crlf`: a record per line, ended by CR LF (or a bare CR or LF), as some PMS simulators and
+ *   protocol gateways send. Blank lines are skipped; a stray STX/ETX around the line is dropped.
+ * Both write what they read: the configured framing is the peer's, in both directions.
  */
 
 export const STX = 0x02;
 export const ETX = 0x03;
+export const CR = 0x0d;
+export const LF = 0x0a;
 export const MAX_RECORD_LENGTH = 2000;
+
+export const framings = ["stx-etx", "crlf"] as const;
+export type FramingName = (typeof framings)[number];
+
+/** What a link reads frames with. */
+export interface FrameSource {
+  /** Feeds bytes; returns complete frames (payload without framing bytes) and framing errors, in order. */
+  push(chunk: Uint8Array): FrameEvent[];
+  /** Bytes of a frame still waiting for its end. */
+  readonly pending: number;
+  reset(): void;
+}
+
+export interface Framing {
+  readonly name: FramingName;
+  reader(maxLength?: number): FrameSource;
+  wrap(payload: Uint8Array): Uint8Array;
+}
+
+export const stxEtxFraming: Framing = {
+  name: "stx-etx",
+  reader: (maxLength) => new FrameReader(maxLength),
+  wrap: wrapFrame,
+};
+
+export const crlfFraming: Framing = {
+  name: "crlf",
+  reader: (maxLength) => new LineFrameReader(maxLength),
+  wrap: wrapLine,
+};
+
+export function framingOf(name: FramingName): Framing {
+  return name === "crlf" ? crlfFraming : stxEtxFraming;
+}
+
+/** Bytes a PMS may leave between frames without meaning anything: CR, LF, NUL, space. */
+function isFiller(b: number): boolean {
+  return b === CR || b === LF || b === 0 || b === 0x20;
+}
 
 export type FrameEvent =
   | { kind: "frame"; bytes: Uint8Array }
@@ -14,7 +61,7 @@ export type FrameEvent =
 
 const GARBAGE_KEEP = 256; // bytes of junk kept for the log line
 
-export class FrameReader {
+export class FrameReader implements FrameSource {
   private buf: Uint8Array;
   private len = 0;
   private inFrame = false;
@@ -35,6 +82,8 @@ export class FrameReader {
         if (b === STX) {
           this.flushGarbage(out);
           this.startFrame();
+        } else if (isFiller(b) && this.garbageCount === 0) {
+          // Line ends after ETX: quiet. Inside a run of garbage they stay part of it.
         } else {
           this.garbageCount++;
           if (this.garbage.length < GARBAGE_KEEP) this.garbage.push(b);
@@ -94,6 +143,62 @@ export class FrameReader {
     this.garbage = [];
     this.garbageCount = 0;
   }
+}
+
+/** `crlf` framing: one record a line. */
+export class LineFrameReader implements FrameSource {
+  private buf: Uint8Array;
+  private len = 0;
+  private oversized = false;
+
+  constructor(private readonly maxLength = MAX_RECORD_LENGTH) {
+    this.buf = new Uint8Array(Math.min(maxLength, 4096));
+  }
+
+  push(chunk: Uint8Array): FrameEvent[] {
+    const out: FrameEvent[] = [];
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === CR || b === LF) {
+        if (this.oversized) out.push({ kind: "error", reason: "oversized", bytes: this.buf.slice(0, this.len) });
+        else if (this.len > 0) out.push({ kind: "frame", bytes: this.buf.slice(0, this.len) });
+        this.len = 0;
+        this.oversized = false;
+        continue;
+      }
+      // A gateway that frames twice (STX record ETX CR LF): the line is the record.
+      if (b === STX || b === ETX || (this.len === 0 && (b === 0 || b === 0x20))) continue;
+      if (this.oversized) continue;
+      if (this.len >= this.maxLength) {
+        this.oversized = true;
+        continue;
+      }
+      if (this.len === this.buf.length) {
+        const bigger = new Uint8Array(Math.min(this.maxLength, this.buf.length * 2));
+        bigger.set(this.buf);
+        this.buf = bigger;
+      }
+      this.buf[this.len++] = b;
+    }
+    return out;
+  }
+
+  get pending(): number {
+    return this.len;
+  }
+
+  reset(): void {
+    this.len = 0;
+    this.oversized = false;
+  }
+}
+
+export function wrapLine(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(payload.length + 2);
+  out.set(payload, 0);
+  out[payload.length] = CR;
+  out[payload.length + 1] = LF;
+  return out;
 }
 
 export function wrapFrame(payload: Uint8Array): Uint8Array {

@@ -6,6 +6,7 @@ import type { Logger } from "../../lib/logger.ts";
 import type { PmsLinkHandlers } from "../port.ts";
 import type { FiasConnector } from "./connection.ts";
 import type { LocalDateTime } from "./datetime.ts";
+import { type Framing, stxEtxFraming } from "./frame.ts";
 import { defaultLinkRecords } from "./link-records.ts";
 import type { FiasRecord } from "./record.ts";
 
@@ -25,8 +26,15 @@ export interface FiasLinkOptions {
   version?: string;
   /** How long to listen after connecting before we may send LS ourselves; default 3000. */
   initWaitMs?: number;
-  /** How long to wait for a reply to our LS, or for the PMS's LA after ours; default 30000. */
+  /** How long to wait for a reply to our LS (link start or alive check); default 30000. */
   responseTimeoutMs?: number;
+  /**
+   * After our LD/LR…/LA: how long the link waits, connection open and quiet, for the PMS's LA or first
+   * record before it counts as up anyway (PMSs that never send that LA exist); default 10000.
+   */
+  linkGraceMs?: number;
+  /** STX…ETX (the spec) or CR LF lines; default STX…ETX. */
+  framing?: Framing;
   /** How long stop() waits for the PMS to answer our LE; default 2000. */
   endWaitMs?: number;
   /** Reconnect (client) or re-listen (server) delays; default 1 s doubling to 60 s. */
@@ -47,6 +55,8 @@ export interface ResolvedLinkOptions {
   version: string;
   initWaitMs: number;
   responseTimeoutMs: number;
+  linkGraceMs: number;
+  framing: Framing;
   endWaitMs: number;
   backoff: BackoffOptions;
   localTime: (epochMs: number) => LocalDateTime;
@@ -65,6 +75,8 @@ export function resolveLinkOptions(opts: FiasLinkOptions): ResolvedLinkOptions {
     version: opts.version ?? "1.0",
     initWaitMs: opts.initWaitMs ?? 3000,
     responseTimeoutMs: opts.responseTimeoutMs ?? 30_000,
+    linkGraceMs: opts.linkGraceMs ?? 10_000,
+    framing: opts.framing ?? stxEtxFraming,
     endWaitMs: opts.endWaitMs ?? 2000,
     backoff: opts.backoff ?? { initialMs: 1000, maxMs: 60_000 },
     localTime: opts.localTime ?? systemLocalTime,

@@ -12,11 +12,21 @@ export function linkRecord(recordId: string, fieldIds: string): FiasRecord {
 
 const GUEST_FIELDS = "RNG#GNGFGTGLGVGGGSGAGDCSSF";
 
+export interface LinkRecordOptions {
+  /**
+   * Declare the database swap (DR, DS, DE) and night audit (NS, NE) records too. The spec says they
+   * need no LR, but we send DR and apply DS/DE/NS/NE, and PMSs that filter by the LR list drop what
+   * is not declared; default true. Off for a PMS that refuses an LR for them.
+   */
+  syncRecords?: boolean;
+}
+
 /**
  * LR set for a PBX / voice-mail interface (IF=PB): guest data, room equipment, wake-up and message
- * records. DR/DS/DE need no LR. Postings (PS/PA) are not included; a call-accounting site adds them.
+ * records, and the sync records. Postings (PS/PA) are not included; a call-accounting site adds them.
  */
-export function defaultLinkRecords(): FiasRecord[] {
+export function defaultLinkRecords(opts: LinkRecordOptions = {}): FiasRecord[] {
+  const sync = opts.syncRecords ?? true;
   return [
     linkRecord("GI", GUEST_FIELDS),
     linkRecord("GO", "RNG#GSSF"),
@@ -28,5 +38,6 @@ export function defaultLinkRecords(): FiasRecord[] {
     linkRecord("WA", "RNDATIAS"),
     linkRecord("XL", "RNG#MIMT"),
     linkRecord("XD", "RNG#MI"),
+    ...(sync ? ["DR", "DS", "DE", "NS", "NE"].map((id) => linkRecord(id, "DATI")) : []),
   ];
 }

@@ -39,8 +39,22 @@ function idAt(bytes: Uint8Array, at: number): string {
   return id;
 }
 
+/** CR, LF, NUL and space: what PMSs and gateways leave at the ends of a record (`GI|…|` CR LF). */
+function isPadding(b: number): boolean {
+  return b === 0x0d || b === 0x0a || b === 0 || b === 0x20;
+}
+
+/**
+ * Liberal reading: padding (CR, LF, NUL, space) around the record is trimmed first, so a record the
+ * PMS ended with CR LF inside STX…ETX parses like any other.
+ */
 export function parseRecord(bytes: Uint8Array, charset: Charset = "latin1"): ParseResult {
-  const n = bytes.length;
+  let n = bytes.length;
+  while (n > 0 && isPadding(bytes[n - 1])) n--;
+  let at = 0;
+  while (at < n && isPadding(bytes[at])) at++;
+  if (at > 0 || n < bytes.length) bytes = bytes.subarray(at, n);
+  n = bytes.length;
   if (n < 2) return { ok: false, reason: "record shorter than its 2-character ID" };
   if (!isIdByte(bytes[0]) || !isIdByte(bytes[1])) return { ok: false, reason: "record ID is not 2 letters/digits" };
   const type = idAt(bytes, 0).toUpperCase();
@@ -52,7 +66,8 @@ export function parseRecord(bytes: Uint8Array, charset: Charset = "latin1"): Par
     for (; end < n; end++) {
       const b = bytes[end];
       if (b === BAR) break;
-      if (b < 0x20 || b === 0x7f) return { ok: false, reason: `control byte 0x${b.toString(16)} at offset ${end}` };
+      if (b < 0x20 || b === 0x7f)
+        return { ok: false, reason: `control byte 0x${b.toString(16)} at offset ${end + at}` };
     }
     if (end > start) {
       if (end - start < 2) return { ok: false, reason: `field at offset ${start} shorter than its 2-character ID` };

@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { encode } from "../../../src/lib/charset.ts";
 import {
+  crlfFraming,
   ETX,
   type FrameEvent,
   FrameReader,
+  framingOf,
+  LineFrameReader,
   MAX_RECORD_LENGTH,
   STX,
   showBytes,
@@ -74,7 +77,13 @@ describe("FrameReader", () => {
     assert.deepEqual(summary(events), ["LS|", "!garbage", "LA|"]);
     const junk = events[1];
     assert.equal(junk.kind, "error");
-    assert.equal(showBytes(junk.bytes), "<0d><0a>xx<03>");
+    assert.equal(showBytes(junk.bytes), "xx<03>", "line ends before the junk are filler, not garbage");
+  });
+
+  test("CR, LF, NUL and spaces between frames are skipped without a report", () => {
+    const r = new FrameReader();
+    const events = r.push(concat(frame("LS|"), latin("\r\n"), frame("LA|"), latin("\r\n\x00 ")));
+    assert.deepEqual(summary(events), ["LS|", "LA|"]);
   });
 
   test("leading garbage before the first STX is reported", () => {
@@ -140,5 +149,37 @@ describe("wrapFrame / showBytes", () => {
 
   test("showBytes prints control bytes as <xx> and keeps the rest", () => {
     assert.equal(showBytes(Uint8Array.of(0x02, 0x41, 0x7f, 0x03)), "<02>A<7f><03>");
+  });
+});
+
+describe("LineFrameReader (crlf framing)", () => {
+  test("one record a line, CR LF or bare LF or bare CR, split anywhere", () => {
+    const stream = latin("LS|DA260101|TI120000|\r\nGI|RN101|G#42|GNM\u00fcller|\nLA|\r");
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const r = new LineFrameReader();
+      const got = summary([...r.push(stream.subarray(0, cut)), ...r.push(stream.subarray(cut))]);
+      assert.deepEqual(
+        got,
+        THREE.map((t) => showBytes(latin(t))),
+        `split at ${cut}`,
+      );
+      assert.equal(r.pending, 0);
+    }
+  });
+
+  test("blank lines and a doubled STX…ETX framing are tolerated", () => {
+    const r = new LineFrameReader();
+    assert.deepEqual(summary(r.push(latin("\r\n\r\n\x02LS|\x03\r\n  LA|\r\n"))), ["LS|", "LA|"]);
+  });
+
+  test("a line longer than the limit is reported once and the next line is read", () => {
+    const r = new LineFrameReader(10);
+    assert.deepEqual(summary(r.push(latin("GI|RN12345678901|\r\nLA|\r\n"))), ["!oversized", "LA|"]);
+  });
+
+  test("writes CR LF after the record, no STX/ETX", () => {
+    assert.equal(showBytes(crlfFraming.wrap(latin("LA|"))), "LA|<0d><0a>");
+    assert.equal(showBytes(framingOf("stx-etx").wrap(latin("LA|"))), "<02>LA|<03>");
+    assert.equal(framingOf("crlf"), crlfFraming);
   });
 });

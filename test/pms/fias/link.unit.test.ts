@@ -190,16 +190,96 @@ describe("FiasLink handshake", () => {
     assert.equal(h.link.state, "connecting");
   });
 
-  test("no LA after our handshake: drop after the response timeout", () => {
+  test("no LA after our handshake: the link is up after the grace time, never dropped for it", () => {
     const h = client();
     h.link.start();
     const pms = h.connector.peer;
     pms.send(LS);
-    h.clock.advance(29_999);
-    assert.equal(pms.closed, false);
+    assert.deepEqual(pms.takeTypes(), HANDSHAKE);
+    h.clock.advance(9_999);
+    assert.equal(h.link.state, "connecting");
+    assert.equal(h.link.send(recordFromText("RE|RN101|RS3|")), false, "nothing goes out during the grace time");
     h.clock.advance(1);
-    assert.equal(pms.closed, true);
-    assert.equal(h.link.state, "down");
+    assert.equal(h.link.state, "linked");
+    assert.equal(h.ready(), 1);
+    assert.equal(h.link.peer.linkConfirmedBy, "silence");
+    assert.equal(h.link.peer.greeting, "pms");
+    h.clock.advance(120_000);
+    assert.equal(pms.closed, false);
+    assert.equal(h.link.send(recordFromText("RE|RN101|RS3|")), true);
+    assert.deepEqual(pms.take(), ["RE|RN101|RS3|"]);
+  });
+
+  test("the grace time is configurable", () => {
+    const h = client({ linkGraceMs: 2000 });
+    h.link.start();
+    h.connector.peer.send(LS);
+    h.clock.advance(1999);
+    assert.equal(h.link.state, "connecting");
+    h.clock.advance(1);
+    assert.equal(h.link.state, "linked");
+  });
+
+  test("the PMS's first application record after our LA makes the link up at once", () => {
+    const h = client();
+    h.link.start();
+    const pms = h.connector.peer;
+    pms.send(LS);
+    pms.take();
+    h.clock.advance(500);
+    pms.send(GI);
+    assert.equal(h.link.state, "linked");
+    assert.equal(h.link.peer.linkConfirmedBy, "data");
+    assert.deepEqual(h.records, [GI]);
+    assert.deepEqual(h.states, ["connecting", "linked"]);
+    h.clock.advance(10_000);
+    assert.equal(h.ready(), 1, "the grace timer does not confirm twice");
+  });
+
+  test("Matrix-style start: our LS answered with LS, no LA ever, data follows", () => {
+    const h = client();
+    h.link.start();
+    const pms = h.connector.peer;
+    h.clock.advance(3000);
+    assert.deepEqual(pms.takeTypes(), ["LS"]);
+    h.clock.advance(100);
+    pms.send(LS);
+    assert.deepEqual(pms.takeTypes(), HANDSHAKE);
+    assert.equal(h.link.peer.greeting, "appliance");
+    h.clock.advance(40_000);
+    assert.equal(pms.closed, false, "no response timer runs for an LA");
+    assert.equal(h.link.state, "linked");
+    assert.equal(h.link.peer.linkConfirmedBy, "silence");
+    pms.send(GI);
+    assert.deepEqual(h.records, [GI]);
+    assert.equal(h.link.peer.connectionsLost, 0);
+  });
+
+  test("data in answer to our init LS: we send LD/LR/LA and the next record confirms", () => {
+    const h = client();
+    h.link.start();
+    const pms = h.connector.peer;
+    h.clock.advance(3000);
+    pms.take();
+    pms.send(GI);
+    assert.deepEqual(pms.takeTypes(), HANDSHAKE);
+    assert.equal(h.link.state, "connecting");
+    pms.send("GO|RN101|G#42|");
+    assert.equal(h.link.state, "linked");
+    assert.deepEqual(h.records, [GI, "GO|RN101|G#42|"]);
+  });
+
+  test("an LE during the grace time: no link until the PMS's LS", () => {
+    const h = client();
+    h.link.start();
+    const pms = h.connector.peer;
+    pms.send(LS);
+    pms.take();
+    pms.send(LE);
+    assert.deepEqual(pms.takeTypes(), ["LE"]);
+    h.clock.advance(20_000);
+    assert.equal(h.link.state, "connecting");
+    assert.equal(h.link.canSend, false);
   });
 
   test("LD and LR from the PMS are ignored; application records are delivered in order with raw bytes", () => {
@@ -259,15 +339,45 @@ describe("FiasLink alive check", () => {
     assert.equal(pms.closed, false);
   });
 
-  test("an LS answer to the alive LS redoes the handshake", () => {
+  test("an LS answering the alive LS means alive: no handshake, the link stays up", () => {
+    const h = client();
+    const pms = linkUp(h);
+    assert.equal(h.link.peer.aliveAnswer, null);
+    h.clock.advance(300_000);
+    assert.deepEqual(pms.takeTypes(), ["LS"]);
+    h.clock.advance(200);
+    pms.send(LS);
+    assert.deepEqual(pms.take(), []);
+    assert.equal(h.link.state, "linked");
+    assert.equal(h.link.peer.aliveAnswer, "LS");
+    h.clock.advance(60_000);
+    assert.equal(pms.closed, false);
+    assert.deepEqual(h.states, ["connecting", "linked"]);
+    assert.equal(h.ready(), 1);
+  });
+
+  test("an LS the PMS sends on its own while linked restarts the link", () => {
+    const h = client();
+    const pms = linkUp(h);
+    h.clock.advance(100_000);
+    pms.send(LS);
+    assert.deepEqual(pms.takeTypes(), HANDSHAKE);
+    assert.equal(h.link.state, "connecting");
+    pms.send(LA);
+    assert.equal(h.link.peer.linkStarts, 2);
+  });
+
+  test("the alive answer is recorded: LA, or any record", () => {
     const h = client();
     const pms = linkUp(h);
     h.clock.advance(300_000);
-    assert.deepEqual(pms.takeTypes(), ["LS"]);
-    pms.send(LS);
-    assert.deepEqual(pms.takeTypes(), HANDSHAKE);
+    pms.take();
     pms.send(LA);
-    assert.equal(h.link.state, "linked");
+    assert.equal(h.link.peer.aliveAnswer, "LA");
+    h.clock.advance(300_000);
+    pms.take();
+    pms.send(GI);
+    assert.equal(h.link.peer.aliveAnswer, "data");
   });
 
   test("no reply to the alive LS: drop, reconnect with backoff, reset after a good link", async () => {
@@ -382,7 +492,7 @@ describe("FiasLink malformed input", () => {
     assert.deepEqual(h.records, ["GI|RN102|", GI]);
     const errors = h.traces.filter((t) => t.error);
     assert.equal(errors.length, 4);
-    assert.equal(errors[0].text, "<0d><0a>junk");
+    assert.equal(errors[0].text, "junk", "the line end before the junk is filler");
     assert.equal(errors[1].text, "GI|RN1");
     assert.ok(errors.every((e) => e.dir === "in"));
     const warns = h.logger.lines.filter((l) => l.level === "warn" && l.msg === "fias: malformed frame");

@@ -103,6 +103,18 @@ describe("parseRecord", () => {
     assert.match(failure(latin("G")), /shorter/);
   });
 
+  test("trims CR, LF, NUL and spaces around the record (a PMS ending every record with CR LF)", () => {
+    const r = parseRecord(latin("GI|RN101|G#42|GNRossi|\r\n"));
+    assert.ok(r.ok);
+    assert.deepEqual(r.record, { type: "GI", fields: { RN: "101", "G#": "42", GN: "Rossi" } });
+    const padded = parseRecord(latin("\r\nLS|DA260101|TI120000|\x00\x00  "));
+    assert.ok(padded.ok);
+    assert.deepEqual(padded.record.fields, { DA: "260101", TI: "120000" });
+    const noBar = parseRecord(latin("RE|RN101|DNY\r\n"));
+    assert.ok(noBar.ok);
+    assert.equal(noBar.record.fields.DN, "Y");
+  });
+
   test("rejects control bytes", () => {
     assert.match(failure(latin("GI|RN1\x0d01|")), /control byte/);
     assert.match(failure(latin("GI|GN\x7f|")), /control byte/);
