@@ -160,6 +160,25 @@ describe("PMS", () => {
       );
     }));
 
+  test("GET /api/v1/pms: how the PMS behaves (greeting, what confirmed the link, alive answers)", () =>
+    withApi(async ({ call, pms }) => {
+      const before = await call("GET", "/api/v1/pms", { as: "installer" });
+      assert.equal(before.body.peer, null, "no link yet");
+      const peer = {
+        framing: "stx-etx",
+        greeting: "appliance",
+        linkConfirmedBy: "silence",
+        aliveAnswer: "LS",
+        connections: 2,
+        linkStarts: 2,
+        connectionsLost: 1,
+      } as const;
+      pms.link = { canSend: false, send: () => false, peer };
+      const r = await call("GET", "/api/v1/pms", { as: "installer" });
+      v.parse(PmsView, r.body);
+      assert.deepEqual(r.body.peer, peer);
+    }));
+
   test("GET /api/v1/pms: rejected frames and records, oldest first; apply failures survive a restart", () =>
     withApi(async ({ call, pms, ctx }) => {
       const t0 = ctx.clock.now();

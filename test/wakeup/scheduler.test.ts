@@ -659,6 +659,26 @@ describe("WakeupScheduler", () => {
       );
     });
 
+    test("no port ever free (SIP off): a wake-up set in time ends NR once lateMinutes late, one WA", async () => {
+      const dialer = new FakeDialer(ctx.clock, 0);
+      await start(dialer, { lateMinutes: 30 });
+      const w = await add("175", ctx.clock.now() + 5 * MIN, { source: "pms" });
+      sched?.poke();
+      await settle();
+      await run(34 * MIN);
+      assert.equal((await row(w.id)).state, "pending", "not yet 30 minutes late");
+      await run(2 * MIN);
+      const r = await row(w.id);
+      assert.deepEqual([r.state, r.result], ["failed", "NR"]);
+      const missed = (await history(w.id)).find((e) => e.event === "missed")?.detail;
+      assert.deepEqual(missed, { reason: "no-port", minutesLate: 30 });
+      assert.equal(dialer.calls.length, 0);
+      assert.deepEqual(
+        (await outbox()).map((o) => asCode(o.record)),
+        ["NR"],
+      );
+    });
+
     test("a restart mid-retry keeps the planned retry time", async () => {
       const dialer = new FakeDialer(ctx.clock, 1, (_w, n) => (n === 1 ? "no-answer" : "confirmed"));
       const due = ctx.clock.now() + MIN;
