@@ -5,17 +5,18 @@
  * document cannot drift from what the services return.
  */
 import * as v from "valibot";
+import { ROOM_NUMBER_PATTERN, ROOM_NUMBER_RULE } from "../domain/room-number.ts";
 import { wakeupEventTypes, wakeupRecurrences, wakeupSources, wakeupStates } from "../store/schema/index.ts";
 
 // ---------------------------------------------------------------- inputs
 
 /**
- * A room number as it appears in a path or body. Letters, digits, `.`, `_`, `-`: room numbers end up
- * in FIAS records (`RN101|`), so `|` and control characters must never get through.
+ * A room number as it appears in a path or body: the domain's one rule (PMS records are held to the
+ * same), so `|` and control characters never reach a FIAS record.
  */
 export const RoomNumber = v.pipe(
   v.string(),
-  v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/, "a room number is 1-20 letters, digits, '.', '_' or '-'"),
+  v.regex(ROOM_NUMBER_PATTERN, ROOM_NUMBER_RULE),
   v.metadata({ examples: ["101"] }),
 );
 

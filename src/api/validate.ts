@@ -33,12 +33,15 @@ export function validate<S extends AnySchema>(part: Part, schema: S, value: unkn
   throw new AppError("INVALID", `${first.path}: ${first.message}${more}`, { issues });
 }
 
+/** Fatal: a lenient decoder would turn bad bytes into U+FFFD and store them as a guest's name. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 /**
- * The request body as JSON. An empty body is `{}` when the route allows one (e.g. a check-out of the
- * whole room), otherwise a 400.
+ * The request body as JSON (RFC 8259: UTF-8). Bytes that are not UTF-8 are a 400, never replaced.
+ * An empty body is `{}` when the route allows one (e.g. a check-out of the whole room), otherwise a 400.
  */
 export async function readJsonBody(c: Context, optional: boolean): Promise<unknown> {
-  const text = await c.req.text();
+  const text = decodeUtf8(new Uint8Array(await c.req.arrayBuffer()));
   if (text.trim() === "") {
     if (optional) return {};
     throw new AppError("INVALID", "body: a JSON body is required");
@@ -48,5 +51,13 @@ export async function readJsonBody(c: Context, optional: boolean): Promise<unkno
   } catch (err) {
     const why = err instanceof Error ? err.message : "";
     throw new AppError("INVALID", `body: malformed JSON${why ? ` (${why})` : ""}`);
+  }
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new AppError("INVALID", "body: not valid UTF-8 (JSON must be sent as UTF-8)");
   }
 }

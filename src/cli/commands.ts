@@ -9,6 +9,7 @@ import type { Config } from "../config/schema.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { createLogger } from "../lib/logger.ts";
 import { simPmsCommand } from "../sim/pms/cli.ts";
+import { DataDirError, EX_CONFIG } from "../store/data-dir.ts";
 import { openStore } from "../store/db.ts";
 import { roles } from "../store/schema/index.ts";
 import { createToken, type Role } from "../store/tokens.ts";
@@ -79,7 +80,12 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       env.stderr.write(`${err.message}\n`);
-      return 78; // EX_CONFIG: systemd does not restart-loop on it (RestartPreventExitStatus)
+      return EX_CONFIG; // systemd does not restart-loop on it (RestartPreventExitStatus)
+    }
+    if (err instanceof DataDirError) {
+      // 78 for a wrong path, 73 for a folder the machine will not let us write (see store/data-dir).
+      env.stderr.write(`bellhop: ${err.message}\n`);
+      return err.exitCode;
     }
     env.stderr.write(`bellhop: ${errorMessage(err)}\n`);
     return 1;

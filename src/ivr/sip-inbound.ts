@@ -2,11 +2,16 @@
  * @module ivr/sip-inbound
  * Calls that reach the ports (guests dialling a feature number the PBX routes to a port): answer
  * with our SDP, wait for the ACK, run the IVR service for the caller's room, hang up, free the port.
+ *
+ * A stop ends the calls instead of waiting for them (systemd kills the process after TimeoutStopSec):
+ * an INVITE not answered yet gets 503, an answered call is hung up (BYE), and one whose ACK has not
+ * come is given up at once rather than after 64·T1 (32 s) of 2xx retransmissions.
  */
 import type { IvrConfig } from "../config/schema.ts";
 import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
+import { settlesWithin } from "../lib/within.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { runInboundCall } from "../services/ivr.ts";
 import { type RtpPortPool, RtpSession } from "../sip/rtp/session.ts";
@@ -16,6 +21,9 @@ import type { IncomingCall, SipPorts } from "../sip/ua/ports.ts";
 import type { PromptSource } from "../wakeup/prompts.ts";
 import { answerOffer } from "./call-media.ts";
 import { SipChannel } from "./sip-channel.ts";
+
+/** How long a hang-up at stop waits for the BYE's answer (the one after it reuses that BYE). */
+const HANGUP_WAIT_MS = 1000;
 
 export interface InboundOptions {
   ctx: ServiceContext;
@@ -29,27 +37,63 @@ export interface InboundOptions {
   logger: Logger;
 }
 
-/** Makes the ports answer inbound calls with the IVR; returns a function that waits for calls in progress. */
-export function answerInboundCalls(o: InboundOptions): { idle(): Promise<void> } {
+/** The inbound calls the ports are answering. */
+export interface InboundCalls {
+  /** Resolves when no inbound call is in progress. */
+  idle(): Promise<void>;
+  /**
+   * Shutdown: refuses new calls, ends those in progress, and waits for them to wind down (hang-up
+   * recorded, port freed) at most `waitMs`.
+   */
+  stop(waitMs?: number): Promise<void>;
+}
+
+/** One call being served: `end` hangs it up wherever it is (before the answer, before the ACK, in the IVR). */
+interface Live {
+  stopping: boolean;
+  end(): void;
+}
+
+/** Makes the ports answer inbound calls with the IVR. */
+export function answerInboundCalls(o: InboundOptions): InboundCalls {
   const log = o.logger.child({ module: "ivr" });
-  const running = new Set<Promise<void>>();
+  const running = new Map<Promise<void>, Live>();
+  let stopping = false;
   o.ports.onInvite = (incoming) => {
-    const p = serve(o, log, incoming).finally(() => running.delete(p));
-    running.add(p);
+    if (stopping) {
+      incoming.invite.reject(503, "Service Unavailable");
+      incoming.lease.release();
+      return;
+    }
+    const live: Live = { stopping: false, end: () => {} };
+    const p = serve(o, log, incoming, live).finally(() => running.delete(p));
+    running.set(p, live);
+  };
+  const idle = async () => {
+    while (running.size) await Promise.all([...running.keys()]);
   };
   return {
-    async idle() {
-      while (running.size) await Promise.all([...running]);
+    idle,
+    async stop(waitMs = 3000) {
+      stopping = true;
+      for (const live of running.values()) {
+        live.stopping = true;
+        live.end();
+      }
+      await settlesWithin(idle(), waitMs);
     },
   };
 }
 
-async function serve(o: InboundOptions, log: Logger, { invite, lease }: IncomingCall): Promise<void> {
+async function serve(o: InboundOptions, log: Logger, { invite, lease }: IncomingCall, live: Live): Promise<void> {
   let rtp: RtpSession | undefined;
   let channel: SipChannel | undefined;
   const parties = inboundParties(invite.request);
+  // Before the answer: refuse it. Once answered: BYE (bounded wait), and stop waiting for the ACK.
+  live.end = () => invite.reject(503, "Service Unavailable");
   try {
     rtp = await RtpSession.open({ bind: o.bind, ports: o.rtpPorts, clock: o.clock, logger: log });
+    if (live.stopping) return;
     const answer = answerOffer(rtp, invite.request.body, o.codecs);
     if (!answer.ok) {
       log.warn("inbound call refused: no usable media", { from: parties.fromUser, reason: answer.reason });
@@ -58,8 +102,14 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
     }
     const call = invite.accept(answer.sdp);
     if (!call) return; // cancelled meanwhile
+    live.end = () => {
+      invite.dispose();
+      void call.hangup(HANGUP_WAIT_MS);
+    };
     channel = new SipChannel(call, rtp, o.clock);
-    if (!(await invite.confirmed)) return;
+    // A call that ends before its ACK (our stop, the caller's BYE) is not waited for until 64·T1.
+    const confirmed = await Promise.race([invite.confirmed, call.ended.then(() => false)]);
+    if (!confirmed) return;
     const summary = await runInboundCall(o.ctx, {
       channel,
       prompts: o.prompts,

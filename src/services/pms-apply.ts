@@ -5,6 +5,7 @@
  * staged in the RoomUnit; wake-ups and meta are written straight to its transaction.
  */
 import { checkIn, checkOut, moveGuest } from "../domain/room.ts";
+import { roomNumberProblem } from "../domain/room-number.ts";
 import { AppError } from "../lib/errors.ts";
 import { fromWallTime, toWallTime } from "../lib/zoned-time.ts";
 import { type FiasTimeOfDay, fiasDate, parseFiasDateTime, parseFiasTime } from "../pms/fias/datetime.ts";
@@ -36,7 +37,14 @@ const ACTOR = "pms";
 function roomOf(rec: FiasRecord): string {
   const rn = (rec.fields.RN ?? "").trim();
   if (!rn) throw new AppError("INVALID", `${rec.type} without a room number (RN)`);
-  return rn;
+  return checkedRoom(rec, "RN", rn);
+}
+
+/** A room number from a record, held to the API's rule: a room the API cannot address is never made. */
+function checkedRoom(rec: FiasRecord, field: "RN" | "RO", value: string): string {
+  const problem = roomNumberProblem(value, `${rec.type} ${field}`);
+  if (problem) throw new AppError("INVALID", problem);
+  return value;
 }
 
 export async function applyRecord(
@@ -119,6 +127,7 @@ async function guestChange(
   const f = rec.fields;
   const to = roomOf(rec);
   const from = (f.RO ?? "").trim();
+  if (from) checkedRoom(rec, "RO", from);
   const guest = guestPatchFromFields(f, ctx.pms);
   const cos = parseClassOfService(f.CS);
   if (!from || from === to) {
@@ -250,6 +259,7 @@ async function message(ctx: ServiceContext, u: RoomUnit, rec: FiasRecord): Promi
   const f = rec.fields;
   const reservation = (f["G#"] ?? "").trim();
   let room = (f.RN ?? "").trim();
+  if (room) checkedRoom(rec, "RN", room);
   if (!room && reservation) room = (await holdersOf(u, reservation))[0] ?? "";
   if (!room) throw new AppError("INVALID", `${rec.type} names no room (RN) and no checked-in reservation (G#)`);
   const messageId = (f.MI ?? "").trim();

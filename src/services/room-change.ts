@@ -8,6 +8,7 @@
 import { extensionFor } from "../domain/names.ts";
 import { opCapability, type PbxOp, pbxOpsFor } from "../domain/pbx-ops.ts";
 import { newRoom, type Room } from "../domain/room.ts";
+import { roomNumberProblem } from "../domain/room-number.ts";
 import { AppError } from "../lib/errors.ts";
 import { moveMessages, retrieveMessages } from "../store/messages.ts";
 import { RoomUnit } from "../store/room-unit.ts";
@@ -40,7 +41,10 @@ export function inRoomTx<T>(ctx: ServiceContext, fn: (u: RoomUnit) => Promise<T>
   });
 }
 
+/** A room seen for the first time. Every room is created here, so its number is checked here too. */
 export function blankRoom(ctx: ServiceContext, number: string): Room {
+  const problem = roomNumberProblem(number);
+  if (problem) throw new AppError("INVALID", problem);
   return newRoom(number, extensionFor(number, ctx.rooms.extensionTemplate));
 }
 

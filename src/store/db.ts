@@ -6,13 +6,13 @@
  * (synchronous, busy_timeout) then hold for every statement, and a read can never land inside
  * another caller's open transaction. The appliance is the only writer, so nothing is lost by it.
  */
-import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { Mutex } from "../lib/mutex.ts";
+import { checkDataDir } from "./data-dir.ts";
 import * as schema from "./schema/index.ts";
 
 export type Db = LibSQLDatabase<typeof schema>;
@@ -42,7 +42,8 @@ export const DB_FILE = "bellhop.db";
 
 export async function openStore(opts: OpenOptions): Promise<Store> {
   const dir = resolve(opts.dataDir);
-  mkdirSync(dir, { recursive: true });
+  // Said plainly now rather than as SQLite's "14" or a failed query later.
+  checkDataDir(dir, [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`]);
   const file = join(dir, DB_FILE);
   const client = createClient({ url: pathToFileURL(file).href, concurrency: 1 });
   await client.execute("PRAGMA journal_mode=WAL");

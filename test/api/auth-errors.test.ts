@@ -188,6 +188,33 @@ describe("validation", () => {
       assert.match(r.body.error.message, /^body: malformed JSON/);
     }));
 
+  test("a body that is not UTF-8 is a 400, never stored as U+FFFD", () =>
+    withApi(async ({ app, tokens, call }) => {
+      const send = (bytes: Uint8Array) =>
+        app.request("/api/v1/rooms/101/checkin", {
+          method: "POST",
+          headers: { authorization: `Bearer ${tokens.frontdesk}`, "content-type": "application/json" },
+          body: bytes,
+        });
+      const json = (s: string) => new TextEncoder().encode(s);
+      const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
+      // A lone Latin-1 "é" (0xE9), a truncated sequence, an overlong "/", an encoded surrogate.
+      for (const bad of [[0xe9], [0xc3], [0xc0, 0xaf], [0xed, 0xa0, 0x80]]) {
+        const body = concat(json('{"guest":{"lastName":"Ross'), Uint8Array.from(bad), json('"}}'));
+        const r = await send(body);
+        assert.equal(r.status, 400, `bytes ${bad}`);
+        const err = (await r.json()) as { error: { code: string; message: string } };
+        assert.equal(err.error.code, "INVALID");
+        assert.match(err.error.message, /^body: not valid UTF-8/);
+      }
+      const room = await call("GET", "/api/v1/rooms/101");
+      assert.equal(room.status, 404, "nothing was checked in");
+      // Well-formed UTF-8 (é as C3 A9) still goes through.
+      const ok = await send(json('{"guest":{"lastName":"Rossé"}}'));
+      assert.equal(ok.status, 200);
+      assert.equal((await call("GET", "/api/v1/rooms/101")).body.guests[0].lastName, "Rossé");
+    }));
+
   test("a missing body where one is required", () =>
     withApi(async ({ call }) => {
       const r = await call("POST", "/api/v1/rooms/101/checkin", { as: "frontdesk" });
