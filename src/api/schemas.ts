@@ -89,6 +89,18 @@ export const GuestView = v.object({
   departure: v.nullable(v.pipe(v.string(), v.isoDate())),
 });
 
+/** A phone event that did not set the room's phone (services/phones.ts). */
+export const RefusedClaimView = v.object({
+  at: IsoWithOffset,
+  vendor: v.string(),
+  mac: v.nullable(v.string()),
+  ip: v.string(),
+  source: v.pipe(v.string(), v.metadata({ description: "Where the event came from" })),
+  user: v.nullable(v.string()),
+  reason: v.string(),
+  count: v.pipe(v.number(), v.integer(), v.metadata({ description: "The same claim refused this often in a row" })),
+});
+
 export const RoomView = v.object({
   room: v.string(),
   extension: v.string(),
@@ -104,6 +116,16 @@ export const RoomView = v.object({
     address: v.nullable(v.string()),
     transport: v.nullable(v.string()),
     mac: v.nullable(v.string()),
+    refusedClaims: v.optional(
+      v.pipe(
+        v.array(RefusedClaimView),
+        v.metadata({
+          description:
+            "Phone events refused for this room, newest first (the last 10; a repeat raises `count`). " +
+            "In one room's view only, not in the list",
+        }),
+      ),
+    ),
   }),
   wakeups: v.array(v.object({ id: v.pipe(v.number(), v.integer()), at: IsoWithOffset, state: v.string() })),
   mwi: v.nullable(

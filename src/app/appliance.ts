@@ -185,6 +185,10 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
             oldMessages: 0,
           };
         },
+        mailboxPhoneOf: async (user) => {
+          const number = await store.read((db) => roomByExtension(db, user));
+          return number ? (await store.read((db) => roomPhone(db, number)))?.address : undefined;
+        },
       })
     : undefined;
   if (sip) {

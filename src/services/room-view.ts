@@ -4,6 +4,7 @@ import { isoWithOffset } from "../lib/zoned-time.ts";
 import type { JobRow } from "../store/pbx-jobs.ts";
 import type { StoredRoom } from "../store/rooms.ts";
 import { nextAttemptOf, type WakeupRow } from "../store/wakeups.ts";
+import type { RefusedClaim } from "./phones.ts";
 
 export interface RoomView {
   room: string;
@@ -25,7 +26,13 @@ export interface RoomView {
   classOfService: number;
   messageLamp: number;
   housekeeping: { status: number; maid: string | null; at: string } | null;
-  phone: { address: string | null; transport: string | null; mac: string | null };
+  phone: {
+    address: string | null;
+    transport: string | null;
+    mac: string | null;
+    /** Phone events refused for this room, newest first (one room's view only, not the list). */
+    refusedClaims?: RefusedClaim[];
+  };
   wakeups: { id: number; at: string; state: string }[];
   /** The last message-lamp NOTIFY for this room: pending, done, dead (with why) — null before any. */
   mwi: { state: string; attempts: number; lastError: string | null; at: string } | null;
@@ -56,7 +63,7 @@ export function roomView(s: StoredRoom, wakeups: WakeupRow[], tz: string, mwi?: 
     housekeeping: r.housekeeping
       ? { status: r.housekeeping.status, maid: r.housekeeping.maid, at: isoWithOffset(r.housekeeping.at, tz) }
       : null,
-    phone: s.phone,
+    phone: { ...s.phone },
     wakeups: wakeups.map((w) => ({ id: w.id, at: isoWithOffset(w.dueAt, tz), state: w.state })),
     mwi: mwi
       ? { state: mwi.state, attempts: mwi.attempts, lastError: mwi.lastError, at: isoWithOffset(mwi.updatedAt, tz) }

@@ -9,21 +9,26 @@ import { vipLevel } from "../domain/vip.ts";
 import { AppError } from "../lib/errors.ts";
 import { serializeHousekeeping } from "../pms/fias/outgoing.ts";
 import { writeAudit } from "../store/audit.ts";
+import type { Queryable } from "../store/db.ts";
 import { latestJobPerRoom } from "../store/pbx-jobs.ts";
 import { enqueueOutbox } from "../store/pms-queue.ts";
-import { listRooms, loadRoom, markPredefined, updatePhone } from "../store/rooms.ts";
+import { listRooms, loadRoom, markPredefined, roomsByPhoneMac, type StoredRoom, updatePhone } from "../store/rooms.ts";
 import { openWakeups } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
 import { MWI_LINK } from "./mwi-link.ts";
+import { refusedClaims } from "./phones.ts";
 import { blankRoom, changeRoom, commitChange, inRoomTx } from "./room-change.ts";
 import { type RoomView, roomView } from "./room-view.ts";
 
+/** One room; unlike the list, with the phone claims refused for it (what the installer looks for). */
 export async function getRoom(ctx: ServiceContext, number: string): Promise<RoomView> {
   return ctx.store.read(async (db) => {
     const s = await loadRoom(db, number);
     if (!s) throw new AppError("NOT_FOUND", `room ${number} is not defined`);
     const [mwi] = await latestJobPerRoom(db, MWI_LINK, number);
-    return roomView(s, await openWakeups(db, number), ctx.timezone, mwi);
+    const view = roomView(s, await openWakeups(db, number), ctx.timezone, mwi);
+    view.phone.refusedClaims = await refusedClaims(db, number, ctx.timezone);
+    return view;
   });
 }
 
@@ -54,21 +59,47 @@ export async function defineRoom(ctx: ServiceContext, actor: string, number: str
     // The row must exist before installer columns are set on it.
     await u.flush();
     await markPredefined(tx, number);
-    if (input.phone) {
-      // null clears the MAC; `?.` alone would turn it into undefined, "no change".
-      const mac = input.phone.mac;
-      const phone = { ...input.phone, mac: typeof mac === "string" ? mac.toLowerCase() : mac };
-      await updatePhone(tx, number, phone, ctx.clock.now());
-      await writeAudit(
-        tx,
-        { actor, action: "room-phone", room: number, before: existing?.phone ?? null, after: phone },
-        ctx.clock.now(),
-      );
-    }
+    if (input.phone) await setPhone(ctx, tx, actor, number, input.phone, existing?.phone ?? null);
     return { created: !existing, ops: r.ops.length };
   });
   if (created.ops) ctx.hooks.pbxJobsQueued();
   return { created: created.created, room: await getRoom(ctx, number) };
+}
+
+/**
+ * Staff setting a room's phone: the confirmation phone events cannot give (domain/phone.ts), so
+ * this is how a phone is replaced or moved to another room. A MAC is one phone, so a room that
+ * had it loses it, address included (its lamp must not reach the phone now in this room); the
+ * phone keeps its address in its new room unless one is given, until it reports a new one.
+ */
+async function setPhone(
+  ctx: ServiceContext,
+  tx: Queryable,
+  actor: string,
+  number: string,
+  input: NonNullable<DefineRoomInput["phone"]>,
+  before: StoredRoom["phone"] | null,
+) {
+  const now = ctx.clock.now();
+  // null clears the MAC; `?.` alone would turn it into undefined, "no change".
+  const mac = typeof input.mac === "string" ? input.mac.toLowerCase() : input.mac;
+  const phone: { address?: string | null; transport?: string | null; mac?: string | null } = { ...input, mac };
+  for (const other of mac ? await roomsByPhoneMac(tx, mac) : []) {
+    if (other === number) continue;
+    const old = (await loadRoom(tx, other))?.phone;
+    if (!old) continue;
+    phone.address = phone.address === undefined ? old.address : phone.address;
+    phone.transport = phone.transport === undefined ? old.transport : phone.transport;
+    const cleared = { address: null, transport: null, mac: null };
+    await updatePhone(tx, other, cleared, now);
+    await writeAudit(
+      tx,
+      { actor, action: "room-phone", room: other, before: old, after: { ...cleared, movedTo: number } },
+      now,
+    );
+  }
+  await updatePhone(tx, number, phone, now);
+  await writeAudit(tx, { actor, action: "room-phone", room: number, before, after: phone }, now);
 }
 
 export async function checkInRoom(

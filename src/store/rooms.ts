@@ -210,10 +210,10 @@ export async function markPredefined(db: Queryable, number: string): Promise<voi
   await db.update(rooms).set({ predefined: true }).where(eq(rooms.number, number));
 }
 
-/** The room whose phone has this MAC (the MAC → room table), if any. */
-export async function roomByPhoneMac(db: Queryable, mac: string): Promise<string | undefined> {
-  const [r] = await db.select({ number: rooms.number }).from(rooms).where(eq(rooms.phoneMac, mac)).limit(1);
-  return r?.number;
+/** The rooms whose phone has this MAC (the MAC → room table): one, or several in an older store. */
+export async function roomsByPhoneMac(db: Queryable, mac: string): Promise<string[]> {
+  const r = await db.select({ number: rooms.number }).from(rooms).where(eq(rooms.phoneMac, mac)).limit(10);
+  return r.map((x) => x.number);
 }
 
 /** The room with this extension, if exactly one has it. */

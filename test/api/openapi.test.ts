@@ -71,6 +71,29 @@ describe("/openapi.json", () => {
       assert.deepEqual(rejected.items.properties.stage.enum, ["framing", "parse", "apply"]);
       assert.deepEqual([...rejected.items.required].sort(), ["at", "reason", "stage", "text"]);
 
+      // A room's phone lists the refused phone claims; the phone events document their 404 and 409.
+      const phone = doc.components.schemas.Room.properties.phone;
+      assert.ok(!phone.required.includes("refusedClaims"), "only in one room's view");
+      assert.deepEqual([...phone.properties.refusedClaims.items.required].sort(), [
+        "at",
+        "count",
+        "ip",
+        "mac",
+        "reason",
+        "source",
+        "user",
+        "vendor",
+      ]);
+      for (const [path, method] of [
+        ["/api/v1/phone-events/snom", "get"],
+        ["/api/v1/phone-events/yealink", "get"],
+        ["/api/v1/phone-events/polycom", "post"],
+      ]) {
+        const responses = doc.paths[path][method].responses;
+        assert.ok(responses["404"] && responses["409"], path);
+        assert.match(doc.paths[path][method].description, /source|reports/);
+      }
+
       // Every $ref resolves.
       const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
       for (const ref of new Set(refs)) {

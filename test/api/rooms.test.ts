@@ -36,18 +36,66 @@ describe("rooms", () => {
         body: { extension: "2101", phone: { address: "192.0.2.10:5060", transport: "tls", mac: "0004132ABC01" } },
       });
       assert.equal(r.status, 201);
-      assert.deepEqual(r.body.phone, { address: "192.0.2.10:5060", transport: "tls", mac: "00:04:13:2a:bc:01" });
+      assert.deepEqual(r.body.phone, {
+        address: "192.0.2.10:5060",
+        transport: "tls",
+        mac: "00:04:13:2a:bc:01",
+        refusedClaims: [],
+      });
       const v6 = await call("PUT", "/api/v1/rooms/101", {
         as: "installer",
         body: { phone: { address: "[2001:db8::10]:5061", mac: "00-04-13-2A-BC-02" } },
       });
       assert.equal(v6.status, 200);
-      assert.deepEqual(v6.body.phone, { address: "[2001:db8::10]:5061", transport: "tls", mac: "00:04:13:2a:bc:02" });
+      assert.deepEqual(v6.body.phone, {
+        address: "[2001:db8::10]:5061",
+        transport: "tls",
+        mac: "00:04:13:2a:bc:02",
+        refusedClaims: [],
+      });
       const cleared = await call("PUT", "/api/v1/rooms/101", {
         as: "installer",
         body: { phone: { address: null, transport: null, mac: null } },
       });
-      assert.deepEqual(cleared.body.phone, { address: null, transport: null, mac: null });
+      assert.deepEqual(cleared.body.phone, { address: null, transport: null, mac: null, refusedClaims: [] });
+    }));
+
+  test("PUT with another room's MAC moves that phone here: the other room loses it; both audited", () =>
+    withApi(async ({ call }) => {
+      const phone = { address: "192.0.2.10:5060", transport: "udp", mac: "0004132ABC01" };
+      await call("PUT", "/api/v1/rooms/101", { as: "installer", body: { phone } });
+      const r = await call("PUT", "/api/v1/rooms/102", {
+        as: "installer",
+        body: { phone: { mac: "00:04:13:2a:bc:01" } },
+      });
+      assert.equal(r.status, 201);
+      assert.deepEqual(r.body.phone, {
+        address: "192.0.2.10:5060",
+        transport: "udp",
+        mac: "00:04:13:2a:bc:01",
+        refusedClaims: [],
+      });
+      const old = await call("GET", "/api/v1/rooms/101", { as: "installer" });
+      assert.deepEqual(old.body.phone, { address: null, transport: null, mac: null, refusedClaims: [] });
+      const audit = await call("GET", "/api/v1/audit?limit=5", { as: "admin" });
+      const moves = audit.body.entries.filter((e: { action: string }) => e.action === "room-phone").slice(0, 2);
+      assert.deepEqual(
+        moves.map((e: { room: string; after: { mac: string | null; movedTo?: string } }) => [
+          e.room,
+          e.after.mac,
+          e.after.movedTo,
+        ]),
+        [
+          ["102", "00:04:13:2a:bc:01", undefined],
+          ["101", null, "102"],
+        ],
+      );
+      const list = await call("GET", "/api/v1/rooms", { as: "frontdesk" });
+      assert.equal(
+        list.body.rooms[0].phone.refusedClaims,
+        undefined,
+        "the list leaves refused claims to the room view",
+      );
     }));
 
   test("PUT rejects bad phone addresses and MACs", () =>

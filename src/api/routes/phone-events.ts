@@ -1,8 +1,8 @@
 /**
  * @module api/routes/phone-events
  * Phones telling the appliance where they are. No token (a phone cannot hold one): requests are
- * accepted only from `phones.networks`, and they only move the address of a room that already knows
- * the phone's MAC or extension. Configure on the phones:
+ * accepted only from `phones.networks`, and whether one may set a room's phone is the rule in
+ * domain/phone.ts (`decidePhoneClaim`). Configure on the phones:
  *   SNOM    action_setup_url / action_log_on_url = http://APPLIANCE/api/v1/phone-events/snom?mac=$mac&ip=$phone_ip&user=$active_user
  *   Yealink action_url.registered = http://APPLIANCE/api/v1/phone-events/yealink?mac=$mac&ip=$ip&user=$active_user
  *   Polycom apps.telNotification.URL = http://APPLIANCE/api/v1/phone-events/polycom (lineRegistrationEvent = 1)
@@ -44,9 +44,18 @@ export function xmlText(xml: string, tag: string): string | undefined {
 }
 
 const DESCRIPTION =
-  "No token: accepted only from the phone networks (`phones.networks`). Moves the SIP address of the room " +
-  "whose phone has this MAC, or else whose extension is `user` (its MAC is then learned). 404 when no room " +
-  "knows the phone, 403 from outside the phone networks.";
+  "No token: accepted only from the phone networks (`phones.networks`, else 403). A phone sets a room's " +
+  "phone only when the request comes from the `ip` it reports and either its MAC is the one the room " +
+  "learned (a new IP after DHCP is taken) or the room has learned no MAC yet and `user` is its extension " +
+  "(the MAC is then learned). Anything else (another phone for a room, a phone moved to another room, a " +
+  "foreign `ip`) is refused with 409 and the reason, changes nothing, and is listed under the room's " +
+  "`phone.refusedClaims`; staff confirm such a phone with PUT /api/v1/rooms/{room} and `phone.mac`. " +
+  "404 when no room knows the phone.";
+
+const REFUSED = {
+  404: { description: "No room knows this phone (NOT_FOUND); audited" },
+  409: { description: "The claim was refused, with the reason (CONFLICT); audited and shown on the room" },
+};
 
 export function phoneEventRoutes(deps: ApiDeps): Route[] {
   const { ctx } = deps;
@@ -61,7 +70,7 @@ export function phoneEventRoutes(deps: ApiDeps): Route[] {
       tag: "phones",
       roles: "public",
       query: ActionQuery,
-      responses: { 200: { description: "Where the room's phone is now", schema: Result } },
+      responses: { 200: { description: "Where the room's phone is now", schema: Result }, ...REFUSED },
       handler: async ({ query }, c) => ({ body: await report(c, { vendor, ...query }) }),
     });
   return [
@@ -80,6 +89,7 @@ export function phoneEventRoutes(deps: ApiDeps): Route[] {
           description: "Where the room's phone is now, or {ignored: event} for other events",
           schema: v.union([Result, v.object({ ignored: v.string() })]),
         },
+        ...REFUSED,
       },
       handler: async (_input, c) => {
         const xml = await c.req.text();

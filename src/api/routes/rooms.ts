@@ -166,6 +166,7 @@ export function roomRoutes(deps: ApiDeps): Route[] {
       path: "/api/v1/rooms/{room}",
       operationId: "getRoom",
       summary: "One room",
+      description: "Also lists the phone events refused for the room (`phone.refusedClaims`).",
       tag: "rooms",
       roles: ["admin", "installer", "frontdesk", "housekeeping"],
       params: RoomParams,
@@ -177,7 +178,11 @@ export function roomRoutes(deps: ApiDeps): Route[] {
       path: "/api/v1/rooms/{room}",
       operationId: "defineRoom",
       summary: "Define a room, or change its extension and phone",
-      description: "An empty body defines the room with the extension from the configured template.",
+      description:
+        "An empty body defines the room with the extension from the configured template. `phone.mac` is the " +
+        "staff confirmation phone events cannot give: it replaces the room's phone, or moves a phone from the " +
+        "room that had that MAC (that room loses its phone; the phone keeps its address unless one is given). " +
+        "`phone.mac: null` forgets the phone, so the next phone registering with the extension is learned.",
       tag: "rooms",
       roles: ["admin", "installer"],
       params: RoomParams,

@@ -1,5 +1,7 @@
 /** @module sip/ua/mwi-subscribe-request: reading a SUBSCRIBE for message-summary. */
+import { canonicalIp, phoneAddressIp } from "../../domain/phone.ts";
 import type { SipRequest, Uri } from "../message/index.ts";
+import type { Target } from "../transaction/types.ts";
 import { MWI_CONTENT_TYPE } from "./mwi-body.ts";
 
 /** `message-summary;id=7` → type and id; undefined without an Event header. */
@@ -38,4 +40,37 @@ export function safeCallId(req: SipRequest): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Who may watch a mailbox: the phone its room knows (the source IP is the IP of the room's learned
+ * phone address) or the PBX / outbound proxy (subscribing for the phones behind it). Anyone else on
+ * the phone network would learn the guest's message count, so gets a refusal: the reason phrase of
+ * the 403, or undefined when the subscriber is allowed.
+ */
+export function watcherRefusal(
+  sourceIp: string,
+  roomPhoneIp: string | undefined,
+  trusted: ReadonlySet<string>,
+): string | undefined {
+  if (trusted.has(sourceIp)) return undefined;
+  if (roomPhoneIp !== undefined && roomPhoneIp === sourceIp) return undefined;
+  return roomPhoneIp === undefined ? "No Phone Known For This Mailbox" : "Not The Phone Of This Mailbox";
+}
+
+/**
+ * The `authorize` of MwiSubscriptions: `trusted` are the PBX and proxy addresses, `phoneOf` gives the
+ * address (`IP:port`) of the phone that the room with this extension knows.
+ */
+export function mailboxWatchers(
+  trusted: Iterable<string>,
+  phoneOf: ((user: string) => Promise<string | null | undefined>) | undefined,
+): (user: string, source: Target) => Promise<string | undefined> {
+  const ips = new Set([...trusted].map((a) => canonicalIp(a) ?? a));
+  return async (user, source) => {
+    const ip = canonicalIp(source.address) ?? source.address;
+    if (ips.has(ip)) return undefined;
+    const phone = await phoneOf?.(user);
+    return watcherRefusal(ip, phone ? phoneAddressIp(phone) : undefined, ips);
+  };
 }

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
+import { LogBudget } from "../../lib/log-budget.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { Mutex } from "../../lib/mutex.ts";
 import { Dialog, DialogError, dialogKey, incomingDialogId } from "../dialog/dialog.ts";
@@ -17,9 +18,16 @@ import type { ServerTransaction } from "../transaction/server.ts";
 import type { Target } from "../transaction/types.ts";
 import type { SipEndpoint } from "./endpoint.ts";
 import { type MessageSummary, MWI_CONTENT_TYPE, MWI_EVENT } from "./mwi-body.ts";
-import { type NotifyResult, sendInDialogNotify } from "./mwi-dialog-notify.ts";
+import {
+  type NotifyOutcome,
+  type NotifyResult,
+  notifyTarget,
+  type Subscription,
+  sendInDialogNotify,
+} from "./mwi-dialog-notify.ts";
 import { acceptsSummary, parseEvent, requestUser, safeCallId } from "./mwi-subscribe-request.ts";
 
+export type { NotifyOutcome, Subscription };
 export { parseEvent };
 
 export interface MwiSubscriptionsOptions {
@@ -27,34 +35,17 @@ export interface MwiSubscriptionsOptions {
   logger: Logger;
   /** The current summary of a mailbox, or undefined when there is no such user (→ 404). */
   summaryFor(user: string): Promise<MessageSummary | undefined>;
+  /**
+   * Whether `source` may watch the mailbox of `user`: undefined when it may, else the reason phrase
+   * of the 403 (see `mailboxWatchers`). Asked for every SUBSCRIBE, refreshes included.
+   */
+  authorize(user: string, source: Target): Promise<string | undefined>;
   /** Longest subscription granted, seconds (default 3600). */
   maxExpires?: number;
   /** Shortest subscription accepted, seconds (default 60); shorter asks get 423. */
   minExpires?: number;
   /** Granted when the SUBSCRIBE has no Expires (default 3600, RFC 3842), then clamped. */
   defaultExpires?: number;
-}
-
-export interface NotifyOutcome {
-  /** NOTIFYs answered 2xx. */
-  sent: number;
-  /** NOTIFYs answered otherwise, timed out, or not sendable. */
-  failed: number;
-}
-
-export interface Subscription {
-  user: string;
-  dialog: Dialog;
-  /** The Event header's `id` parameter (RFC 6665 §8.2.1), echoed in every NOTIFY. */
-  eventId: string | undefined;
-  /** Where the last SUBSCRIBE came from (fallback target, TCP/TLS connection). */
-  source: Target;
-  expiresAt: number;
-  timer: TimerHandle | undefined;
-  queue: Mutex;
-  ended: boolean;
-  /** The summary last sent (or to be sent), for the final NOTIFY. */
-  last: MessageSummary;
 }
 
 export class MwiSubscriptions {
@@ -64,6 +55,7 @@ export class MwiSubscriptions {
   private readonly minExpires: number;
   private readonly defaultExpires: number;
   private readonly log: Logger;
+  private readonly budget: LogBudget;
   private closed = false;
 
   constructor(
@@ -77,6 +69,7 @@ export class MwiSubscriptions {
       throw new RangeError("MWI subscriptions: need 1 ≤ minExpires ≤ maxExpires");
     }
     this.log = opts.logger;
+    this.budget = new LogBudget(opts.logger, opts.clock);
   }
 
   /**
@@ -105,12 +98,19 @@ export class MwiSubscriptions {
   async notify(user: string, summary: MessageSummary): Promise<NotifyOutcome> {
     const subs = [...(this.byUser.get(user) ?? [])];
     const results = await Promise.all(subs.map((sub) => this.enqueue(sub, summary)));
-    const out: NotifyOutcome = { sent: 0, failed: 0 };
-    for (const r of results) {
-      if (r === "ok") out.sent++;
-      else if (r !== "skipped") out.failed++;
-    }
+    const out: NotifyOutcome = { sent: 0, reached: [], failed: 0 };
+    results.forEach((r, i) => {
+      if (r === "ok") {
+        out.sent++;
+        out.reached.push(notifyTarget(this.log, subs[i]).address);
+      } else if (r !== "skipped") out.failed++;
+    });
     return out;
+  }
+
+  /** Where the NOTIFYs of `user`'s subscriptions go (IPs), so the sender knows if the phone holds one. */
+  targets(user: string): string[] {
+    return [...(this.byUser.get(user) ?? [])].map((sub) => notifyTarget(this.log, sub).address);
   }
 
   /** Whether `user` has an active subscription. */
@@ -204,6 +204,7 @@ export class MwiSubscriptions {
     expires: number,
   ): Promise<void> {
     const user = requestUser(req.uri);
+    if (user !== undefined && (await this.refused(tx, req, user))) return;
     const summary = user === undefined ? undefined : await this.opts.summaryFor(user);
     if (user === undefined || summary === undefined) {
       await this.answer(tx, req, 404, "Not Found");
@@ -263,6 +264,8 @@ export class MwiSubscriptions {
       await this.answer(tx, req, 481, "Subscription Does Not Exist");
       return;
     }
+    // The room's phone may have changed since: a subscriber no longer allowed loses the subscription.
+    if (await this.refused(tx, req, sub.user)) return this.remove(sub, "subscriber no longer allowed");
     let order: "ok" | "out-of-order";
     try {
       order = sub.dialog.receive(req);
@@ -295,6 +298,16 @@ export class MwiSubscriptions {
     const okSent = this.send(tx, this.ok(req, sub, expires));
     void this.enqueue(sub, summary ?? sub.last, undefined, okSent);
     await okSent;
+  }
+
+  /** Answers 403 when `authorize` refuses the source; the log line is budgeted (a peer can repeat it). */
+  private async refused(tx: ServerTransaction, req: SipRequest, user: string): Promise<boolean> {
+    const why = await this.opts.authorize(user, tx.source);
+    if (why === undefined) return false;
+    const from = `${tx.source.address}:${tx.source.port}`;
+    this.budget.info("mwi-subscribe-refused", "MWI SUBSCRIBE refused", { user, from, reason: why });
+    await this.answer(tx, req, 403, why);
+    return true;
   }
 
   /** 200 OK with To tag (a new dialog's), Contact and the granted Expires. */

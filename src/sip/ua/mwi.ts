@@ -1,12 +1,16 @@
 /**
  * @module sip/ua/mwi
- * The message lamp of a room phone, lit by SIP NOTIFY (RFC 3842). A phone that subscribed gets the
- * NOTIFY inside its subscription; any other phone gets an unsolicited NOTIFY sent straight to the
- * address the room knows for it (installer, phone events). Runs as the built-in `sip-mwi` PBX link,
- * so every NOTIFY is a persisted job with retries and a visible outcome.
+ * The message lamp of a room phone, lit by SIP NOTIFY (RFC 3842). The room's known phone (its
+ * address set by the installer or phone events) always gets the lamp: an unsolicited NOTIFY straight
+ * to that address, unless its own subscription already carried it there. Subscriptions (only the
+ * room's phone and the PBX/proxy may hold one: mwi-subscribe-request.ts) get their NOTIFYs in
+ * addition, never instead: a subscriber can neither darken the phone's lamp nor stand in for it.
+ * Runs as the built-in `sip-mwi` PBX link, so every NOTIFY is a persisted job with retries and a
+ * visible outcome: the phone's answer decides it, or the subscriptions' when no phone is known.
  */
 import { randomBytes } from "node:crypto";
 import type { PbxOp } from "../../domain/pbx-ops.ts";
+import { canonicalIp } from "../../domain/phone.ts";
 import { type PbxDriver, PbxError } from "../../pbx/driver.ts";
 import { newTag, type SipResponse, sipUri } from "../message/index.ts";
 import type { Target } from "../transaction/types.ts";
@@ -23,7 +27,10 @@ export interface RoomPhone {
 
 export interface MwiSubscriptionsLike {
   has(user: string): boolean;
-  notify(user: string, summary: MessageSummary): Promise<{ sent: number; failed: number }>;
+  /** `reached`: the IPs whose NOTIFY was answered 2xx. */
+  notify(user: string, summary: MessageSummary): Promise<{ sent: number; reached: string[]; failed: number }>;
+  /** Where the NOTIFYs of the user's subscriptions go (IPs). */
+  targets(user: string): string[];
 }
 
 export interface MwiSenderOptions {
@@ -55,19 +62,22 @@ export class MwiSender implements PbxDriver {
       oldMessages: 0,
     };
     const subs = this.opts.subscriptions;
-    if (subs?.has(op.extension)) {
-      const r = await subs.notify(op.extension, summary);
-      if (r.sent > 0) return;
-    }
+    // Started at once and awaited last: a slow subscriber never holds back the phone's NOTIFY.
+    const watchers = subs?.has(op.extension) ? subs.notify(op.extension, summary) : Promise.resolve(undefined);
     const phone = await this.opts.phoneOf(op.room);
     if (!phone?.address) {
+      if (((await watchers)?.sent ?? 0) > 0) return;
       throw new PbxError(
         `room ${op.room} has no phone address (set it with PUT /api/v1/rooms/${op.room} or a phone event)`,
         { retryable: false },
       );
     }
     const target = parseTarget(phone.address, (phone.transport as TransportKind | null) ?? this.ep.kind);
-    const resp = await this.send(op.extension, target, summary);
+    const phoneIp = canonicalIp(target.address) ?? target.address;
+    const isPhone = (ip: string) => (canonicalIp(ip) ?? ip) === phoneIp;
+    // The phone's own subscription carries its lamp; the unsolicited NOTIFY only if that one failed.
+    if (subs?.targets(op.extension).some(isPhone) && (await watchers)?.reached.some(isPhone)) return;
+    const [resp] = await Promise.all([this.send(op.extension, target, summary), watchers]);
     if (resp.status >= 200 && resp.status < 300) return;
     throw new PbxError(`phone ${phone.address} answered ${resp.status} ${resp.reason}`, {
       retryable: !FINAL_REFUSALS.has(resp.status),

@@ -17,6 +17,7 @@ import { SipEndpoint } from "./endpoint.ts";
 import { InboundCall } from "./inbound-call.ts";
 import type { MwiSubscriptionsLike } from "./mwi.ts";
 import type { MessageSummary } from "./mwi-body.ts";
+import { mailboxWatchers } from "./mwi-subscribe-request.ts";
 import { MwiSubscriptions } from "./mwi-subscriptions.ts";
 import { OutboundCall, type OutboundResult } from "./outbound-call.ts";
 import { type PortAccount, PortRegistration, type PortStatus } from "./registration.ts";
@@ -68,6 +69,11 @@ export interface SipPortsOptions {
   userAgent?: string;
   /** The message summary of an extension, for phones that SUBSCRIBE; undefined = unknown user (404). */
   summaryFor?: (user: string) => Promise<MessageSummary | undefined>;
+  /**
+   * The phone address (`IP:port`) the room with this extension knows: a SUBSCRIBE for its mailbox is
+   * accepted from that IP, or from the PBX or proxy, and refused (403) from anywhere else.
+   */
+  mailboxPhoneOf?: (user: string) => Promise<string | null | undefined>;
 }
 
 export class SipPorts {
@@ -123,6 +129,7 @@ export class SipPorts {
         clock: opts.clock,
         logger: logger.child({ part: "sip" }),
         summaryFor: opts.summaryFor,
+        authorize: mailboxWatchers(trusted, opts.mailboxPhoneOf),
       });
       this.subscriptions = subs;
       this.subscribeHandler = (tx, req) => subs.handleSubscribe(tx, req);

@@ -144,7 +144,8 @@ describe("MWI NOTIFY to real phones", () => {
     }
   });
 
-  test("a phone that SUBSCRIBEs (sipp) gets the PMS's lamp change in its dialog, with no address known", async () => {
+  // sipp runs on 127.0.0.1, the PBX's address: a subscriber there may watch any mailbox (mwi-access.test.ts).
+  test("a subscriber at the PBX's address (sipp) gets the PMS's lamp change in its dialog, no phone known", async () => {
     const t = tempDir();
     const app = await appliance(join(t.dir, "data"));
     try {

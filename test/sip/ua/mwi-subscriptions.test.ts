@@ -69,6 +69,8 @@ async function startNotifier(opts: Partial<MwiSubscriptionsOptions> & { clock?: 
   const subs = new MwiSubscriptions(ep, {
     logger: silentLogger,
     summaryFor: async (user) => mailboxes.get(user),
+    // Who may subscribe is tested in mwi-access.test.ts; here everyone on loopback may.
+    authorize: async () => undefined,
     ...opts,
     clock: opts.clock ?? systemClock,
   });
@@ -258,7 +260,7 @@ async function runSipp(
 describe("MWI subscriptions: sipp as the phone", () => {
   test("SUBSCRIBE → 200 + NOTIFY (yes); notify() → NOTIFY (no); SUBSCRIBE Expires: 0 → 200 + terminated NOTIFY", async () => {
     const n = await startNotifier();
-    let outcome: { sent: number; failed: number } | undefined;
+    let outcome: { sent: number; reached: string[]; failed: number } | undefined;
     const run = await runSipp(n.ep.port, () => {
       // Once sipp's subscription is in, change the lamp. NOTIFYs of one subscription are serialized, so
       // this one leaves only after sipp has answered the first.
@@ -271,7 +273,7 @@ describe("MWI subscriptions: sipp as the phone", () => {
     });
     if (run.code !== 0) console.error(`sipp exit ${run.code}\n${run.output}\n${run.trace}`);
     assert.equal(run.code, 0, "sipp ran the scenario to the end");
-    assert.deepEqual(outcome, { sent: 1, failed: 0 });
+    assert.deepEqual(outcome, { sent: 1, reached: [HOST], failed: 0 });
     assert.equal(n.subs.has("2101"), false);
     assert.equal(n.subs.count(), 0);
   });
@@ -313,11 +315,15 @@ describe("MWI subscriptions: loopback phone", () => {
     const phone = await Phone.open(n.ep.port);
     assert.equal((await phone.response(phone.subscribe({ expires: null }))).expires, 1800);
     const first = await phone.notify(1);
-    assert.deepEqual(await n.subs.notify("2101", summary("2101", 5)), { sent: 1, failed: 0 });
+    assert.deepEqual(await n.subs.notify("2101", summary("2101", 5)), { sent: 1, reached: [HOST], failed: 0 });
     const second = await phone.notify(2);
     assert.equal(second.cseq.seq, first.cseq.seq + 1);
     assert.match(body(second), /Voice-Message: 5\/0/);
-    assert.deepEqual(await n.subs.notify("2102", summary("2102", 1)), { sent: 0, failed: 0 }, "nobody subscribed");
+    assert.deepEqual(
+      await n.subs.notify("2102", summary("2102", 1)),
+      { sent: 0, reached: [], failed: 0 },
+      "nobody subscribed",
+    );
   });
 
   test("Expires below minExpires → 423 with Min-Expires; nothing subscribed", async () => {
@@ -427,7 +433,7 @@ describe("MWI subscriptions: loopback phone", () => {
     assert.equal(n.subs.has("2101"), false, "removed at once");
     const final = await phone.notify(2);
     assert.equal(final.headers.get("Subscription-State"), "terminated;reason=timeout");
-    assert.deepEqual(await n.subs.notify("2101", summary("2101", 1)), { sent: 0, failed: 0 });
+    assert.deepEqual(await n.subs.notify("2101", summary("2101", 1)), { sent: 0, reached: [], failed: 0 });
     assert.equal(clock.pendingTimers(), 0);
   });
 
@@ -437,7 +443,7 @@ describe("MWI subscriptions: loopback phone", () => {
     await phone.response(phone.subscribe());
     await phone.notify(1);
     phone.notifyStatus = 481;
-    assert.deepEqual(await n.subs.notify("2101", summary("2101", 3)), { sent: 0, failed: 1 });
+    assert.deepEqual(await n.subs.notify("2101", summary("2101", 3)), { sent: 0, reached: [], failed: 1 });
     assert.equal(n.subs.has("2101"), false);
     assert.equal(n.subs.count(), 0);
   });
@@ -448,10 +454,14 @@ describe("MWI subscriptions: loopback phone", () => {
     await phone.response(phone.subscribe());
     await phone.notify(1);
     phone.notifyStatus = null;
-    assert.deepEqual(await n.subs.notify("2101", summary("2101", 3)), { sent: 0, failed: 1 });
+    assert.deepEqual(await n.subs.notify("2101", summary("2101", 3)), { sent: 0, reached: [], failed: 1 });
     assert.equal(n.subs.has("2101"), true);
     phone.notifyStatus = 500;
-    assert.deepEqual(await n.subs.notify("2101", summary("2101", 3)), { sent: 0, failed: 1 }, "500: failed, kept");
+    assert.deepEqual(
+      await n.subs.notify("2101", summary("2101", 3)),
+      { sent: 0, reached: [], failed: 1 },
+      "500: failed, kept",
+    );
     assert.equal(n.subs.has("2101"), true);
   });
 
@@ -464,7 +474,7 @@ describe("MWI subscriptions: loopback phone", () => {
     await a.notify(1);
     await b.notify(1);
     assert.equal(n.subs.count(), 2);
-    assert.deepEqual(await n.subs.notify("2101", summary("2101", 0)), { sent: 2, failed: 0 });
+    assert.deepEqual(await n.subs.notify("2101", summary("2101", 0)), { sent: 2, reached: [HOST, HOST], failed: 0 });
     assert.match(body(await a.notify(2)), /Messages-Waiting: no/);
     assert.match(body(await b.notify(2)), /Messages-Waiting: no/);
     await n.subs.close({ notify: true });
