@@ -1,5 +1,5 @@
 /**
- * (f) 2,000 message-lamp NOTIFYs to a sipp UAS (the shared guest-phone scenario, which answers each
+ * (f) 2,000 message-lamp NOTIFYs to a sipp UAS (the guest-phone scenario of test/peers/fixtures, which answers each
  * with 200 and logs it): 2,000 rooms whose phone is that UAS, a refresh, and the time until every
  * `sip-mwi` job is done. None may be lost: sipp's log must count 2,000 NOTIFYs.
  */
@@ -14,24 +14,25 @@ import { refreshMwi } from "../src/services/mwi.ts";
 import { bulkInsert } from "../src/store/bulk.ts";
 import { rooms } from "../src/store/schema/index.ts";
 import { freePort } from "../test/integration/support.ts";
-import { SHARED_PEERS } from "../test/peers/kamailio.ts";
+import { PEER_FIXTURES, peerCommand, peerSkip } from "../test/peers/available.ts";
 import { fmt, line } from "./util.ts";
 
 const N = 2000;
 
 export async function benchMwiNotify(): Promise<void> {
-  if (!existsSync("/usr/bin/sipp")) {
-    line("2,000 MWI NOTIFYs", "skipped (no sipp)");
+  const skip = peerSkip("sipp");
+  if (skip) {
+    line("2,000 MWI NOTIFYs", `skipped: ${skip}`);
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), "bellhop-mwi-"));
   const phonePort = await freePort();
   const log = join(dir, "phone.log");
   const sipp: ChildProcess = spawn(
-    "sipp",
+    peerCommand("sipp"),
     [
       "-sf",
-      join(SHARED_PEERS, "sipp/uas-guest-phone.xml"),
+      join(PEER_FIXTURES, "sipp/uas-guest-phone.xml"),
       "-i",
       "127.0.0.1",
       "-p",

@@ -4,7 +4,7 @@
  * every 1 ms. Kamailio's own location table (`kamcmd ul.dump`) must then hold all 48 AoRs with our
  * contact, and none after `stop()` (Expires: 0). Five rounds against one Kamailio.
  *
- * The shared Kamailio config knows users 2001..2010 only; 2011..2048 are added to its password table
+ * The fixture Kamailio config knows users 2001..2010 only; 2011..2048 are added to its password table
  * at run time through the control socket (`htable.sets`), so test/peers/kamailio.ts stays as it is.
  */
 import { parseConfig } from "../src/config/load.ts";
@@ -12,7 +12,8 @@ import { systemClock } from "../src/lib/clock.ts";
 import { silentLogger } from "../src/lib/logger.ts";
 import { SipPorts } from "../src/sip/ua/ports.ts";
 import { freePort } from "../test/integration/support.ts";
-import { type Kamailio, kamailioInstalled, startKamailio } from "../test/peers/kamailio.ts";
+import { peerSkip } from "../test/peers/available.ts";
+import { type Kamailio, startKamailio } from "../test/peers/kamailio.ts";
 import { fmt, line, median } from "./util.ts";
 
 const PORTS = 48;
@@ -81,8 +82,9 @@ async function once(k: Kamailio): Promise<number> {
 }
 
 export async function benchSipRegister(): Promise<void> {
-  if (!kamailioInstalled()) {
-    line("48 SIP ports → Kamailio over UDP", "skipped (no kamailio)");
+  const skip = peerSkip("kamailio");
+  if (skip) {
+    line("48 SIP ports → Kamailio over UDP", `skipped: ${skip}`);
     return;
   }
   const k = await startKamailio({ sipPort: await freePort(), ctlPort: await freePort() });

@@ -23,16 +23,18 @@ import type { SipMessage } from "../src/sip/message/index.ts";
 import { openWakeups, wakeupsDueSince } from "../src/store/wakeups.ts";
 import { MIGRATIONS } from "../test/helpers/store.ts";
 import { eventually, freePort, HOST } from "../test/integration/support.ts";
-import { kamailioInstalled, startKamailio } from "../test/peers/kamailio.ts";
-import { sippInstalled, startSipp } from "../test/peers/sipp.ts";
+import { peerSkip } from "../test/peers/available.ts";
+import { startKamailio } from "../test/peers/kamailio.ts";
+import { startSipp } from "../test/peers/sipp.ts";
 import { fmt, line } from "./util.ts";
 
 const PORTS = 24;
 const CALLS = 300;
 
 export async function benchWakeupStorm(): Promise<void> {
-  if (!kamailioInstalled() || !sippInstalled()) {
-    console.log("skipped: kamailio or sipp not installed");
+  const skip = peerSkip("kamailio", "sipp");
+  if (skip) {
+    console.log(`skipped: ${skip}`);
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), "bellhop-storm-"));

@@ -19,8 +19,9 @@ import { generateHotel, guestFields, resyncRecords } from "../../src/sim/pms/hot
 import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
 import { DB_FILE } from "../../src/store/db.ts";
 import { tempDir } from "../helpers/store.ts";
-import { kamailioInstalled, startKamailio } from "../peers/kamailio.ts";
-import { sippInstalled, startSipp } from "../peers/sipp.ts";
+import { peerSkip } from "../peers/available.ts";
+import { startKamailio } from "../peers/kamailio.ts";
+import { startSipp } from "../peers/sipp.ts";
 import { eventually, freePort, HOST, sleep } from "./support.ts";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "../..");
@@ -281,7 +282,7 @@ describe("crash recovery of the compiled binary", () => {
     });
   }
   test("kill -9 during a wake-up call: the restart calls the room again and the PMS gets one WA; the binary's prompts play", {
-    skip: !kamailioInstalled() || !sippInstalled(),
+    skip: peerSkip("kamailio", "sipp"),
     timeout: 90_000,
   }, async () => {
     const bin = binary();

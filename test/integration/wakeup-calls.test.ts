@@ -22,13 +22,13 @@ import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
 import { loadRoom } from "../../src/store/rooms.ts";
 import { wakeupHistory } from "../../src/store/wakeup-history.ts";
 import { MIGRATIONS, tempDir } from "../helpers/store.ts";
-import { type Kamailio, kamailioInstalled, SHARED_PEERS, startKamailio } from "../peers/kamailio.ts";
-import { type Sipp, sippInstalled, startSipp } from "../peers/sipp.ts";
+import { PEER_FIXTURES, peerSkip } from "../peers/available.ts";
+import { type Kamailio, startKamailio } from "../peers/kamailio.ts";
+import { type Sipp, startSipp } from "../peers/sipp.ts";
 import { eventually, freePort, HOST, sleep } from "./support.ts";
 
 const TZ = "Europe/Rome";
-const skip = !kamailioInstalled() || !sippInstalled() ? "kamailio or sipp not installed" : false;
-const linphone = existsSync("/usr/bin/linphonecsh");
+const skip = peerSkip("kamailio", "sipp");
 
 describe("wake-up calls and IVR against real phones", { skip }, () => {
   let k: Kamailio;
@@ -213,7 +213,7 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
   });
 
   test("linphonec answers and records the call: the WAV holds the prompt, not silence; then it dials the wake-up service and sets 07:30", {
-    skip: !linphone,
+    skip: peerSkip("linphonec"),
     timeout: 90000,
   }, async () => {
     const home = join(tmp.dir, "lphome");
@@ -222,7 +222,7 @@ describe("wake-up calls and IVR against real phones", { skip }, () => {
     const rc = join(tmp.dir, "linphonerc");
     writeFileSync(
       rc,
-      readFileSync(join(SHARED_PEERS, "linphone/linphonerc"), "utf8")
+      readFileSync(join(PEER_FIXTURES, "linphone/linphonerc"), "utf8")
         .replace("sip_port=5074", `sip_port=${sipPort}`)
         .replace(/audio_rtp_port=\d+/, `audio_rtp_port=${await freePort()}`),
     );

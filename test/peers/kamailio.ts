@@ -1,18 +1,16 @@
 /**
- * Kamailio from ../shared/sip-peers as the test registrar/proxy, on ports of the test's choosing.
- * The shared config is copied into a temp folder with its 5060/5061/2049 ports rewritten, so a
- * test run never collides with a Kamailio already on the machine. Proof of registration comes from
- * Kamailio itself (`kamcmd ul.dump`), not from our own logs.
+ * Kamailio as the test registrar/proxy, on ports of the test's choosing. The config in
+ * test/peers/fixtures/kamailio is copied into a temp folder with its 5060/5061/2049 ports rewritten,
+ * so a test run never collides with a Kamailio already on the machine. With TLS, a fresh self-signed
+ * P-256 pair is made there with openssl (nothing secret is kept in the repository, nothing expires).
+ * Proof of registration comes from Kamailio itself (`kamcmd ul.dump`), not from our own logs.
+ * Tests that start it skip themselves through `peerSkip("kamailio", …)` (./available.ts).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-
-export const SHARED_PEERS = resolve(import.meta.dirname ?? ".", "../../../shared/sip-peers");
-if (!existsSync(SHARED_PEERS)) {
-  throw new Error(`SIP peer configs not found at ${SHARED_PEERS}: the tests expect shared/ beside the checkout`);
-}
+import { join } from "node:path";
+import { PEER_FIXTURES, peerCommand } from "./available.ts";
 
 export interface KamailioOptions {
   sipPort: number;
@@ -20,7 +18,7 @@ export interface KamailioOptions {
   ctlPort: number;
   /** `-A` defines, e.g. `MAX_EXPIRES=60`, `NONCE_EXPIRE=5`, `WITH_INVITE_AUTH`. */
   defines?: string[];
-  /** Users are 2001…lastUser, password `secret` (the shared config stops at 2010). */
+  /** Users are 2001…lastUser, password `secret` (the fixture config stops at 2010). */
   lastUser?: number;
 }
 
@@ -38,13 +36,9 @@ export interface Kamailio {
   stop(): Promise<void>;
 }
 
-export function kamailioInstalled(): boolean {
-  return existsSync("/usr/sbin/kamailio") && existsSync("/usr/sbin/kamcmd");
-}
-
 export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), "bellhop-kamailio-"));
-  cpSync(join(SHARED_PEERS, "kamailio"), dir, { recursive: true });
+  cpSync(join(PEER_FIXTURES, "kamailio"), dir, { recursive: true });
   const cfgFile = join(dir, "kamailio.cfg");
   let cfg = readFileSync(cfgFile, "utf8")
     .replaceAll(":5060", `:${opts.sipPort}`)
@@ -64,7 +58,7 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
   let caFile: string | undefined;
   if (opts.tlsPort) {
     execFileSync(
-      "openssl",
+      peerCommand("openssl"),
       [
         "req",
         "-x509",
@@ -91,7 +85,7 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
   }
   for (const d of opts.defines ?? []) args.push("-A", d);
   let log = "";
-  const child: ChildProcess = spawn("kamailio", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(peerCommand("kamailio"), args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.on("data", (b) => {
     log += b.toString();
   });
@@ -100,7 +94,11 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
   });
   const ctl = `tcp:127.0.0.1:${opts.ctlPort}`;
   const kamcmd = (...a: string[]) =>
-    execFileSync("kamcmd", ["-s", ctl, ...a], { encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync(peerCommand("kamcmd"), ["-s", ctl, ...a], {
+      encoding: "utf8",
+      timeout: 5000,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {

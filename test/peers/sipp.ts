@@ -1,25 +1,22 @@
 /**
- * sipp phones and callers for the call tests: the scenarios of ../shared/sip-peers/sipp and
- * test/fixtures/sipp, on ports of the test's choosing, optionally registered with Kamailio first
- * (uac-register.xml from the same port, so calls through the proxy reach them).
+ * sipp phones and callers for the call tests: the scenarios of test/fixtures/sipp (ours) and
+ * test/peers/fixtures/sipp (the reference peers'), on ports of the test's choosing, optionally
+ * registered with Kamailio first (uac-register.xml from the same port, so calls through the proxy
+ * reach them). Tests that start it skip themselves through `peerSkip("sipp", …)` (./available.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../integration/support.ts";
-import { SHARED_PEERS } from "./kamailio.ts";
+import { PEER_FIXTURES, peerCommand } from "./available.ts";
 
 export const FIXTURES = resolve(import.meta.dirname ?? ".", "../fixtures/sipp");
 
-export function sippInstalled(): boolean {
-  return existsSync("/usr/bin/sipp");
-}
-
-/** A scenario file by name: test/fixtures/sipp first, then the shared peers. */
+/** A scenario file by name: test/fixtures/sipp first, then test/peers/fixtures/sipp. */
 export function scenario(name: string): string {
   const mine = join(FIXTURES, name);
-  return existsSync(mine) ? mine : join(SHARED_PEERS, "sipp", name);
+  return existsSync(mine) ? mine : join(PEER_FIXTURES, "sipp", name);
 }
 
 export interface Sipp {
@@ -36,7 +33,7 @@ export interface Sipp {
 }
 
 function run(args: string[], dir: string): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn("sipp", args, { cwd: dir, stdio: "ignore" });
+  const child = spawn(peerCommand("sipp"), args, { cwd: dir, stdio: "ignore" });
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   return { child, exited };
 }

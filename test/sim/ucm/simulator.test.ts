@@ -3,6 +3,7 @@ import { after, describe, test } from "node:test";
 import { loginToken, pmsToken } from "../../../src/pbx/ucm/wire.ts";
 import { simUcmCommand } from "../../../src/sim/ucm/cli.ts";
 import { pemFingerprint, UcmSimulator } from "../../../src/sim/ucm/simulator.ts";
+import { peerSkip } from "../../peers/available.ts";
 
 const sims: UcmSimulator[] = [];
 after(async () => {
@@ -131,7 +132,7 @@ describe("UCM simulator", () => {
     assert.equal((await fetch(`http://127.0.0.1:${port}/other`, { method: "POST", body: "{}" })).status, 404);
   });
 
-  test("HTTPS: a generated self-signed certificate and its fingerprint", async () => {
+  test("HTTPS: a generated self-signed certificate and its fingerprint", { skip: peerSkip("openssl") }, async () => {
     const sim = new UcmSimulator();
     sims.push(sim);
     assert.match(sim.fingerprint ?? "", /^[0-9a-f]{64}$/);
@@ -156,7 +157,9 @@ describe("bellhop sim ucm", () => {
     assert.match(stdout.text, /--cookie-seconds/);
   });
 
-  test("prints the URL, the fingerprint to pin and each request with secrets masked", async () => {
+  test("prints the URL, the fingerprint to pin and each request with secrets masked", {
+    skip: peerSkip("openssl"),
+  }, async () => {
     const stdout = capture();
     const ac = new AbortController();
     const done = simUcmCommand(["--listen", "0", "--api-password", "s3cret"], {

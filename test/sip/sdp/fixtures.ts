@@ -2,7 +2,7 @@
 
 const crlf = (lines: string[]): string => `${lines.join("\r\n")}\r\n`;
 
-/** The INVITE offer of /work/shared/sip-peers/sipp/uac-call-dtmf.xml, at 127.0.0.1. */
+/** The INVITE offer of test/peers/fixtures/sipp/uac-call-dtmf.xml, at 127.0.0.1. */
 export const SIPP_UAC_CALL_DTMF = crlf([
   "v=0",
   "o=caller 53655765 2353687637 IN IP4 127.0.0.1",
@@ -18,7 +18,7 @@ export const SIPP_UAC_CALL_DTMF = crlf([
   "a=sendrecv",
 ]);
 
-/** The 200 OK body of /work/shared/sip-peers/sipp/uas-guest-phone.xml, at 127.0.0.1. */
+/** The 200 OK body of test/peers/fixtures/sipp/uas-guest-phone.xml, at 127.0.0.1. */
 export const SIPP_UAS_GUEST_PHONE = crlf([
   "v=0",
   "o=guest 53655765 2353687637 IN IP4 127.0.0.1",

@@ -1,5 +1,5 @@
 /**
- * Calls from the ports through Kamailio (../shared/sip-peers, with INVITE auth on: every INVITE from
+ * Calls from the ports through Kamailio (test/peers/fixtures, with INVITE auth on: every INVITE from
  * a port is challenged 407 first) to sipp room phones: answered, rang out (CANCEL), busy, over UDP,
  * TCP and TLS; and a sipp caller reaching a port directly. Signalling only: the media is another test's business.
  */
@@ -11,10 +11,11 @@ import { buildOffer, formatSdp } from "../../../src/sip/sdp/index.ts";
 import { SipPorts } from "../../../src/sip/ua/ports.ts";
 import { scaledClock } from "../../helpers/scaled-clock.ts";
 import { eventually, freePort, sleep } from "../../integration/support.ts";
-import { type Kamailio, kamailioInstalled, startKamailio } from "../../peers/kamailio.ts";
-import { sippInstalled, startSipp } from "../../peers/sipp.ts";
+import { peerSkip } from "../../peers/available.ts";
+import { type Kamailio, startKamailio } from "../../peers/kamailio.ts";
+import { startSipp } from "../../peers/sipp.ts";
 
-const skip = !kamailioInstalled() || !sippInstalled() ? "kamailio or sipp not installed" : false;
+const skip = peerSkip("kamailio", "kamailio-tls", "sipp", "openssl");
 
 const offer = new TextEncoder().encode(
   formatSdp(buildOffer({ address: "127.0.0.1", port: 40000, sessionId: 1, version: 1 })),
