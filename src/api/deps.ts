@@ -2,6 +2,7 @@
 import type { LinkStatus } from "../jobs/runner.ts";
 import type { ServiceContext } from "../services/context.ts";
 import type { PmsMonitor } from "../services/pms-monitor.ts";
+import type { EndpointLimitStats } from "../sip/ua/endpoint.ts";
 import type { SipTraffic } from "../sip/ua/ports.ts";
 import type { PortStatus } from "../sip/ua/registration.ts";
 import type { Role } from "../store/tokens.ts";
@@ -16,7 +17,7 @@ export interface ApiDeps {
   /** Switches a PBX link's debug packet log at run time; false for an unknown link. */
   setLinkDebug(name: string, on: boolean): boolean;
   /** SIP port registrations and traffic counters; undefined when SIP is off (no PBX configured). */
-  sipPorts(): { ports: PortStatus[]; traffic: SipTraffic } | undefined;
+  sipPorts(): { ports: PortStatus[]; traffic: SipTraffic; limits?: EndpointLimitStats } | undefined;
   /** Voice prompts (built-in and uploaded); absent, the prompt routes answer 503. */
   prompts?: PromptLibrary;
   /** Resolves a bearer token to its holder; undefined when unknown or revoked. */

@@ -298,7 +298,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     pms: monitor,
     pbxStatus: () => (runner as PbxJobRunner).status(),
     setLinkDebug: (name, on) => (runner as PbxJobRunner).setDebug(name, on),
-    sipPorts: () => (sip ? { ports: sip.status(), traffic: sip.traffic() } : undefined),
+    sipPorts: () => (sip ? { ports: sip.status(), traffic: sip.traffic(), limits: sip.limits() } : undefined),
     prompts,
     authenticate: (token) => store.read((db) => findToken(db, token)),
   });

@@ -230,6 +230,26 @@ export const sipSchema = v.strictObject({
     }),
     {},
   ),
+  /**
+   * What one peer, or all of them, can make the SIP endpoint hold. "Per source" is per IP address,
+   * and the PBX and proxy are exempt from it (phones behind them share their address). Defaults fit
+   * a 2,000-room hotel with two phones a room and 48-port analog gateways.
+   */
+  limits: v.optional(
+    v.strictObject({
+      /** Live server transactions (~7 kB each, up to 32 s); beyond it new requests get 503 + Retry-After. */
+      serverTransactions: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16)), 4096),
+      /** Live server transactions from one address. */
+      serverTransactionsPerSource: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 256),
+      /** MWI subscriptions from one address; beyond it SUBSCRIBE gets 503 + Retry-After. */
+      subscriptionsPerSource: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 64),
+      /** MWI subscriptions in total. */
+      subscriptionsTotal: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 4096),
+      /** Open inbound TCP/TLS connections from one address; one more is closed at once. */
+      connectionsPerSource: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 16),
+    }),
+    {},
+  ),
 });
 
 const minutes = v.pipe(v.number(), v.minValue(0));

@@ -63,6 +63,13 @@ describe("parseConfig defaults", () => {
         ports: [],
         media: { portMin: 16384, portMax: 16999, codecs: ["PCMU", "PCMA"] },
         mwi: { ratePerSecond: 50, concurrency: 20, retries: 5, intervalSeconds: 10 },
+        limits: {
+          serverTransactions: 4096,
+          serverTransactionsPerSource: 256,
+          subscriptionsPerSource: 64,
+          subscriptionsTotal: 4096,
+          connectionsPerSource: 16,
+        },
       },
       wakeup: {
         lateMinutes: 30,

@@ -20,11 +20,40 @@ const Traffic = v.object({
   droppedFraming: count,
   unparseable: count,
   answered400: count,
+  droppedMalformed: count,
   connectionsOpen: count,
   connectionsRefused: count,
 });
 
-const PortList = v.object({ enabled: v.boolean(), ports: v.array(PortStatus), traffic: v.nullable(Traffic) });
+/** The caps of sip.limits: each with what is live under it and what it refused since start. */
+const Limits = v.object({
+  serverTransactions: v.object({
+    limit: count,
+    limitPerSource: count,
+    live: count,
+    sources: count,
+    refusedTotal: count,
+    refusedPerSource: count,
+    stateless: count,
+    retransmissions: count,
+  }),
+  subscriptions: v.object({
+    limit: count,
+    limitPerSource: count,
+    live: count,
+    refusedTotal: count,
+    refusedPerSource: count,
+  }),
+  connections: v.object({ limitPerSource: count, open: count, refusedPerSource: count }),
+  malformed: v.object({ received: count, answered400: count, dropped: count }),
+});
+
+const PortList = v.object({
+  enabled: v.boolean(),
+  ports: v.array(PortStatus),
+  traffic: v.nullable(Traffic),
+  limits: v.nullable(Limits),
+});
 
 export function sipRoutes(deps: ApiDeps): Route[] {
   return [
@@ -35,13 +64,24 @@ export function sipRoutes(deps: ApiDeps): Route[] {
       summary: "Each SIP port: registration state, registered until, last response, last error; SIP traffic counters",
       description:
         "`enabled` is false when no PBX is configured (sip.pbx.address). `traffic` counts what reached the SIP " +
-        "sockets, and what was dropped: not from the PBX, the proxy or the phone networks; oversized; unparseable.",
+        "sockets, and what was dropped: not from the PBX, the proxy or the phone networks; oversized; unparseable. " +
+        "`limits` shows each cap of sip.limits with what is live under it and what it refused (answered 503 or " +
+        "closed): live server transactions (and requests answered without one: `stateless`; retransmissions " +
+        "answered by their transaction), MWI subscriptions, TCP/TLS connections per source, and malformed " +
+        "messages (answered 400 when a response was possible, else dropped).",
       tag: "sip",
       roles: ["admin", "installer", "frontdesk"],
       responses: { 200: { description: "The ports, in configuration order", schema: PortList } },
       handler: () => {
         const sip = deps.sipPorts();
-        return { body: { enabled: sip !== undefined, ports: sip?.ports ?? [], traffic: sip?.traffic ?? null } };
+        return {
+          body: {
+            enabled: sip !== undefined,
+            ports: sip?.ports ?? [],
+            traffic: sip?.traffic ?? null,
+            limits: sip?.limits ?? null,
+          },
+        };
       },
     }),
   ];

@@ -25,7 +25,7 @@ export {
   type ParseResult,
   parseMessage,
 } from "./parse.ts";
-export { buildErrorResponse, newTag } from "./response.ts";
+export { buildErrorResponse, newTag, stableTag } from "./response.ts";
 export { serialize, serializeHead } from "./serialize.ts";
 export { type FramerOptions, SipStreamFramer, type StreamEvent } from "./stream.ts";
 export {

@@ -80,6 +80,10 @@ function looksLikeVersion(s: string, start: number, end: number): boolean {
   return i > d2 && i === end;
 }
 
+function hasCr(value: string | undefined): boolean {
+  return value !== undefined && value.indexOf("\r") >= 0;
+}
+
 /** Joins folded lines: each physical line trimmed, joined by one SP. */
 function unfold(s: string, start: number, end: number): string {
   const parts: string[] = [];
@@ -115,9 +119,16 @@ export function parseMessage(bytes: Uint8Array, opts: ParseOptions = {}): ParseR
   let lines = 0;
   let headEnd = -1;
   let bodyStart = -1;
+  // Line ends are CRLF, or LF throughout for lenient senders; the start line says which. A bare LF
+  // in a CRLF message would cut a header value in two (header injection), so it is an error.
+  let crlf: boolean | undefined;
+  let bareLf = false;
   for (;;) {
     const lf = bytes.indexOf(LF, p);
     if (lf < 0) break;
+    const endsCrlf = lf > i0 && bytes[lf - 1] === CR;
+    if (crlf === undefined) crlf = endsCrlf;
+    else if (crlf && !endsCrlf) bareLf = true;
     const next = bytes[lf + 1];
     if (next === LF) {
       headEnd = lf;
@@ -136,10 +147,10 @@ export function parseMessage(bytes: Uint8Array, opts: ParseOptions = {}): ParseR
   }
   if (headEnd < 0) return { ok: false, reason: "incomplete message: no empty line after the header fields" };
   const head = decoder.decode(bytes.subarray(i0, headEnd));
-  return parseHead(head, bytes, bodyStart, opts.stream === true);
+  return parseHead(head, bytes, bodyStart, opts.stream === true, bareLf);
 }
 
-function parseHead(head: string, bytes: Uint8Array, bodyStart: number, stream: boolean): ParseResult {
+function parseHead(head: string, bytes: Uint8Array, bodyStart: number, stream: boolean, bareLf: boolean): ParseResult {
   const hlen = head.length;
   let lineEnd = head.indexOf("\n");
   if (lineEnd < 0) lineEnd = hlen;
@@ -226,6 +237,7 @@ function parseHead(head: string, bytes: Uint8Array, bodyStart: number, stream: b
   let maxForwardsV: string | undefined;
   let contentLengthV: string | undefined;
   let duplicate: string | undefined;
+  if (bareLf) error ??= "bare LF in a header field";
   let pos = lineEnd + 1;
   while (pos < hlen) {
     let e = head.indexOf("\n", pos);
@@ -255,6 +267,9 @@ function parseHead(head: string, bytes: Uint8Array, bodyStart: number, stream: b
       const vs = skipWs(head, colon + 1, ve);
       value = head.slice(vs, trimEnd(head, vs, ve));
     }
+    // Only the CR of a CRLF line end is removed above: any CR left is a bare one, which no header
+    // may carry (every response copies Via/From/To/Call-ID/CSeq, and Headers refuses CR there).
+    if (value.indexOf("\r") >= 0) error ??= "bare CR in a header field";
     const info = headerNameAt(head, pos, nameEnd);
     headers.appendRaw(info.name, info.key, value);
     switch (info.core) {
@@ -291,6 +306,10 @@ function parseHead(head: string, bytes: Uint8Array, bodyStart: number, stream: b
 
   const fail = (reason: string): ParseResult => {
     if (!isRequest || viaLines.length === 0) return { ok: false, reason };
+    // A 400 copies these values: one with a bare CR cannot be copied, so there is no answer.
+    if (hasCr(fromV) || hasCr(toV) || hasCr(callIdV) || hasCr(cseqV) || viaLines.some(hasCr)) {
+      return { ok: false, reason };
+    }
     const canAnswer400: AnswerableRequest = {
       status: answerStatus,
       method,

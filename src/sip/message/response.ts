@@ -19,6 +19,27 @@ export function newTag(): string {
   return out;
 }
 
+const SALT = crypto.getRandomValues(new Uint32Array(1))[0];
+
+/**
+ * A To tag that is the same for every retransmission of `request` (RFC 3261 §8.2.7: a stateless
+ * UAS must answer a retransmission with the tag it gave the first time): two FNV-1a hashes of the
+ * Call-ID, From tag, CSeq number and top Via branch, salted per process. Built from the raw header
+ * values, so it never throws.
+ */
+export function stableTag(request: SipRequest): string {
+  const h = request.headers;
+  const key = `${h.get("Call-ID") ?? ""}|${h.get("From") ?? ""}|${h.get("CSeq") ?? ""}|${h.get("Via") ?? ""}`;
+  let a = 0x811c9dc5 ^ SALT;
+  let b = 0x01000193 ^ SALT;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x000193b1);
+  }
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
+}
+
 function withTag(to: string, tag: string): string {
   try {
     return parseNameAddr(to, "To").tag === undefined ? `${to};tag=${tag}` : to;

@@ -103,7 +103,7 @@ export class ClientInviteTransaction extends Transaction<ClientInviteState, Inpu
         void this.transmit(this.request);
         return;
       case "timer_b":
-        this.log.info("sip transaction: INVITE timeout (Timer B)", { tx: this.key });
+        this.budget.info("sip-tx-timer-b", "sip transaction: INVITE timeout (Timer B)", { tx: this.key });
         this.emit("onTimeout", this.onTimeout);
         this.terminate();
         return;

@@ -125,7 +125,10 @@ export class ClientNonInviteTransaction extends Transaction<ClientNonInviteState
   }
 
   private timeout(): void {
-    this.log.info("sip transaction: timeout (Timer F)", { tx: this.key, method: this.request.method });
+    this.budget.info("sip-tx-timer-f", "sip transaction: timeout (Timer F)", {
+      tx: this.key,
+      method: this.request.method,
+    });
     this.emit("onTimeout", this.onTimeout);
     this.terminate();
   }

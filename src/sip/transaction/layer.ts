@@ -10,16 +10,24 @@
  *   (e.g. a 2xx from another fork after Timer M, or a 2xx retransmission the TU must still ACK);
  * - an ACK matching an INVITE server transaction that sent a non-2xx final is absorbed there; any
  *   other ACK (the ACK of a 2xx, its own transaction per §17) goes to `onAck`;
- * - a request matching a server transaction is a retransmission, answered by the transaction;
- * - any other request (CANCEL included: its own transaction, found with `inviteServerFor`) creates a
- *   server transaction and goes to `onRequest`.
+ * - a request matching a server transaction is a retransmission, answered by the transaction
+ *   (whatever the caps: it costs nothing new);
+ * - any other request is new. `onStateless` may answer it at once without a transaction (a request
+ *   whose answer needs no state: OPTIONS, an unknown method, an unknown dialog), which costs no
+ *   memory and survives a flood; a retransmission of it simply gets the same answer again;
+ * - else, within the caps (admission.ts), it creates a server transaction (CANCEL included: its own
+ *   transaction, found with `inviteServerFor`) and goes to `onRequest`; over a cap it gets a
+ *   stateless 503 with Retry-After.
  * Every transaction drops out of the tables when it terminates (`size()` counts what is left).
+ * Events a peer can repeat at will are logged through the log budget.
  */
 import type { Clock } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
+import { LogBudget } from "../../lib/log-budget.ts";
 import { type Logger, silentLogger } from "../../lib/logger.ts";
 import type { SipMessage, SipRequest, SipResponse } from "../message/message.ts";
-import { buildErrorResponse } from "../message/response.ts";
+import { buildErrorResponse, stableTag } from "../message/response.ts";
+import { type AdmissionStats, type Refusal, ServerAdmission, type ServerLimits } from "./admission.ts";
 import type { ClientTransaction, ClientTransactionEvents } from "./client.ts";
 import { ClientInviteTransaction } from "./client-invite.ts";
 import { ClientNonInviteTransaction } from "./client-non-invite.ts";
@@ -34,6 +42,18 @@ import type { SendFn, Target } from "./types.ts";
 export type RequestHandler = (tx: ServerTransaction, req: SipRequest) => void;
 export type AckHandler = (ack: SipRequest, source: Target) => void;
 export type StrayResponseHandler = (resp: SipResponse, source: Target) => void;
+/** A new request's answer when it needs no transaction, else undefined. Must not keep `req`. */
+export type StatelessHandler = (req: SipRequest, source: Target) => SipResponse | undefined;
+
+export interface ServerStats extends AdmissionStats {
+  /** The caps in force. */
+  limit: number;
+  limitPerSource: number;
+  /** New requests answered by `onStateless`, without a transaction. */
+  stateless: number;
+  /** Requests matched to a live server transaction (retransmissions). */
+  retransmissions: number;
+}
 
 export interface TransactionLayerOptions {
   send: SendFn;
@@ -44,6 +64,13 @@ export interface TransactionLayerOptions {
   onRequest?: RequestHandler;
   onAck?: AckHandler;
   onStrayResponse?: StrayResponseHandler;
+  onStateless?: StatelessHandler;
+  /** Caps on live server transactions (admission.ts). */
+  limits?: ServerLimits;
+  /** Sources exempt from the per-source cap and allowed the reserve (the PBX, the proxy). */
+  trusted?: (address: string) => boolean;
+  /** Where peer-caused events are logged (default: one of its own on `logger`). */
+  budget?: LogBudget;
 }
 
 type AnyClient = ClientInviteTransaction | ClientNonInviteTransaction;
@@ -56,21 +83,55 @@ export class TransactionLayer {
   onAck: AckHandler | undefined;
   /** A response no client transaction matches. */
   onStrayResponse: StrayResponseHandler | undefined;
+  /** Answers new requests that need no state (see the module comment). */
+  onStateless: StatelessHandler | undefined;
 
   private readonly clients = new Map<string, AnyClient>();
   private readonly servers = new Map<string, AnyServer>();
   private readonly clientCtx: TransactionContext;
   private readonly serverCtx: TransactionContext;
   private readonly log: Logger;
+  private readonly budget: LogBudget;
+  private readonly admission: ServerAdmission;
+  private readonly sendFn: TransactionLayerOptions["send"];
+  private stateless = 0;
+  private retransmissions = 0;
 
   constructor(opts: TransactionLayerOptions) {
     this.log = opts.logger ?? silentLogger;
+    this.budget = opts.budget ?? new LogBudget(this.log, opts.clock);
+    this.admission = new ServerAdmission(opts.limits, opts.trusted);
+    this.sendFn = opts.send;
     this.onRequest = opts.onRequest;
     this.onAck = opts.onAck;
     this.onStrayResponse = opts.onStrayResponse;
-    const base = { send: opts.send, clock: opts.clock, timers: opts.timers ?? DEFAULT_TIMERS, log: this.log };
+    this.onStateless = opts.onStateless;
+    const base = {
+      send: opts.send,
+      clock: opts.clock,
+      timers: opts.timers ?? DEFAULT_TIMERS,
+      log: this.log,
+      budget: this.budget,
+    };
     this.clientCtx = { ...base, remove: (key) => this.clients.delete(key) };
-    this.serverCtx = { ...base, remove: (key) => this.servers.delete(key) };
+    this.serverCtx = {
+      ...base,
+      remove: (key) => {
+        const tx = this.servers.get(key);
+        if (tx && this.servers.delete(key)) this.admission.release(tx.source.address);
+      },
+    };
+  }
+
+  /** Live server transactions, the caps, and what was answered without one. */
+  serverStats(): ServerStats {
+    return {
+      ...this.admission.stats(),
+      limit: this.admission.total,
+      limitPerSource: this.admission.perSource,
+      stateless: this.stateless,
+      retransmissions: this.retransmissions,
+    };
   }
 
   /** Transactions in the tables (client + server). */
@@ -109,7 +170,10 @@ export class TransactionLayer {
       else this.handleRequest(msg, source);
     } catch (err) {
       // A malformed Via/CSeq/From view: parseMessage guarantees them, a hand-built message may not.
-      this.log.warn("sip transaction: inbound message dropped", { error: errorMessage(err), from: source.address });
+      this.budget.warn("sip-tx-dropped", "sip transaction: inbound message dropped", {
+        error: errorMessage(err),
+        from: source.address,
+      });
     }
   }
 
@@ -140,7 +204,10 @@ export class TransactionLayer {
   private handleRequest(req: SipRequest, source: Target): void {
     const k = serverKey(req);
     if (!k) {
-      this.log.warn("sip transaction: request without Via dropped", { method: req.method, from: source.address });
+      this.budget.warn("sip-tx-no-via", "sip transaction: request without Via dropped", {
+        method: req.method,
+        from: source.address,
+      });
       return;
     }
     const tx = this.servers.get(k.key);
@@ -151,7 +218,14 @@ export class TransactionLayer {
       return;
     }
     if (tx) {
+      this.retransmissions++;
       tx.receive(req);
+      return;
+    }
+    if (this.answerStateless(req, source)) return;
+    const refused = this.admission.admit(source.address);
+    if (refused) {
+      this.refuse(req, source, refused);
       return;
     }
     const created =
@@ -163,11 +237,56 @@ export class TransactionLayer {
     this.deliver(created, req);
   }
 
+  /** True when `onStateless` answered: the answer is sent, and nothing is kept. */
+  private answerStateless(req: SipRequest, source: Target): boolean {
+    if (!this.onStateless) return false;
+    let resp: SipResponse | undefined;
+    try {
+      resp = this.onStateless(req, source);
+    } catch (err) {
+      this.budget.error("sip-tx-stateless-threw", "sip transaction: stateless handler threw", {
+        method: req.method,
+        error: errorMessage(err),
+      });
+      return false;
+    }
+    if (resp === undefined) return false;
+    this.stateless++;
+    this.sendStateless(resp, source);
+    return true;
+  }
+
+  /** Over a cap: a stateless 503 with Retry-After (RFC 3261 §21.5.4), logged within the budget. */
+  private refuse(req: SipRequest, source: Target, why: Refusal): void {
+    this.budget.warn(`sip-tx-cap-${why}`, "sip transaction: too many live server transactions, answered 503", {
+      cap: why,
+      limit: why === "total" ? this.admission.total : this.admission.perSource,
+      method: req.method,
+      from: source.address,
+    });
+    const resp = buildErrorResponse(req, 503, "Service Unavailable", { toTag: stableTag(req) });
+    resp.headers.append("Retry-After", String(this.admission.retryAfterSeconds));
+    this.sendStateless(resp, source);
+  }
+
+  private sendStateless(resp: SipResponse, source: Target): void {
+    let sent: Promise<void>;
+    try {
+      sent = Promise.resolve(this.sendFn(resp, source));
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent.catch((err: unknown) => this.log.debug("sip transaction: stateless answer not sent", { error: String(err) }));
+  }
+
   private callTu(name: string, fn: () => void): void {
     try {
       fn();
     } catch (err) {
-      this.log.error("sip transaction: callback threw", { callback: name, error: errorMessage(err) });
+      this.budget.error(`sip-tx-${name}-threw`, "sip transaction: callback threw", {
+        callback: name,
+        error: errorMessage(err),
+      });
     }
   }
 
@@ -183,10 +302,18 @@ export class TransactionLayer {
       }
     }
     if (problem === undefined) return;
-    this.log.error("sip transaction: request not handled", { method: req.method, error: problem });
+    // Our bug rather than the peer's, but the peer can repeat the request: budgeted.
+    this.budget.error("sip-tx-unhandled", "sip transaction: request not handled", {
+      method: req.method,
+      error: problem,
+    });
     const answered = tx.lastResponse !== undefined && tx.lastResponse.status >= 200;
     if (!answered && !tx.terminated) {
-      tx.respond(buildErrorResponse(req, 500, "Server Internal Error")).catch(() => {});
+      try {
+        tx.respond(buildErrorResponse(req, 500, "Server Internal Error")).catch(() => {});
+      } catch (err) {
+        this.log.debug("sip transaction: no 500 possible", { error: errorMessage(err) });
+      }
     }
   }
 }

@@ -152,7 +152,7 @@ export class ServerInviteTransaction extends Transaction<ServerInviteState, Inpu
         this.lingerThenTerminate("i", this.timers.i, { kind: "timer_i" });
         return;
       case "timer_h":
-        this.log.info("sip transaction: no ACK for the final response (Timer H)", {
+        this.budget.info("sip-tx-timer-h", "sip transaction: no ACK for the final response (Timer H)", {
           tx: this.key,
           status: this.last?.status,
         });

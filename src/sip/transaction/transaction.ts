@@ -9,6 +9,7 @@
  */
 import type { Clock, TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
+import type { LogBudget } from "../../lib/log-budget.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { SipMessage } from "../message/message.ts";
 import { forTransport, type TransactionTimers } from "./timers.ts";
@@ -20,6 +21,11 @@ export interface TransactionContext {
   clock: Clock;
   timers: TransactionTimers;
   log: Logger;
+  /**
+   * For what a peer can make happen once per transaction (a timeout, a send that fails, a missing
+   * ACK): logged per kind within the budget, since a flood means one per request.
+   */
+  budget: LogBudget;
   /** Called once, when the transaction terminates: the layer drops it from its table. */
   remove: (key: string) => void;
 }
@@ -34,6 +40,7 @@ export abstract class Transaction<S extends string, I extends { kind: string }> 
   protected readonly timers: TransactionTimers;
   protected readonly reliable: boolean;
   protected readonly log: Logger;
+  protected readonly budget: LogBudget;
   private readonly handles = new Map<TimerName, TimerHandle>();
   protected current: S;
 
@@ -53,6 +60,7 @@ export abstract class Transaction<S extends string, I extends { kind: string }> 
     this.reliable = isReliable(target);
     this.timers = forTransport(ctx.timers, this.reliable);
     this.log = ctx.log;
+    this.budget = ctx.budget;
   }
 
   get state(): S {
@@ -70,7 +78,11 @@ export abstract class Transaction<S extends string, I extends { kind: string }> 
   protected common(input: I | CommonInput): boolean {
     if (input.kind === "transport_error") {
       const { error } = input as { error: Error };
-      this.log.info("sip transaction: transport error", { tx: this.key, state: this.current, error: error.message });
+      this.budget.info("sip-tx-transport-error", "sip transaction: transport error", {
+        tx: this.key,
+        state: this.current,
+        error: error.message,
+      });
       this.emit("onTransportError", this.onTransportError, error);
       this.terminate();
       return true;
@@ -140,7 +152,11 @@ export abstract class Transaction<S extends string, I extends { kind: string }> 
     try {
       fn(...args);
     } catch (err) {
-      this.log.error("sip transaction: callback threw", { tx: this.key, callback: name, error: errorMessage(err) });
+      this.budget.error(`sip-tx-${name}-threw`, "sip transaction: callback threw", {
+        tx: this.key,
+        callback: name,
+        error: errorMessage(err),
+      });
     }
   }
 

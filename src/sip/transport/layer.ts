@@ -2,105 +2,43 @@
  * @module sip/transport/layer
  * The SIP transport layer (RFC 3261 §18): owns every listener and connection, moves bytes between
  * them and the layer above (`onMessage`), and guards the appliance: an access filter before anything
- * is read, size limits, a read timeout for incomplete stream messages, a connection limit. Nothing a
- * peer sends can throw out of here or stall another flow.
+ * is read, size limits, a read timeout for incomplete stream messages, a connection limit in total
+ * and per source address (guard.ts). Nothing a peer sends can throw out of here or stall another
+ * flow, and what it makes happen is logged within a log budget, never once per packet.
  */
 import net from "node:net";
 import { type Clock, systemClock } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
+import { LogBudget } from "../../lib/log-budget.ts";
 import { type Logger, silentLogger } from "../../lib/logger.ts";
-import { endpointKey, isIPv6, isWildcard, normalizeAddress } from "./address.ts";
+import { endpointKey, isIPv6, isWildcard } from "./address.ts";
 import { ConnectionTable } from "./connections.ts";
+import { InboundGuard } from "./guard.ts";
+import {
+  emptyStats,
+  type ListenOptions,
+  type SendOptions,
+  TRANSPORT_DEFAULTS,
+  type TransportLayerOptions,
+} from "./options.ts";
 import { StreamConnection, type StreamDrop, type StreamEvents, tuneSocket } from "./stream-connection.ts";
 import { dialTcp, listenTcp, type StreamListener } from "./tcp.ts";
-import { dialTls, listenTls, type TlsClientOptions, type TlsServerOptions } from "./tls.ts";
-import type {
-  AccessFilter,
-  CloseHandler,
-  FramerFactory,
-  Inbound,
-  MessageHandler,
-  PacketHook,
-  Remote,
-  TransportKind,
-  TransportStats,
-} from "./types.ts";
-import { classifyDatagram, UdpListener } from "./udp.ts";
+import { dialTls, listenTls } from "./tls.ts";
+import type { CloseHandler, Inbound, MessageHandler, Remote, TransportKind, TransportStats } from "./types.ts";
+import { UdpListener } from "./udp.ts";
 
-export const TRANSPORT_DEFAULTS = {
-  maxDatagramBytes: 64 * 1024,
-  maxMessageBytes: 64 * 1024,
-  readTimeoutMs: 30_000,
-  idleTimeoutMs: 600_000,
-  connectTimeoutMs: 10_000,
-  maxConnections: 256,
-  maxWriteBufferBytes: 1024 * 1024,
-} as const;
-
-export interface TransportLayerOptions {
-  /** Inbound traffic is accepted only from addresses this returns true for. */
-  allow: AccessFilter;
-  /** A new stream framer per TCP/TLS connection (src/sip/message's Content-Length framer). */
-  framer: FramerFactory;
-  clock?: Clock;
-  logger?: Logger;
-  /** Larger datagrams are dropped (default 64 KiB). */
-  maxDatagramBytes?: number;
-  /** A larger stream message, or a larger incomplete one, closes the connection (default 64 KiB). */
-  maxMessageBytes?: number;
-  /** An incomplete stream message not completed this long after its first byte closes the connection (30 s). */
-  readTimeoutMs?: number;
-  /** A connection with no traffic either way this long is closed (10 min); 0 never. */
-  idleTimeoutMs?: number;
-  /** Outbound TCP connect / TLS connect + handshake (10 s). */
-  connectTimeoutMs?: number;
-  /** Open TCP+TLS connections; at the limit the one idle longest is closed (256). */
-  maxConnections?: number;
-  /** A peer that does not read and lets this much queue up is disconnected (1 MiB). */
-  maxWriteBufferBytes?: number;
-  /** TLS client settings (CA, SNI name, verification). */
-  tls?: TlsClientOptions;
-  /** Debug packet log; the UA masks credentials before logging. */
-  onPacket?: PacketHook;
-}
-
-export interface ListenOptions {
-  kind: TransportKind;
-  /** The address to bind (the VoIP NIC, `sip.bind`); a wildcard only if configured so. */
-  bind: string;
-  /** 0 picks a free port. */
-  port: number;
-  /** Required for kind "tls". */
-  tls?: TlsServerOptions;
-}
-
-export interface SendOptions {
-  /** TCP/TLS: use this connection if it is still open (answering on the request's connection). */
-  connectionId?: string;
-  /** TLS: SNI and certificate name for a new connection (overrides `tls.servername`). */
-  serverName?: string;
-}
+export { type ListenOptions, type SendOptions, TRANSPORT_DEFAULTS, type TransportLayerOptions } from "./options.ts";
 
 type AnyListener = { kind: TransportKind; address: string; port: number; close(): Promise<void> };
-
-function emptyStats(): TransportStats {
-  return {
-    datagramsIn: 0,
-    datagramsOut: 0,
-    streamMessagesIn: 0,
-    streamMessagesOut: 0,
-    keepalivesAnswered: 0,
-    dropped: { notAllowed: 0, oversized: 0, framing: 0 },
-    connections: { open: 0, accepted: 0, opened: 0, refused: 0, failed: 0, timedOut: 0, idleClosed: 0, evicted: 0 },
-  };
-}
 
 export class TransportLayer {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly limits: Required<
-    Omit<TransportLayerOptions, "allow" | "framer" | "clock" | "logger" | "tls" | "onPacket">
+    Omit<TransportLayerOptions, "allow" | "trusted" | "budget" | "framer" | "clock" | "logger" | "tls" | "onPacket">
   >;
+  private readonly budget: LogBudget;
+  private readonly guard: InboundGuard;
   private readonly counters = emptyStats();
   private readonly udp: UdpListener[] = [];
   private readonly listeners: AnyListener[] = [];
@@ -122,8 +60,18 @@ export class TransportLayer {
       idleTimeoutMs: opts.idleTimeoutMs ?? TRANSPORT_DEFAULTS.idleTimeoutMs,
       connectTimeoutMs: opts.connectTimeoutMs ?? TRANSPORT_DEFAULTS.connectTimeoutMs,
       maxConnections: Math.max(1, opts.maxConnections ?? TRANSPORT_DEFAULTS.maxConnections),
+      maxConnectionsPerSource: Math.max(1, opts.maxConnectionsPerSource ?? TRANSPORT_DEFAULTS.maxConnectionsPerSource),
       maxWriteBufferBytes: opts.maxWriteBufferBytes ?? TRANSPORT_DEFAULTS.maxWriteBufferBytes,
     };
+    this.budget = opts.budget ?? new LogBudget(this.log, this.clock);
+    this.guard = new InboundGuard({
+      allow: opts.allow,
+      trusted: opts.trusted,
+      maxDatagramBytes: this.limits.maxDatagramBytes,
+      maxConnectionsPerSource: this.limits.maxConnectionsPerSource,
+      counters: this.counters,
+      budget: this.budget,
+    });
     if (opts.tls?.rejectUnauthorized === false) {
       this.log.warn("sip transport: TLS certificate verification is OFF (tls.rejectUnauthorized false)");
     }
@@ -134,9 +82,13 @@ export class TransportLayer {
       onIdle: () => this.counters.connections.idleClosed++,
       onEvict: (c) => {
         this.counters.connections.evicted++;
-        this.log.info("sip transport: connection limit reached, closing the one idle longest", {
-          remote: endpointKey(c.remote),
-        });
+        this.budget.info(
+          "sip-connection-evicted",
+          "sip transport: connection limit reached, closing the one idle longest",
+          {
+            remote: endpointKey(c.remote),
+          },
+        );
       },
     });
     this.streamEvents = {
@@ -170,7 +122,7 @@ export class TransportLayer {
       host: o.bind,
       port: o.port,
       logger: log,
-      admit: (s: net.Socket) => this.admit(s),
+      admit: (s: net.Socket) => this.guard.admit(s, kind, this.closed),
       accept: (s: net.Socket) => this.adopt(s, kind, true),
     };
     let listener: StreamListener;
@@ -250,42 +202,11 @@ export class TransportLayer {
 
   // ---- inbound ----
 
-  private allowed(address: string): boolean {
-    try {
-      return this.opts.allow(address) === true;
-    } catch (err) {
-      this.log.error("sip transport: access filter threw", { address, error: errorMessage(err) });
-      return false;
-    }
-  }
-
   private datagram(l: UdpListener, bytes: Uint8Array, from: { address: string; port: number }): void {
-    if (this.closed) return;
-    if (!this.allowed(from.address)) {
-      this.counters.dropped.notAllowed++;
-      this.log.debug("sip transport: datagram not allowed", { from: from.address });
-      return;
-    }
-    const verdict = classifyDatagram(bytes, this.limits.maxDatagramBytes);
-    if (verdict === "keepalive") return;
-    if (verdict !== "message") {
-      this.counters.dropped[verdict]++;
-      this.log.debug("sip transport: datagram dropped", { from: from.address, reason: verdict, bytes: bytes.length });
-      return;
-    }
+    if (this.closed || !this.guard.datagram(bytes, from.address)) return;
     this.counters.datagramsIn++;
     const remote: Remote = { transport: "udp", address: from.address, port: from.port };
     this.deliver({ bytes, remote, local: l.local }, remote);
-  }
-
-  /** Access filter on a raw accepted socket (TCP, or TLS before its handshake). */
-  private admit(socket: net.Socket): boolean {
-    const address = normalizeAddress(socket.remoteAddress);
-    if (!this.closed && this.allowed(address)) return true;
-    this.counters.connections.refused++;
-    this.counters.dropped.notAllowed++;
-    this.log.debug("sip transport: connection refused", { from: address });
-    return false;
   }
 
   /** Takes an established socket (accepted, or dialled by us) into the table. */
@@ -326,7 +247,12 @@ export class TransportLayer {
   private streamDrop(conn: StreamConnection, why: StreamDrop, detail: string): void {
     if (why === "read-timeout") this.counters.connections.timedOut++;
     else this.counters.dropped[why]++;
-    this.log.info("sip transport: closing connection", { id: conn.id, remote: endpointKey(conn.remote), why, detail });
+    this.budget.info(`sip-connection-${why}`, "sip transport: closing connection", {
+      id: conn.id,
+      remote: endpointKey(conn.remote),
+      why,
+      detail,
+    });
   }
 
   private connectionClosed(conn: StreamConnection, reason: string): void {
@@ -347,7 +273,8 @@ export class TransportLayer {
       try {
         h(m);
       } catch (err) {
-        this.log.error("sip transport: message handler threw", { error: errorMessage(err) });
+        // A bug above, not the peer's doing, but the peer can repeat it: budgeted like the rest.
+        this.budget.error("sip-handler-threw", "sip transport: message handler threw", { error: errorMessage(err) });
       }
     }
   }

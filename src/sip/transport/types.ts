@@ -86,8 +86,10 @@ export interface TransportStats {
     accepted: number;
     /** Outbound connections established. */
     opened: number;
-    /** Inbound connections destroyed by the access filter. */
+    /** Inbound connections destroyed at once: by the access filter, or over the per-source cap. */
     refused: number;
+    /** Of `refused`: the source already had `maxConnectionsPerSource` open. */
+    overSourceLimit: number;
     /** Outbound connects that failed (refused, timed out, TLS verification). */
     failed: number;
     /** Closed for an incomplete message that did not complete within the read timeout. */

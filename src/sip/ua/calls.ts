@@ -42,6 +42,12 @@ export class CallRegistry {
     return true;
   }
 
+  /** Whether a request with a To tag belongs to a live call (else it is answered 481 statelessly). */
+  knows(req: SipRequest): boolean {
+    const id = incomingDialogId(req);
+    return id !== undefined && this.byKey.has(dialogKey(id));
+  }
+
   /** The ACK of a 2xx; ignored when no call knows it. */
   ack(req: SipRequest): void {
     const id = incomingDialogId(req);

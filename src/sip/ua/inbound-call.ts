@@ -154,7 +154,10 @@ export class InboundCall {
   private noAck(): void {
     if (this.acked) return;
     this.o.clock.clearTimeout(this.retransmit);
-    this.o.logger.warn("no ACK for our 200 OK; hanging up", { callId: this.request.callId });
+    // The caller decides whether an ACK comes: logged within the endpoint's budget.
+    this.o.endpoint.budget.warn("sip-call-no-ack", "no ACK for our 200 OK; hanging up", {
+      callId: this.request.callId,
+    });
     this.resolveConfirmed(false);
     void this.call?.hangup();
   }

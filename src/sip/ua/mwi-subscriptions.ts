@@ -243,6 +243,9 @@ export class MwiSubscriptions {
       if (await this.send(tx, resp)) void this.enqueue(sub, summary, "timeout");
       return;
     }
+    // Caps per source and in total (sip/dialog/limits.ts): a refusal is a 503 with Retry-After.
+    const capped = this.endpoint.subscriptionLimits.admit(sub, tx.source);
+    if (capped) return void (await this.answer(tx, req, capped.status, capped.reason, capped.headers));
     this.add(sub, expires);
     // Queued before the 200 goes out, so a notify() racing with it comes after the first NOTIFY.
     const okSent = this.send(tx, resp);

@@ -13,6 +13,7 @@ import type { ServerTransaction } from "../transaction/server.ts";
 import type { TransactionTimers } from "../transaction/timers.ts";
 import type { Target } from "../transaction/types.ts";
 import { CallRegistry } from "./calls.ts";
+import type { EndpointLimitStats } from "./endpoint.ts";
 import { SipEndpoint } from "./endpoint.ts";
 import { InboundCall } from "./inbound-call.ts";
 import type { MwiSubscriptionsLike } from "./mwi.ts";
@@ -21,6 +22,7 @@ import { mailboxWatchers } from "./mwi-subscribe-request.ts";
 import { MwiSubscriptions } from "./mwi-subscriptions.ts";
 import { OutboundCall, type OutboundResult } from "./outbound-call.ts";
 import { type PortAccount, PortRegistration, type PortStatus } from "./registration.ts";
+import { ALLOW, statelessAnswer } from "./stateless.ts";
 
 export interface SipTraffic {
   datagramsIn: number;
@@ -30,11 +32,11 @@ export interface SipTraffic {
   droppedFraming: number;
   unparseable: number;
   answered400: number;
+  /** Malformed and not answerable (no Via, or a bare CR in what a response copies): dropped. */
+  droppedMalformed: number;
   connectionsOpen: number;
   connectionsRefused: number;
 }
-
-const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, SUBSCRIBE";
 
 /** A port taken for one call; `release` frees it (idempotent). */
 export interface PortLease {
@@ -118,9 +120,17 @@ export class SipPorts {
       debug: opts.debug,
       timers: opts.timers,
       userAgent: opts.userAgent,
+      // The PBX and proxy are exempt from the per-source caps: every phone behind them shares their address.
+      trusted: (a) => trusted.has(a),
+      limits: config.limits,
     });
     this.endpoint.transactions.onRequest = (tx, req) => this.dispatch(tx, req);
     this.endpoint.transactions.onAck = (ack) => this.calls.ack(ack);
+    this.endpoint.transactions.onStateless = (req) =>
+      statelessAnswer(req, {
+        knowsDialog: (r) => this.calls.knows(r),
+        subscriptions: this.subscribeHandler !== undefined,
+      });
     this.clock = opts.clock;
     this.log = logger.child({ part: "sip" });
     this.timers = opts.timers;
@@ -359,9 +369,15 @@ export class SipPorts {
       droppedFraming: t.dropped.framing,
       unparseable: this.endpoint.counters.unparseable,
       answered400: this.endpoint.counters.answered400,
+      droppedMalformed: this.endpoint.counters.droppedMalformed,
       connectionsOpen: t.connections.open,
       connectionsRefused: t.connections.refused,
     };
+  }
+
+  /** The caps of the endpoint, what is live under them and what they refused. */
+  limits(): EndpointLimitStats {
+    return this.endpoint.limitStats();
   }
 
   private closeSubscriptions: (() => Promise<void>) | undefined;

@@ -279,6 +279,62 @@ describe("parseMessage: rejections", () => {
     assert.equal(reject(text("\r\n\r\n")).keepalive, true);
   });
 
+  test("a bare CR in a header value: rejected; answered 400 only when no copied header holds it", () => {
+    const copied = ["Via", "From", "To", "Call-ID", "CSeq"];
+    for (const name of [...copied, "Contact", "Expires"]) {
+      for (const value of [`${name}: x\ry`, `${name}: x\r`, `${name}: \r x`]) {
+        const lines = REGISTER.map((l) =>
+          l.startsWith(`${name}:`) ? l.replace(/$/, value.slice(name.length + 2)) : l,
+        );
+        const r = reject(lines);
+        assert.equal(r.reason, "bare CR in a header field", JSON.stringify(value));
+        assert.equal(r.canAnswer400 !== undefined, !copied.includes(name), JSON.stringify(value));
+      }
+    }
+    // In a folded line, and just before the CRLF (CR CR LF: only one CR ends the line).
+    assert.equal(reject([...REGISTER.slice(0, -2), "Subject: a", " b\rc", "", ""]).reason, "bare CR in a header field");
+    assert.equal(reject([...REGISTER.slice(0, -2), "Subject: a\r", "", ""]).reason, "bare CR in a header field");
+    // In the start line it is a malformed Request-Line, answerable (the copied headers are clean).
+    const start = reject([`${REGISTER[0]}\r`, ...REGISTER.slice(1)]);
+    assert.equal(start.reason, "malformed Request-Line");
+    assert.ok(start.canAnswer400);
+  });
+
+  test("a bare LF in a CRLF message is an error; LF line ends throughout stay tolerated", () => {
+    const injected = reject([
+      ...REGISTER.slice(0, -2),
+      "Subject: a\nVia: SIP/2.0/UDP 203.0.113.9;branch=z9hG4bKx",
+      "",
+      "",
+    ]);
+    assert.equal(injected.reason, "bare LF in a header field");
+    assert.ok(injected.canAnswer400);
+    assert.equal(ok(parseMessage(text(REGISTER.join("\n")))).kind, "request");
+  });
+
+  test("a CR or LF inserted anywhere in a request never throws, nor does answering it", () => {
+    const bytes = crlf(REGISTER);
+    for (let at = 0; at < bytes.length; at++) {
+      for (const c of [13, 10]) {
+        const mutated = new Uint8Array(bytes.length + 1);
+        mutated.set(bytes.subarray(0, at), 0);
+        mutated[at] = c;
+        mutated.set(bytes.subarray(at), at + 1);
+        for (const stream of [false, true]) {
+          const r = parseMessage(mutated, { stream });
+          if (r.ok) {
+            for (const h of r.message.headers) assert.ok(!/[\r\n]/.test(h.value), `value with CR/LF at ${at}`);
+            continue;
+          }
+          if (!r.canAnswer400) continue;
+          const resp = buildErrorResponse(r.canAnswer400, 400, r.reason);
+          for (const h of resp.headers) assert.ok(!/[\r\n]/.test(h.value), `CR/LF in the 400's ${h.name} (${at})`);
+          serialize(resp);
+        }
+      }
+    }
+  });
+
   test("a response is never answerable", () => {
     const r = reject(["SIP/2.0 200 OK", ...register("CSeq", "CSeq: x REGISTER").slice(1)]);
     assert.equal(r.canAnswer400, undefined);

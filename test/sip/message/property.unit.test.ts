@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import {
+  buildErrorResponse,
   formatNameAddr,
   formatUri,
   formatVia,
@@ -41,6 +42,18 @@ function assertStable(m: SipMessage, opts: { stream?: boolean } = {}): void {
   assert.ok(again.ok, again.ok ? "" : `re-parse failed: ${again.reason}`);
   assert.deepEqual(plain(again.message), plain(m));
   assert.deepEqual(serialize(again.message), wire);
+}
+
+/**
+ * A rejected request that says it can be answered must be: building the 400 from what the parser
+ * salvaged never throws, and no header of it holds a CR or LF (issue 10: a bare CR in a copied
+ * header threw here). It may lack what was missing (a partial copy, RFC 4475 insuf).
+ */
+function assertAnswerable(r: ReturnType<typeof parseMessage>): void {
+  if (r.ok || !r.canAnswer400) return;
+  const resp = buildErrorResponse(r.canAnswer400, r.canAnswer400.status, r.reason);
+  for (const h of resp.headers) assert.ok(!/[\r\n]/.test(h.value), `CR/LF in the 400's ${h.name}`);
+  serialize(resp);
 }
 
 const VALID = tortureNames("valid").map((name) => torture("valid", name));
@@ -81,6 +94,7 @@ describe("parseMessage never throws", () => {
       fc.property(fc.uint8Array({ maxLength: 600 }), fc.boolean(), (bytes, stream) => {
         const r = parseMessage(bytes, { stream });
         if (r.ok) assertStable(r.message, { stream });
+        assertAnswerable(r);
         new SipStreamFramer({ maxMessageSize: 300 }).push(bytes);
       }),
       { numRuns: 400 },
@@ -94,6 +108,7 @@ describe("parseMessage never throws", () => {
         const bytes = new TextEncoder().encode(`INVITE sip:a@b SIP/2.0\r\n${parts.join("")}`);
         const r = parseMessage(bytes);
         if (r.ok) assertStable(r.message);
+        assertAnswerable(r);
       }),
       { numRuns: 300 },
     );
@@ -109,6 +124,7 @@ describe("parseMessage never throws", () => {
           for (const stream of [false, true]) {
             const r = parseMessage(bytes, { stream });
             if (r.ok) assertStable(r.message, { stream });
+            assertAnswerable(r);
           }
         },
       ),

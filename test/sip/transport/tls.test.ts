@@ -38,6 +38,28 @@ async function tlsServer(opts: Parameters<typeof makeLayer>[0] = {}) {
 }
 
 describe("sip transport: tls", { skip }, () => {
+  test("connections per source: counted from the raw accept, so unfinished handshakes count too", async () => {
+    const b = await tlsServer({ maxConnectionsPerSource: 3, trusted: (a) => a === "127.0.0.1" });
+    // Raw TCP sockets from 127.0.0.2 that never start a handshake: the fourth on is closed at once.
+    const raw = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect({ host: "127.0.0.1", port: b.port, localAddress: "127.0.0.2" }, () => resolve(s));
+            s.on("error", () => {});
+          }),
+      ),
+    );
+    await waitFor("three refused", () => b.layer.stats().connections.overSourceLimit === 3);
+    await waitFor("three closed", () => raw.filter((s) => s.destroyed || s.readableEnded).length === 3);
+    // A trusted address is exempt, and a real client from it still gets through.
+    const a = makeLayer({ tls: { ca: cert.cert } }, opened);
+    await a.layer.send(b.to, sipMessage("OPTIONS sip:pbx SIP/2.0"));
+    await waitFor("request over tls", () => b.inbox.length === 1);
+    for (const s of raw) s.destroy();
+  });
+
   test("a client trusting the CA file talks to a TLS listener, both ways over one connection", async () => {
     const b = await tlsServer();
     const a = makeLayer({ tls: { ca: await readFile(cert.certFile, "utf8") } }, opened);
