@@ -30,8 +30,10 @@
  * `api:<token name>`.
  */
 import { Hono } from "hono";
+import { LogBudget } from "../lib/log-budget.ts";
 import type { ApiDeps } from "./deps.ts";
 import { errorJson, handleError } from "./errors.ts";
+import { allowFrom } from "./middleware/allow.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { mountRoutes, type Route } from "./registry.ts";
 import { auditRoutes } from "./routes/audit.ts";
@@ -76,6 +78,13 @@ export function createApi(deps: ApiDeps): Hono {
   app.onError((err, c) => handleError(err, c, logger));
   app.notFound((c) => errorJson(c, "NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`));
 
+  const budget = new LogBudget(logger, deps.ctx.clock);
+  app.use(
+    allowFrom(deps.allow, (address) => {
+      deps.counters.requestsRefused++;
+      budget.warn("api-refused", "API request from an address not in api.allow refused", { address });
+    }),
+  );
   app.use(async (c, next) => {
     const t0 = performance.now();
     await next();

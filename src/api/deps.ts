@@ -1,5 +1,6 @@
 /** @module api/deps: what the HTTP layer is given; routes call services, never the store directly. */
 import type { LinkStatus } from "../jobs/runner.ts";
+import type { NetworkSet } from "../lib/networks.ts";
 import type { ServiceContext } from "../services/context.ts";
 import type { PmsMonitor } from "../services/pms-monitor.ts";
 import type { EndpointLimitStats } from "../sip/ua/endpoint.ts";
@@ -20,6 +21,10 @@ export interface ApiDeps {
   sipPorts(): { ports: PortStatus[]; traffic: SipTraffic; limits?: EndpointLimitStats } | undefined;
   /** Voice prompts (built-in and uploaded); absent, the prompt routes answer 503. */
   prompts?: PromptLibrary;
+  /** `api.allow`; undefined = any address. */
+  allow?: NetworkSet;
+  /** Counters the API keeps itself (shown by GET /api/v1/health). */
+  counters: { requestsRefused: number };
   /** Resolves a bearer token to its holder; undefined when unknown or revoked. */
   authenticate(token: string): Promise<{ name: string; role: Role } | undefined>;
 }

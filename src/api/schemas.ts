@@ -242,6 +242,22 @@ const PmsPeerView = v.pipe(
     connections: v.pipe(v.number(), v.integer()),
     linkStarts: v.pipe(v.number(), v.integer()),
     connectionsLost: v.pipe(v.number(), v.integer()),
+    connectionsRefused: v.pipe(
+      v.number(),
+      v.integer(),
+      v.metadata({ description: "Connections closed at once: address not in pms.allow (server mode)" }),
+    ),
+    recordsRefused: v.pipe(
+      v.number(),
+      v.integer(),
+      v.metadata({ description: "Records refused: their connection had not started the link (server mode)" }),
+    ),
+    framesRejected: v.pipe(v.number(), v.integer()),
+    garbageBytes: v.pipe(
+      v.number(),
+      v.integer(),
+      v.metadata({ description: "Bytes received outside any frame or in rejected ones" }),
+    ),
   }),
   v.metadata({ description: "How the PMS at the other end behaves, as seen since the appliance started" }),
 );
@@ -290,6 +306,13 @@ export const Health = v.object({
   version: v.string(),
   uptimeSeconds: v.pipe(v.number(), v.integer()),
   pms: v.object({ state: PmsStateSchema }),
+  api: v.object({
+    requestsRefused: v.pipe(
+      v.number(),
+      v.integer(),
+      v.metadata({ description: "Requests refused since start: their address is not in api.allow" }),
+    ),
+  }),
 });
 
 /** Named in components.schemas of the OpenAPI document and referenced with $ref wherever used. */

@@ -89,6 +89,12 @@ export interface Appliance {
   stop(): Promise<void>;
 }
 
+const LOOPBACK = ["127.0.0.0/8", "::1/128"];
+
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host.startsWith("127.") || host === "::1";
+}
+
 /**
  * systemd kills the process TimeoutStopSec (20 s) after SIGTERM. The stop steps share this much of it,
  * so the store is still closed in time; a step cut short makes the stop unclean (a resync follows).
@@ -255,11 +261,20 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   const monitor = new PmsMonitor(ctx, config.pms.traceSize);
   const pmsLog = logger.child({ part: "pms" });
   const pms = config.pms;
+  const pmsAllowed = networkSet(pms.allow ?? LOOPBACK);
+  if (pms.mode === "server" && !pms.allow && !isLoopbackHost(pms.host))
+    pmsLog.warn("pms.allow is not set: only loopback may connect; set it to the PMS's address", { host: pms.host });
   const connector =
     opts.connector ??
     (pms.mode === "client"
       ? new TcpClientConnector({ host: pms.host, port: pms.port, bind: pms.bind ?? undefined, logger: pmsLog })
-      : new TcpServerConnector({ host: pms.host, port: pms.port, logger: pmsLog }));
+      : new TcpServerConnector({
+          host: pms.host,
+          port: pms.port,
+          logger: pmsLog,
+          allow: (address) => pmsAllowed.contains(address),
+          onRefused: (address) => link.refused(address),
+        }));
   const link = new FiasLink({
     connector,
     clock,
@@ -268,6 +283,8 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     aliveSeconds: pms.aliveSeconds,
     framing: framingOf(pms.framing),
     linkGraceMs: pms.linkGraceSeconds * 1000,
+    maxFrameBytes: pms.maxFrameBytes,
+    maxGarbageBytesPerSecond: pms.maxGarbageBytesPerSecond,
     linkRecords: defaultLinkRecords({ syncRecords: pms.syncLinkRecords }),
     localTime: (ms) => toWallTime(ms, timezone),
     ...opts.link,
@@ -301,6 +318,8 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     sipPorts: () => (sip ? { ports: sip.status(), traffic: sip.traffic(), limits: sip.limits() } : undefined),
     prompts,
     authenticate: (token) => store.read((db) => findToken(db, token)),
+    ...(config.api.allow ? { allow: networkSet(config.api.allow) } : {}),
+    counters: { requestsRefused: 0 },
   });
 
   let server: { port: number; close(): Promise<void> } | undefined;

@@ -41,8 +41,15 @@ export const siteSchema = v.strictObject({
   timezone: v.optional(v.nullable(timezone), null),
 });
 
+const cidr = v.pipe(
+  v.string(),
+  v.check((s) => cidrProblem(s) === undefined, "expected an IP address or CIDR network, e.g. 10.20.0.0/16"),
+);
+
 export const apiSchema = v.strictObject({
   listen: v.optional(hostPort, "127.0.0.1:8080"),
+  /** Addresses the staff API answers; others get 403 and are counted. null = any (tokens still apply). */
+  allow: v.optional(v.nullable(v.array(cidr)), null),
 });
 
 export const pmsSchema = v.strictObject({
@@ -75,6 +82,16 @@ export const pmsSchema = v.strictObject({
    * counts as up anyway, the connection being open and quiet. Some PMSs never send that LA.
    */
   linkGraceSeconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(300)), 10),
+  /**
+   * Server mode: addresses the PMS may connect from; anyone else is closed at once and counted.
+   * null = loopback only (set it to the PMS's address when listening on a network). Client mode
+   * dials `host` and talks to nothing else.
+   */
+  allow: v.optional(v.nullable(v.array(cidr)), null),
+  /** Longest record accepted (FIAS RL is at most 2000); longer frames are rejected whole. */
+  maxFrameBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(256), v.maxValue(65_536)), 2000),
+  /** Bytes outside frames (or in rejected ones) tolerated within one second before the connection is dropped. */
+  maxGarbageBytesPerSecond: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024)), 65_536),
   /** Declare DR, DS, DE, NS, NE in the LR list (`LR|RIDR|FLDATI|` …); off for a PMS that refuses them. */
   syncLinkRecords: v.optional(v.boolean(), true),
 });
@@ -127,11 +144,6 @@ export const pbxSchema = v.strictObject({
   /** How often the job runner looks for due jobs when nothing woke it. */
   pollMs: v.optional(positiveInt, 1000),
 });
-
-const cidr = v.pipe(
-  v.string(),
-  v.check((s) => cidrProblem(s) === undefined, "expected an IP address or CIDR network, e.g. 10.20.0.0/16"),
-);
 
 export const phonesSchema = v.strictObject({
   /**

@@ -54,6 +54,14 @@ export interface PmsPeerInfo {
   linkStarts: number;
   /** Connections that ended other than by stop(): closed by the PMS, dropped by us, replaced. */
   connectionsLost: number;
+  /** Connections closed at once because their address is not in `pms.allow` (server mode). */
+  connectionsRefused: number;
+  /** Application records refused because their connection had not started the link (server mode). */
+  recordsRefused: number;
+  /** Frames rejected by framing or parsing (each also under `rejected` in the API, the latest ones). */
+  framesRejected: number;
+  /** Bytes received outside any frame or in rejected (oversized, unterminated) ones. */
+  garbageBytes: number;
 }
 
 export interface PmsLink {

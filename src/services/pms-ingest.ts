@@ -10,6 +10,7 @@
 import type { Charset } from "../lib/charset.ts";
 import { decode, encode } from "../lib/charset.ts";
 import { errorMessage } from "../lib/errors.ts";
+import { LogBudget } from "../lib/log-budget.ts";
 import { yieldToEventLoop } from "../lib/yield.ts";
 import { showBytes } from "../pms/fias/frame.ts";
 import { type FiasRecord, parseRecord } from "../pms/fias/record.ts";
@@ -36,10 +37,15 @@ export class PmsIngest {
   applied = 0;
   failed = 0;
 
+  /** Every rejected record is in the inbox and on the API; the log gets a sample and a count. */
+  private readonly budget: LogBudget;
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly charset: Charset,
-  ) {}
+  ) {
+    this.budget = new LogBudget(ctx.logger, ctx.clock);
+  }
 
   get resyncActive(): boolean {
     return this.resync.active;
@@ -57,7 +63,10 @@ export class PmsIngest {
         const parsed = parseRecord(encode(r.raw, "latin1"), this.charset);
         if (parsed.ok) batch.push({ record: parsed.record, raw: r.raw, at: r.receivedAt, seq: r.seq });
         else {
-          this.ctx.logger.warn("PMS record not applied", { frame: printable(r.raw), error: parsed.reason });
+          this.budget.warn("pms-not-applied", "PMS record not applied", {
+            frame: printable(r.raw),
+            error: parsed.reason,
+          });
           await this.ctx.store.tx((tx) => markApplied(tx, r.seq, this.ctx.clock.now(), parsed.reason));
         }
       }
@@ -153,7 +162,7 @@ export class PmsIngest {
       this.resync = saved;
       this.failed++;
       const message = errorMessage(err);
-      this.ctx.logger.warn("PMS record not applied", { frame: printable(p.raw), error: message });
+      this.budget.warn("pms-not-applied", "PMS record not applied", { frame: printable(p.raw), error: message });
       await this.ctx.store.tx((tx) => markApplied(tx, p.seq as number, this.ctx.clock.now(), message));
       return 0;
     }

@@ -9,7 +9,13 @@ describe("health", () => {
       ctx.clock.advance(5_500);
       const r = await call("GET", "/api/v1/health", { as: null });
       assert.equal(r.status, 200);
-      assert.deepEqual(r.body, { status: "ok", version: "9.9.9-test", uptimeSeconds: 5, pms: { state: "down" } });
+      assert.deepEqual(r.body, {
+        status: "ok",
+        version: "9.9.9-test",
+        uptimeSeconds: 5,
+        pms: { state: "down" },
+        api: { requestsRefused: 0 },
+      });
       assert.equal(r.headers.get("cache-control"), "no-store");
     }));
 

@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import { createApi } from "../../src/api/app.ts";
 import type { ApiDeps } from "../../src/api/deps.ts";
 import type { Logger } from "../../src/lib/logger.ts";
+import { networkSet } from "../../src/lib/networks.ts";
 import { PmsMonitor } from "../../src/services/pms-monitor.ts";
 import type { Store } from "../../src/store/db.ts";
 import { createToken, findToken, type Role } from "../../src/store/tokens.ts";
@@ -23,6 +24,8 @@ export interface CallOptions {
   body?: unknown;
   raw?: string;
   headers?: Record<string, string>;
+  /** The client's address, as the runtime would pass it. */
+  from?: string;
 }
 
 export interface ApiFixture {
@@ -52,6 +55,8 @@ export async function withApi(
     pbxStatus?: ApiDeps["pbxStatus"];
     setLinkDebug?: ApiDeps["setLinkDebug"];
     config?: unknown;
+    /** api.allow */
+    allow?: string[];
   } = {},
 ): Promise<void> {
   const t = await tempStore();
@@ -68,6 +73,8 @@ export async function withApi(
       setLinkDebug: opts.setLinkDebug ?? (() => false),
       sipPorts: () => undefined,
       authenticate: (token) => t.store.read((db) => findToken(db, token)),
+      counters: { requestsRefused: 0 },
+      ...(opts.allow ? { allow: networkSet(opts.allow) } : {}),
     };
     const app = createApi(deps);
     const tokens = {} as Record<Role, string>;
@@ -81,7 +88,8 @@ export async function withApi(
       let body: string | undefined = o.raw;
       if (body === undefined && o.body !== undefined) body = JSON.stringify(o.body);
       if (body !== undefined) headers["content-type"] ??= "application/json";
-      const res = await app.request(path, { method, headers, body });
+      const env = o.from === undefined ? undefined : { remoteAddress: o.from };
+      const res = await app.request(path, { method, headers, body }, env);
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
     };

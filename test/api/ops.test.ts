@@ -172,6 +172,10 @@ describe("PMS", () => {
         connections: 2,
         linkStarts: 2,
         connectionsLost: 1,
+        connectionsRefused: 3,
+        recordsRefused: 4,
+        framesRejected: 5,
+        garbageBytes: 600,
       } as const;
       pms.link = { canSend: false, send: () => false, peer };
       const r = await call("GET", "/api/v1/pms", { as: "installer" });

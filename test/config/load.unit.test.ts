@@ -20,7 +20,7 @@ describe("parseConfig defaults", () => {
   test("an empty object gives a default for every key", () => {
     assert.deepEqual(parseConfig({}), {
       site: { name: "Hotel", timezone: null },
-      api: { listen: "127.0.0.1:8080" },
+      api: { listen: "127.0.0.1:8080", allow: null },
       pms: {
         protocol: "fias",
         transport: "tcp",
@@ -36,6 +36,9 @@ describe("parseConfig defaults", () => {
         framing: "stx-etx",
         linkGraceSeconds: 10,
         syncLinkRecords: true,
+        allow: null,
+        maxFrameBytes: 2000,
+        maxGarbageBytesPerSecond: 65_536,
       },
       rooms: {
         extensionTemplate: "${room}",

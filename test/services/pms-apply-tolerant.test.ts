@@ -73,10 +73,11 @@ describe("yes/no fields", () => {
     const rows = await h.inbox();
     assert.equal(rows[0].error, 'DN "X" is not a yes/no value (Y/N, 1/0 or T/F)');
     assert.match(rows[1].error ?? "", /^GS "maybe" is not a yes\/no value/);
-    const warns = h.logger.lines.filter((l) => l.msg === "PMS record not applied");
+    // The log gets the first with its frame; the rest of the minute is counted (no PMS floods the log).
+    const warns = h.logger.lines.filter((l) => String(l.msg).startsWith("PMS record not applied"));
     assert.deepEqual(
       warns.map((w) => w.frame),
-      ["RE|RN101|DNX|", "GI|RN102|G#1|GNSmith|GSmaybe|"],
+      ["RE|RN101|DNX|"],
     );
   });
 

@@ -20,6 +20,7 @@ export function healthRoutes(deps: ApiDeps, openapi: () => unknown): Route[] {
           version: deps.version,
           uptimeSeconds: Math.max(0, Math.floor((deps.ctx.clock.now() - deps.startedAt) / 1000)),
           pms: { state: deps.pms.state },
+          api: { requestsRefused: deps.counters.requestsRefused },
         },
       }),
     }),

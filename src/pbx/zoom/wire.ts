@@ -1,7 +1,8 @@
 /**
  * @module pbx/zoom/wire
  * Every Zoom URL, request body and response shape the driver uses, in one place, following
- * shared/specs/pbx-apis.md §1. When the real API disagrees, correct it here.
+ * the Zoom Phone API reference as the product research read it. When the real API disagrees,
+ * correct it here.
  */
 
 /** Rate-limit label of a call (Zoom's table): our token bucket paces "medium" calls. */

@@ -57,7 +57,14 @@ function isFiller(b: number): boolean {
 
 export type FrameEvent =
   | { kind: "frame"; bytes: Uint8Array }
-  | { kind: "error"; reason: "garbage" | "oversized" | "unterminated"; bytes: Uint8Array };
+  | {
+      kind: "error";
+      reason: "garbage" | "oversized" | "unterminated";
+      /** A sample: garbage keeps its first bytes only. */
+      bytes: Uint8Array;
+      /** How many bytes the error covers (garbage runs can be long; the sample is not). */
+      size: number;
+    };
 
 const GARBAGE_KEEP = 256; // bytes of junk kept for the log line
 
@@ -66,6 +73,8 @@ export class FrameReader implements FrameSource {
   private len = 0;
   private inFrame = false;
   private oversized = false;
+  /** Bytes of the current frame, also those past the limit. */
+  private size = 0;
   private garbage: number[] = [];
   private garbageCount = 0;
 
@@ -85,23 +94,29 @@ export class FrameReader implements FrameSource {
         } else if (isFiller(b) && this.garbageCount === 0) {
           // Line ends after ETX: quiet. Inside a run of garbage they stay part of it.
         } else {
-          this.garbageCount++;
-          if (this.garbage.length < GARBAGE_KEEP) this.garbage.push(b);
+          this.addGarbage(b);
         }
         continue;
       }
       if (b === ETX) {
-        if (this.oversized) out.push({ kind: "error", reason: "oversized", bytes: this.buf.slice(0, this.len) });
+        if (this.oversized) out.push(this.error("oversized", this.buf.slice(0, this.len), this.size));
         else out.push({ kind: "frame", bytes: this.buf.slice(0, this.len) });
         this.inFrame = false;
         continue;
       }
       if (b === STX) {
+        if (this.len === 0 && !this.oversized) {
+          // STX STX…: nothing to report per byte (a flood of them once cost two log lines each).
+          this.addGarbage(b);
+          continue;
+        }
+        this.flushGarbage(out);
         // A new STX before ETX: the sender restarted mid-record; drop the partial one.
-        out.push({ kind: "error", reason: "unterminated", bytes: this.buf.slice(0, this.len) });
+        out.push(this.error("unterminated", this.buf.slice(0, this.len), this.size));
         this.startFrame();
         continue;
       }
+      this.size++;
       if (this.oversized) continue;
       if (this.len >= this.maxLength) {
         this.oversized = true;
@@ -134,12 +149,22 @@ export class FrameReader implements FrameSource {
   private startFrame(): void {
     this.inFrame = true;
     this.len = 0;
+    this.size = 0;
     this.oversized = false;
+  }
+
+  private addGarbage(b: number): void {
+    this.garbageCount++;
+    if (this.garbage.length < GARBAGE_KEEP) this.garbage.push(b);
+  }
+
+  private error(reason: "oversized" | "unterminated", bytes: Uint8Array, size: number): FrameEvent {
+    return { kind: "error", reason, bytes, size };
   }
 
   private flushGarbage(out: FrameEvent[]): void {
     if (this.garbageCount === 0) return;
-    out.push({ kind: "error", reason: "garbage", bytes: Uint8Array.from(this.garbage) });
+    out.push({ kind: "error", reason: "garbage", bytes: Uint8Array.from(this.garbage), size: this.garbageCount });
     this.garbage = [];
     this.garbageCount = 0;
   }
@@ -149,6 +174,7 @@ export class FrameReader implements FrameSource {
 export class LineFrameReader implements FrameSource {
   private buf: Uint8Array;
   private len = 0;
+  private size = 0;
   private oversized = false;
 
   constructor(private readonly maxLength = MAX_RECORD_LENGTH) {
@@ -160,14 +186,17 @@ export class LineFrameReader implements FrameSource {
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
       if (b === CR || b === LF) {
-        if (this.oversized) out.push({ kind: "error", reason: "oversized", bytes: this.buf.slice(0, this.len) });
+        if (this.oversized)
+          out.push({ kind: "error", reason: "oversized", bytes: this.buf.slice(0, this.len), size: this.size });
         else if (this.len > 0) out.push({ kind: "frame", bytes: this.buf.slice(0, this.len) });
         this.len = 0;
+        this.size = 0;
         this.oversized = false;
         continue;
       }
       // A gateway that frames twice (STX record ETX CR LF): the line is the record.
       if (b === STX || b === ETX || (this.len === 0 && (b === 0 || b === 0x20))) continue;
+      this.size++;
       if (this.oversized) continue;
       if (this.len >= this.maxLength) {
         this.oversized = true;
@@ -189,6 +218,7 @@ export class LineFrameReader implements FrameSource {
 
   reset(): void {
     this.len = 0;
+    this.size = 0;
     this.oversized = false;
   }
 }

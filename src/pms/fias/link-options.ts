@@ -6,7 +6,7 @@ import type { Logger } from "../../lib/logger.ts";
 import type { PmsLinkHandlers } from "../port.ts";
 import type { FiasConnector } from "./connection.ts";
 import type { LocalDateTime } from "./datetime.ts";
-import { type Framing, stxEtxFraming } from "./frame.ts";
+import { type Framing, MAX_RECORD_LENGTH, stxEtxFraming } from "./frame.ts";
 import { defaultLinkRecords } from "./link-records.ts";
 import type { FiasRecord } from "./record.ts";
 
@@ -35,6 +35,13 @@ export interface FiasLinkOptions {
   linkGraceMs?: number;
   /** STX…ETX (the spec) or CR LF lines; default STX…ETX. */
   framing?: Framing;
+  /** Longest record accepted; longer frames are rejected whole (FIAS RL: at most 2000). */
+  maxFrameBytes?: number;
+  /**
+   * Bytes outside any frame tolerated in one second before the connection is dropped: a PMS sends a
+   * stray byte now and then, a flood means a broken or hostile peer. Default 65536.
+   */
+  maxGarbageBytesPerSecond?: number;
   /** How long stop() waits for the PMS to answer our LE; default 2000. */
   endWaitMs?: number;
   /** Reconnect (client) or re-listen (server) delays; default 1 s doubling to 60 s. */
@@ -57,6 +64,8 @@ export interface ResolvedLinkOptions {
   responseTimeoutMs: number;
   linkGraceMs: number;
   framing: Framing;
+  maxFrameBytes: number;
+  maxGarbageBytesPerSecond: number;
   endWaitMs: number;
   backoff: BackoffOptions;
   localTime: (epochMs: number) => LocalDateTime;
@@ -77,6 +86,8 @@ export function resolveLinkOptions(opts: FiasLinkOptions): ResolvedLinkOptions {
     responseTimeoutMs: opts.responseTimeoutMs ?? 30_000,
     linkGraceMs: opts.linkGraceMs ?? 10_000,
     framing: opts.framing ?? stxEtxFraming,
+    maxFrameBytes: opts.maxFrameBytes ?? MAX_RECORD_LENGTH,
+    maxGarbageBytesPerSecond: opts.maxGarbageBytesPerSecond ?? 65_536,
     endWaitMs: opts.endWaitMs ?? 2000,
     backoff: opts.backoff ?? { initialMs: 1000, maxMs: 60_000 },
     localTime: opts.localTime ?? systemLocalTime,

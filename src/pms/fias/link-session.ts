@@ -13,6 +13,7 @@
  */
 import type { TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
+import type { LogBudget } from "../../lib/log-budget.ts";
 import type { Direction, PmsPeerInfo, PmsState } from "../port.ts";
 import type { FiasConnection } from "./connection.ts";
 import { fiasDate, fiasTime } from "./datetime.ts";
@@ -39,14 +40,16 @@ export interface SessionHost {
   readonly seen: PmsPeerInfo;
   readonly stopping: boolean;
   /** Phase or resync changed: the link recomputes its state. */
-  changed(): void;
+  changed(s: LinkSession): void;
   /** The link came up on this session. */
-  linkedUp(): void;
+  linkedUp(s: LinkSession): void;
   /** This session's connection is given up. */
   drop(s: LinkSession, reason: string): void;
   /** An application record, in arrival order (DS and DE included). */
-  deliver(rec: FiasRecord, raw: Uint8Array): void;
+  deliver(s: LinkSession, rec: FiasRecord, raw: Uint8Array): void;
   trace(dir: Direction, bytes: Uint8Array, error?: string): void;
+  /** Peer-caused trouble, logged within a budget (no input may flood the log). */
+  readonly budget: LogBudget;
 }
 
 const IGNORED_LINK_RECORDS = new Set(["LD", "LR"]);
@@ -69,13 +72,15 @@ export class LinkSession {
   private graceTimer?: TimerHandle;
   private aliveTimer?: TimerHandle;
   private readonly o: ResolvedLinkOptions;
+  /** Garbage bytes in the current one-second window, for the cap. */
+  private garbage = { since: 0, bytes: 0 };
 
   constructor(
     private readonly host: SessionHost,
     readonly conn: FiasConnection,
   ) {
     this.o = host.o;
-    this.reader = this.o.framing.reader();
+    this.reader = this.o.framing.reader(this.o.maxFrameBytes);
     this.lastRxAt = this.o.clock.now();
     this.initTimer = this.o.clock.setTimeout(() => this.onInitWaitOver(), this.o.initWaitMs);
     this.armAlive(this.o.aliveMs);
@@ -108,6 +113,7 @@ export class LinkSession {
       if (this.closed) return;
       if (ev.kind === "error") {
         this.reject(ev.bytes, `framing: ${ev.reason}`);
+        if (!this.countGarbage(ev.size, ev.bytes)) return;
         continue;
       }
       const parsed = parseRecord(ev.bytes, this.o.charset);
@@ -120,8 +126,27 @@ export class LinkSession {
     }
   }
 
+  /** Bytes outside frames or in rejected ones. False when the connection was dropped for too many. */
+  private countGarbage(size: number, sample: Uint8Array): boolean {
+    const seen = this.host.seen;
+    seen.garbageBytes += size;
+    const now = this.o.clock.now();
+    if (now - this.garbage.since >= 1000) this.garbage = { since: now, bytes: 0 };
+    this.garbage.bytes += size;
+    if (this.o.framing.name === "stx-etx" && looksLikeLine(sample, this.o)) {
+      this.host.budget.info(
+        "fias-framing-hint",
+        'fias: data outside STX…ETX reads as CR LF records; set pms.framing "crlf"?',
+      );
+    }
+    if (this.garbage.bytes <= this.o.maxGarbageBytesPerSecond) return true;
+    this.host.drop(this, `more than ${this.o.maxGarbageBytesPerSecond} bytes outside frames within a second`);
+    return false;
+  }
+
   private reject(bytes: Uint8Array, reason: string): void {
-    this.o.logger.warn("fias: malformed frame", { reason, bytes: showBytes(bytes) });
+    this.host.seen.framesRejected++;
+    this.host.budget.warn("fias-malformed", "fias: malformed frame", { reason, bytes: showBytes(bytes) });
     this.host.trace("in", bytes, reason);
   }
 
@@ -144,12 +169,30 @@ export class LinkSession {
           return;
         }
     }
-    this.onApplicationRecord(rec, answering);
-    this.host.deliver(rec, raw);
-    this.host.changed();
+    if (!this.onApplicationRecord(rec, answering)) {
+      this.host.budget.warn("fias-before-link-start", "fias: record before the link start refused", {
+        remote: this.conn.remote,
+        type: rec.type,
+      });
+      this.host.trace("in", raw, "record before the link start (LS) refused");
+      this.host.seen.recordsRefused++;
+      return;
+    }
+    this.host.deliver(this, rec, raw);
+    this.host.changed(this);
   }
 
-  private onApplicationRecord(rec: FiasRecord, answering: boolean): void {
+  /**
+   * Link control of an application record; false when it must not be applied. A PMS that dialled us
+   * (server mode) must start the link (LS) before its records count: otherwise anyone who reaches the
+   * port could check guests in and out without it.
+   */
+  private onApplicationRecord(rec: FiasRecord, answering: boolean): boolean {
+    const beforeStart = this.phase === "wait" || this.phase === "greeting";
+    if (beforeStart && this.o.connector.mode === "server") {
+      if (this.phase === "greeting") this.startHandshake("appliance");
+      return false;
+    }
     if (rec.type === "DS") this.resync = true;
     else if (rec.type === "DE") this.resync = false;
     if (this.phase === "handshake") {
@@ -161,6 +204,7 @@ export class LinkSession {
       this.o.logger.info("fias: PMS answered our LS with data; sending LD/LR/LA", { type: rec.type });
       this.startHandshake("appliance");
     }
+    return true;
   }
 
   /**
@@ -182,7 +226,7 @@ export class LinkSession {
     this.host.seen.greeting = greeting;
     // A restarted link restarts any resync too: DE for the old DS will not come.
     this.resync = false;
-    this.host.changed();
+    this.host.changed(this);
     const { DA, TI } = this.stamp();
     if (!this.write({ type: "LD", fields: { DA, TI, "V#": this.o.version, IF: this.o.interfaceFamily } })) return;
     for (const lr of this.o.linkRecords) if (!this.write(lr)) return;
@@ -218,8 +262,8 @@ export class LinkSession {
     this.host.seen.linkConfirmedBy = by;
     this.host.seen.linkStarts++;
     this.o.logger.info("fias: link active", { remote: this.conn.remote, confirmedBy: by });
-    this.host.linkedUp();
-    this.host.changed();
+    this.host.linkedUp(this);
+    this.host.changed(this);
   }
 
   private noteAlive(answer: "LA" | "LS" | "data"): void {
@@ -240,7 +284,7 @@ export class LinkSession {
     this.phase = "ended";
     this.resync = false;
     this.o.logger.info("fias: PMS ended the link; waiting for LS", { remote: this.conn.remote });
-    this.host.changed();
+    this.host.changed(this);
     this.writeLinkRecord("LE");
   }
 
@@ -334,4 +378,11 @@ export class LinkSession {
     this.host.trace("out", payload);
     return true;
   }
+}
+
+/** Garbage that is a record ended by CR LF: the PMS frames by lines, not STX/ETX. */
+function looksLikeLine(sample: Uint8Array, o: ResolvedLinkOptions): boolean {
+  const n = sample.length;
+  if (n < 4 || (sample[n - 1] !== 0x0a && sample[n - 1] !== 0x0d)) return false;
+  return parseRecord(sample, o.charset).ok;
 }

@@ -2,12 +2,17 @@
  * @module fias/link
  * A FIAS link (Spec §6, §7): opens the connection (we dial the PMS, or it dials us), hands each one
  * to a LinkSession that speaks the link-control protocol, replaces and reconnects, and tells the
- * appliance its state. The newest connection is the live one. All timing goes through the injected
- * clock so tests drive it with a FakeClock.
+ * appliance its state. All timing goes through the injected clock so tests drive it with a FakeClock.
+ *
+ * One PMS per interface, so the newest connection wins (Spec §7) — but in server mode only once it
+ * has completed its link start: until then it is a candidate, the live connection keeps working,
+ * and the candidate's records are not applied. A stray or hostile connection (a port scan, a probe
+ * sending GI/GO) can neither feed records nor take the hotel's PMS link down.
  */
 import { Backoff } from "../../lib/backoff.ts";
 import type { TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
+import { LogBudget } from "../../lib/log-budget.ts";
 import type { Direction, PmsLink, PmsPeerInfo, PmsState } from "../port.ts";
 import type { ConnectionEvents, FiasConnection, FiasListener } from "./connection.ts";
 import { showBytes } from "./frame.ts";
@@ -18,10 +23,13 @@ import type { FiasRecord } from "./record.ts";
 export class FiasLink implements PmsLink, SessionHost {
   readonly o: ResolvedLinkOptions;
   readonly seen: PmsPeerInfo;
+  readonly budget: LogBudget;
   private readonly backoff: Backoff;
 
   private current: PmsState = "down";
   private session: LinkSession | undefined;
+  /** Server mode: a newer connection that becomes the live one when its link start completes. */
+  private candidate: LinkSession | undefined;
   private listener: FiasListener | undefined;
   private retryTimer: TimerHandle | undefined;
   private started = false;
@@ -31,6 +39,7 @@ export class FiasLink implements PmsLink, SessionHost {
   constructor(opts: FiasLinkOptions) {
     this.o = resolveLinkOptions(opts);
     this.backoff = new Backoff(this.o.backoff);
+    this.budget = new LogBudget(this.o.logger, this.o.clock);
     this.seen = {
       framing: this.o.framing.name,
       greeting: null,
@@ -39,7 +48,17 @@ export class FiasLink implements PmsLink, SessionHost {
       connections: 0,
       linkStarts: 0,
       connectionsLost: 0,
+      connectionsRefused: 0,
+      recordsRefused: 0,
+      framesRejected: 0,
+      garbageBytes: 0,
     };
+  }
+
+  /** A connection from an address not in `pms.allow` was closed (the connector calls this). */
+  refused(address: string): void {
+    this.seen.connectionsRefused++;
+    this.budget.warn("fias-refused", "fias: connection from an address not in pms.allow closed", { address });
   }
 
   get peer(): PmsPeerInfo {
@@ -123,6 +142,19 @@ export class FiasLink implements PmsLink, SessionHost {
       return { onData: () => {}, onClose: () => {} };
     }
     const old = this.session;
+    if (old && this.o.connector.mode === "server") {
+      // The live connection keeps working until the new one has started the link.
+      const older = this.candidate;
+      if (older) this.dropCandidate(older, "a newer connection came");
+      const s = new LinkSession(this, conn);
+      this.candidate = s;
+      this.seen.connections++;
+      this.o.logger.info("fias: new PMS connection; it takes over once its link start completes", {
+        live: old.conn.remote,
+        remote: conn.remote,
+      });
+      return { onData: (bytes) => s.onData(bytes), onClose: (reason) => this.onClose(s, reason) };
+    }
     if (old) {
       // One PMS per interface: the newest connection is the live one (Spec §7 TCP/IP).
       this.o.logger.info("fias: new connection replaces the old one", { old: old.conn.remote, remote: conn.remote });
@@ -140,6 +172,11 @@ export class FiasLink implements PmsLink, SessionHost {
 
   private onClose(s: LinkSession, reason: string | undefined): void {
     if (s.closed) return;
+    if (s === this.candidate) {
+      this.o.logger.info("fias: new PMS connection closed before its link start", { remote: s.conn.remote, reason });
+      this.release(s);
+      return;
+    }
     this.o.logger.warn("fias: connection closed", { remote: s.conn.remote, reason });
     this.release(s);
     if (!this.stopping) this.seen.connectionsLost++;
@@ -150,6 +187,10 @@ export class FiasLink implements PmsLink, SessionHost {
   /** Our side gives up on a connection. */
   drop(s: LinkSession, reason: string): void {
     if (s.closed) return;
+    if (s === this.candidate) {
+      this.dropCandidate(s, reason);
+      return;
+    }
     this.o.logger.warn("fias: dropping connection", { remote: s.conn.remote, reason });
     this.release(s);
     this.seen.connectionsLost++;
@@ -158,10 +199,17 @@ export class FiasLink implements PmsLink, SessionHost {
     if (this.o.connector.mode === "client") this.retryLater();
   }
 
+  private dropCandidate(s: LinkSession, reason: string): void {
+    this.o.logger.info("fias: new PMS connection dropped before its link start", { remote: s.conn.remote, reason });
+    this.release(s);
+    s.conn.close();
+  }
+
   /** Forgets a session without notifying; callers decide when the state change is announced. */
   private release(s: LinkSession): void {
     s.release();
     if (this.session === s) this.session = undefined;
+    if (this.candidate === s) this.candidate = undefined;
   }
 
   private async shutdown(): Promise<void> {
@@ -170,6 +218,11 @@ export class FiasLink implements PmsLink, SessionHost {
     this.retryTimer = undefined;
     this.listener?.close();
     this.listener = undefined;
+    const c = this.candidate;
+    if (c) {
+      this.release(c);
+      c.conn.close();
+    }
     const s = this.session;
     if (s?.linked) {
       let timer: TimerHandle | undefined;
@@ -191,15 +244,31 @@ export class FiasLink implements PmsLink, SessionHost {
 
   // ---- notifications (SessionHost) -------------------------------------------------------------
 
-  linkedUp(): void {
+  linkedUp(s: LinkSession): void {
     this.backoff.reset();
+    if (s !== this.candidate) return;
+    const old = this.session;
+    this.candidate = undefined;
+    this.session = s;
+    if (old) {
+      this.o.logger.info("fias: the new PMS connection started the link; it replaces the old one", {
+        old: old.conn.remote,
+        remote: s.conn.remote,
+      });
+      this.release(old);
+      this.seen.connectionsLost++;
+      old.conn.close();
+    }
   }
 
-  deliver(rec: FiasRecord, raw: Uint8Array): void {
+  deliver(s: LinkSession, rec: FiasRecord, raw: Uint8Array): void {
+    // A candidate's records wait for its link start (refused before it, see LinkSession).
+    if (s !== this.session) return;
     this.call("onRecord", () => this.o.handlers.onRecord(rec, raw));
   }
 
-  changed(): void {
+  changed(s?: LinkSession): void {
+    if (s && s !== this.session) return;
     const next = this.session?.state ?? "down";
     if (next === this.current) return;
     this.o.logger.info("fias: state", { from: this.current, to: next });

@@ -7,6 +7,7 @@ import net from "node:net";
 import { clearTimeout, setTimeout } from "node:timers";
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { unmapIPv4 } from "../../lib/networks.ts";
 import type {
   AttachConnection,
   ConnectionEvents,
@@ -36,6 +37,13 @@ export interface TcpServerOptions {
   /** 0 picks a free port (tests); read it back from `port`. */
   port: number;
   logger: Logger;
+  /**
+   * Who may connect (config `pms.allow`). Anyone else is closed at once, before a byte is read, and
+   * counted: a host on the PMS network must not be able to feed records or take the link over.
+   */
+  allow?: (address: string) => boolean;
+  /** Called for each refused connection, with its address (counting and budgeted logging). */
+  onRefused?: (address: string) => void;
 }
 
 function hostPort(host: string | undefined, port: number | undefined): string {
@@ -140,12 +148,14 @@ export class TcpClientConnector implements FiasClientConnector {
   }
 }
 
-/** Accepts the PMS's connection; a new one replaces the old (one PMS per interface). */
+/**
+ * Accepts the PMS's connections from allowed addresses. Which connection is the live one (a new one
+ * replaces the old only once its link start completed) is the link's decision, not the socket's.
+ */
 export class TcpServerConnector implements FiasServerConnector {
   readonly mode = "server";
   readonly target: string;
   private bound: net.AddressInfo | undefined;
-  private current: net.Socket | undefined;
 
   constructor(private readonly opts: TcpServerOptions) {
     this.target = hostPort(opts.host, opts.port);
@@ -184,16 +194,14 @@ export class TcpServerConnector implements FiasServerConnector {
   }
 
   private accept(socket: net.Socket, attach: AttachConnection): void {
-    const { logger } = this.opts;
-    const previous = this.current;
-    if (previous && !previous.destroyed) {
-      logger.info("fias tcp: new PMS connection replaces the old one", {
-        old: hostPort(previous.remoteAddress, previous.remotePort),
-        remote: hostPort(socket.remoteAddress, socket.remotePort),
-      });
-      previous.destroy();
+    const { logger, allow, onRefused } = this.opts;
+    const address = unmapIPv4(socket.remoteAddress ?? "");
+    if (allow && !allow(address)) {
+      socket.on("error", () => {});
+      socket.destroy();
+      onRefused?.(address);
+      return;
     }
-    this.current = socket;
     tune(socket, logger);
     const conn = new TcpConnection(socket);
     wire(socket, conn, attach(conn), logger);

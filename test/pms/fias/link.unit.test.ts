@@ -495,8 +495,15 @@ describe("FiasLink malformed input", () => {
     assert.equal(errors[0].text, "junk", "the line end before the junk is filler");
     assert.equal(errors[1].text, "GI|RN1");
     assert.ok(errors.every((e) => e.dir === "in"));
-    const warns = h.logger.lines.filter((l) => l.level === "warn" && l.msg === "fias: malformed frame");
-    assert.equal(warns.length, 4);
+    const warns = () => h.logger.lines.filter((l) => l.level === "warn" && String(l.msg).startsWith("fias: malformed"));
+    assert.equal(warns().length, 1, "one line now, the rest counted (log budget)");
+    h.clock.advance(60_000);
+    assert.deepEqual(
+      warns().map((l) => l.msg),
+      ["fias: malformed frame", "fias: malformed frame (3 more not logged)"],
+    );
+    assert.equal(h.link.peer.framesRejected, 4);
+    assert.equal(h.link.peer.garbageBytes, 10, "junk and the unterminated GI|RN1");
     assert.equal(pms.closed, false);
   });
 
@@ -634,7 +641,7 @@ describe("FiasLink stop", () => {
 });
 
 describe("FiasLink server mode", () => {
-  test("a new PMS connection replaces the old one", async () => {
+  test("a new PMS connection takes over only once it started the link; the old one works until then", async () => {
     const connector = new MemoryServerConnector();
     const h = harness(connector);
     h.link.start();
@@ -645,17 +652,32 @@ describe("FiasLink server mode", () => {
     const first = connector.dial();
     first.send(LS, LA);
     assert.equal(h.link.state, "linked");
+    first.take();
 
     const second = connector.dial();
-    assert.equal(first.closed, true);
-    assert.equal(h.link.state, "connecting");
-    assert.equal(h.link.remote, "pms-in:2");
+    assert.equal(first.closed, false, "the live PMS connection stays");
+    assert.equal(h.link.state, "linked");
+    assert.equal(h.link.remote, "pms-in:1");
+    // The newcomer's records before its link start are refused, the live one's are applied.
+    second.send(GI);
+    first.send("GO|RN101|G#42|");
+    assert.deepEqual(h.records, ["GO|RN101|G#42|"]);
+    assert.equal(h.link.peer.recordsRefused, 1);
+    assert.equal(h.link.send(recordFromText("RE|RN101|RS3|")), true);
+    assert.deepEqual(first.take(), ["RE|RN101|RS3|"]);
+    assert.deepEqual(second.take(), []);
+
     second.send(LS);
     assert.deepEqual(second.takeTypes(), HANDSHAKE);
+    assert.equal(first.closed, false, "not before the link start completed");
     second.send(LA);
+    assert.equal(first.closed, true);
+    assert.equal(h.link.remote, "pms-in:2");
     assert.equal(h.link.state, "linked");
-    assert.deepEqual(h.states, ["connecting", "linked", "connecting", "linked"]);
+    assert.deepEqual(h.states, ["connecting", "linked"], "the link never went down");
     assert.equal(first.writesAfterClose, 0);
+    second.send(GI);
+    assert.deepEqual(h.records, ["GO|RN101|G#42|", GI]);
 
     second.hangUp();
     assert.equal(h.link.state, "down");
@@ -664,5 +686,36 @@ describe("FiasLink server mode", () => {
 
     await h.link.stop();
     assert.equal(connector.listening, false);
+  });
+
+  test("a newcomer that never starts the link is dropped; the live link is untouched", async () => {
+    const connector = new MemoryServerConnector();
+    const h = harness(connector);
+    h.link.start();
+    await flush();
+    const first = connector.dial();
+    first.send(LS, LA);
+    const probe = connector.dial();
+    h.clock.advance(3000);
+    assert.deepEqual(probe.takeTypes(), ["LS"], "it gets our LS after the init wait");
+    h.clock.advance(30_000);
+    assert.equal(probe.closed, true, "no answer to our LS: dropped");
+    assert.equal(first.closed, false);
+    assert.deepEqual(h.states, ["connecting", "linked"]);
+    first.send(GI);
+    assert.deepEqual(h.records, [GI]);
+  });
+
+  test("with no live connection, records before the link start are refused all the same", async () => {
+    const connector = new MemoryServerConnector();
+    const h = harness(connector);
+    h.link.start();
+    await flush();
+    const pms = connector.dial();
+    pms.send(GI, "GO|RN101|G#42|");
+    assert.deepEqual(h.records, []);
+    assert.equal(h.link.peer.recordsRefused, 2);
+    pms.send(LS, LA, GI);
+    assert.deepEqual(h.records, [GI]);
   });
 });
