@@ -61,3 +61,16 @@ export function fiasDate(t: LocalDateTime): string {
 export function fiasTime(t: LocalDateTime): string {
   return `${p2(t.hour)}${p2(t.minute)}${p2(t.second)}`;
 }
+
+/** Local time of the machine (the default when no hotel zone is configured). */
+export function systemLocalTime(ms: number): LocalDateTime {
+  const d = new Date(ms);
+  return {
+    year: d.getFullYear(),
+    month: d.getMonth() + 1,
+    day: d.getDate(),
+    hour: d.getHours(),
+    minute: d.getMinutes(),
+    second: d.getSeconds(),
+  };
+}

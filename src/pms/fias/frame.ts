@@ -68,18 +68,61 @@ export type FrameEvent =
 
 const GARBAGE_KEEP = 256; // bytes of junk kept for the log line
 
-export class FrameReader implements FrameSource {
+/**
+ * The record being read: bytes up to the length limit, and how many came in all. A frame past the
+ * limit is not buffered further, only counted, and is reported as oversized when it ends.
+ */
+class FrameBuffer {
   private buf: Uint8Array;
-  private len = 0;
-  private inFrame = false;
-  private oversized = false;
+  len = 0;
   /** Bytes of the current frame, also those past the limit. */
-  private size = 0;
+  size = 0;
+
+  constructor(private readonly maxLength: number) {
+    this.buf = new Uint8Array(Math.min(maxLength, 4096));
+  }
+
+  get oversized(): boolean {
+    return this.size > this.maxLength;
+  }
+
+  add(b: number): void {
+    this.size++;
+    if (this.size > this.maxLength) return;
+    if (this.len === this.buf.length) {
+      const bigger = new Uint8Array(Math.min(this.maxLength, this.buf.length * 2));
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.len++] = b;
+  }
+
+  /** The frame as an event (a frame, or the error it is), and a fresh start. */
+  take(unterminated = false): FrameEvent {
+    const bytes = this.buf.slice(0, this.len);
+    const ev: FrameEvent = unterminated
+      ? { kind: "error", reason: "unterminated", bytes, size: this.size }
+      : this.oversized
+        ? { kind: "error", reason: "oversized", bytes, size: this.size }
+        : { kind: "frame", bytes };
+    this.clear();
+    return ev;
+  }
+
+  clear(): void {
+    this.len = 0;
+    this.size = 0;
+  }
+}
+
+export class FrameReader implements FrameSource {
+  private readonly frame: FrameBuffer;
+  private inFrame = false;
   private garbage: number[] = [];
   private garbageCount = 0;
 
-  constructor(private readonly maxLength = MAX_RECORD_LENGTH) {
-    this.buf = new Uint8Array(Math.min(maxLength, 4096));
+  constructor(maxLength = MAX_RECORD_LENGTH) {
+    this.frame = new FrameBuffer(maxLength);
   }
 
   /** Feeds bytes; returns complete frames (payload without STX/ETX) and framing errors, in order. */
@@ -99,35 +142,22 @@ export class FrameReader implements FrameSource {
         continue;
       }
       if (b === ETX) {
-        if (this.oversized) out.push(this.error("oversized", this.buf.slice(0, this.len), this.size));
-        else out.push({ kind: "frame", bytes: this.buf.slice(0, this.len) });
+        out.push(this.frame.take());
         this.inFrame = false;
         continue;
       }
       if (b === STX) {
-        if (this.len === 0 && !this.oversized) {
+        if (this.frame.size === 0) {
           // STX STX…: nothing to report per byte (a flood of them once cost two log lines each).
           this.addGarbage(b);
           continue;
         }
         this.flushGarbage(out);
         // A new STX before ETX: the sender restarted mid-record; drop the partial one.
-        out.push(this.error("unterminated", this.buf.slice(0, this.len), this.size));
-        this.startFrame();
+        out.push(this.frame.take(true));
         continue;
       }
-      this.size++;
-      if (this.oversized) continue;
-      if (this.len >= this.maxLength) {
-        this.oversized = true;
-        continue;
-      }
-      if (this.len === this.buf.length) {
-        const bigger = new Uint8Array(Math.min(this.maxLength, this.buf.length * 2));
-        bigger.set(this.buf);
-        this.buf = bigger;
-      }
-      this.buf[this.len++] = b;
+      this.frame.add(b);
     }
     this.flushGarbage(out);
     return out;
@@ -135,31 +165,24 @@ export class FrameReader implements FrameSource {
 
   /** Bytes of a frame still waiting for its ETX. */
   get pending(): number {
-    return this.inFrame ? this.len : 0;
+    return this.inFrame ? this.frame.len : 0;
   }
 
   reset(): void {
     this.inFrame = false;
-    this.len = 0;
-    this.oversized = false;
+    this.frame.clear();
     this.garbage = [];
     this.garbageCount = 0;
   }
 
   private startFrame(): void {
     this.inFrame = true;
-    this.len = 0;
-    this.size = 0;
-    this.oversized = false;
+    this.frame.clear();
   }
 
   private addGarbage(b: number): void {
     this.garbageCount++;
     if (this.garbage.length < GARBAGE_KEEP) this.garbage.push(b);
-  }
-
-  private error(reason: "oversized" | "unterminated", bytes: Uint8Array, size: number): FrameEvent {
-    return { kind: "error", reason, bytes, size };
   }
 
   private flushGarbage(out: FrameEvent[]): void {
@@ -172,13 +195,10 @@ export class FrameReader implements FrameSource {
 
 /** `crlf` framing: one record a line. */
 export class LineFrameReader implements FrameSource {
-  private buf: Uint8Array;
-  private len = 0;
-  private size = 0;
-  private oversized = false;
+  private readonly frame: FrameBuffer;
 
-  constructor(private readonly maxLength = MAX_RECORD_LENGTH) {
-    this.buf = new Uint8Array(Math.min(maxLength, 4096));
+  constructor(maxLength = MAX_RECORD_LENGTH) {
+    this.frame = new FrameBuffer(maxLength);
   }
 
   push(chunk: Uint8Array): FrameEvent[] {
@@ -186,40 +206,22 @@ export class LineFrameReader implements FrameSource {
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
       if (b === CR || b === LF) {
-        if (this.oversized)
-          out.push({ kind: "error", reason: "oversized", bytes: this.buf.slice(0, this.len), size: this.size });
-        else if (this.len > 0) out.push({ kind: "frame", bytes: this.buf.slice(0, this.len) });
-        this.len = 0;
-        this.size = 0;
-        this.oversized = false;
+        if (this.frame.size > 0) out.push(this.frame.take());
         continue;
       }
       // A gateway that frames twice (STX record ETX CR LF): the line is the record.
-      if (b === STX || b === ETX || (this.len === 0 && (b === 0 || b === 0x20))) continue;
-      this.size++;
-      if (this.oversized) continue;
-      if (this.len >= this.maxLength) {
-        this.oversized = true;
-        continue;
-      }
-      if (this.len === this.buf.length) {
-        const bigger = new Uint8Array(Math.min(this.maxLength, this.buf.length * 2));
-        bigger.set(this.buf);
-        this.buf = bigger;
-      }
-      this.buf[this.len++] = b;
+      if (b === STX || b === ETX || (this.frame.size === 0 && (b === 0 || b === 0x20))) continue;
+      this.frame.add(b);
     }
     return out;
   }
 
   get pending(): number {
-    return this.len;
+    return this.frame.len;
   }
 
   reset(): void {
-    this.len = 0;
-    this.size = 0;
-    this.oversized = false;
+    this.frame.clear();
   }
 }
 

@@ -5,7 +5,7 @@ import type { Clock } from "../../lib/clock.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { PmsLinkHandlers } from "../port.ts";
 import type { FiasConnector } from "./connection.ts";
-import type { LocalDateTime } from "./datetime.ts";
+import { type LocalDateTime, systemLocalTime } from "./datetime.ts";
 import { type Framing, MAX_RECORD_LENGTH, stxEtxFraming } from "./frame.ts";
 import { defaultLinkRecords } from "./link-records.ts";
 import type { FiasRecord } from "./record.ts";
@@ -91,17 +91,5 @@ export function resolveLinkOptions(opts: FiasLinkOptions): ResolvedLinkOptions {
     endWaitMs: opts.endWaitMs ?? 2000,
     backoff: opts.backoff ?? { initialMs: 1000, maxMs: 60_000 },
     localTime: opts.localTime ?? systemLocalTime,
-  };
-}
-
-function systemLocalTime(ms: number): LocalDateTime {
-  const d = new Date(ms);
-  return {
-    year: d.getFullYear(),
-    month: d.getMonth() + 1,
-    day: d.getDate(),
-    hour: d.getHours(),
-    minute: d.getMinutes(),
-    second: d.getSeconds(),
   };
 }

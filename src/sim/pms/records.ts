@@ -4,21 +4,13 @@
  * and the bytes of a batch of records in the variant's framing.
  */
 import { type Charset, encode } from "../../lib/charset.ts";
-import { fiasDate, fiasTime } from "../../pms/fias/datetime.ts";
+import { fiasDate, fiasTime, systemLocalTime } from "../../pms/fias/datetime.ts";
 import type { Framing } from "../../pms/fias/frame.ts";
 import { type FiasRecord, serializeRecord } from "../../pms/fias/record.ts";
 
 /** DA and TI of a moment (milliseconds since the epoch), in local time as a PMS sends them. */
 export function stampFields(now: number): { DA: string; TI: string } {
-  const d = new Date(now);
-  const t = {
-    year: d.getFullYear(),
-    month: d.getMonth() + 1,
-    day: d.getDate(),
-    hour: d.getHours(),
-    minute: d.getMinutes(),
-    second: d.getSeconds(),
-  };
+  const t = systemLocalTime(now);
   return { DA: fiasDate(t), TI: fiasTime(t) };
 }
 
