@@ -1,7 +1,8 @@
 /**
  * Which system peers the tests and benchmarks can use: real third-party programs from Debian
- * packages (Kamailio, sipp, linphonec, openssl), found on this machine or not. Their configs and
- * scenarios live in test/peers/fixtures; only the programs come from the system.
+ * packages (Kamailio, sipp, linphonec, openssl, libsrtp through python3-pylibsrtp), found on this
+ * machine or not. Their configs and scenarios live in test/peers/fixtures; only the programs come
+ * from the system.
  *
  * A test that needs a peer asks `peerSkip(...)` for its `skip` option (node:test): `false` when
  * every peer is there, else the reason. Each skip is recorded, and when the run ends one notice
@@ -14,6 +15,7 @@
  * `BELLHOP_PEERS_ABSENT=1` (or a list such as `kamailio,linphonec`) makes peers count as missing:
  * the way to check what a machine without them does.
  */
+import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync, writeSync } from "node:fs";
 import { delimiter, join, relative, resolve } from "node:path";
 
@@ -36,6 +38,7 @@ export const PEERS = {
   sipp: { package: "sip-tester", commands: ["sipp"] },
   linphonec: { package: "linphone-cli", commands: ["linphonec", "linphonecsh"] },
   openssl: { package: "openssl", commands: ["openssl"] },
+  pylibsrtp: { package: "python3-pylibsrtp", commands: [], present: pylibsrtpModule },
 } satisfies Record<string, PeerSpec>;
 
 export type PeerName = keyof typeof PEERS;
@@ -93,6 +96,22 @@ function kamailioTlsModule(): boolean {
     return [lib, ...multiarch.map((d) => join(lib, d))];
   });
   return dirs.some((d) => existsSync(join(d, "kamailio/modules/tls.so")));
+}
+
+/**
+ * Debian's python interpreter: Debian's python3-* packages are visible to it only, not to a pyenv
+ * or venv python3 that may come first in PATH.
+ */
+export const SYSTEM_PYTHON = "/usr/bin/python3";
+
+let pylibsrtp: boolean | undefined;
+
+/** libsrtp's Python binding, importable by the system python (asked once: it starts python). */
+function pylibsrtpModule(): boolean {
+  pylibsrtp ??=
+    existsSync(SYSTEM_PYTHON) &&
+    spawnSync(SYSTEM_PYTHON, ["-c", "import pylibsrtp"], { stdio: "ignore", timeout: 10_000 }).status === 0;
+  return pylibsrtp;
 }
 
 /** Whether `peer` can run here. */
