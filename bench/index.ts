@@ -7,6 +7,7 @@ import { benchRtpPacing } from "./rtp-pacing.ts";
 import { benchSipFlood } from "./sip-flood.ts";
 import { benchSipParse } from "./sip-parse.ts";
 import { benchSipRegister } from "./sip-register.ts";
+import { benchSrtp } from "./srtp.ts";
 import { benchWakeupStorm } from "./wakeup-storm.ts";
 import { benchZoom } from "./zoom.ts";
 
@@ -32,3 +33,5 @@ console.log("\n(i) wake-up storm");
 await benchWakeupStorm();
 console.log("\n(j) SIP request flood");
 await benchSipFlood();
+console.log("\n(k) SRTP on one core");
+benchSrtp();
