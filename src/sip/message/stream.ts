@@ -3,7 +3,10 @@
  * Message framing on a stream transport (TCP, TLS): reads may split or coalesce messages. A message
  * is its header section (up to the empty line) plus Content-Length bytes, so Content-Length is
  * required (RFC 3261 §18.3). CRLFs between messages are keep-alives (RFC 5626 §4.4.1): a double CRLF
- * is a ping the transport answers with one CRLF; a single CRLF is the pong to our own ping. Any
+ * is a ping the transport answers with one CRLF; a single CRLF is the pong to our own ping. A ping
+ * split between reads is reported as a pong, then as the ping when its second CRLF comes; but after
+ * `expectPong` (we sent a ping) a lone CRLF is taken as that pong only, so two pongs in two reads are
+ * two pongs, not one pong and a ping of the peer's. Any
  * framing error (no Content-Length, too large, too many header fields) leaves the stream
  * unrecoverable: it is reported once and the transport closes the connection.
  *
@@ -54,6 +57,7 @@ export class SipStreamFramer {
   private bodyEnd = 0;
   private pendingLf = false;
   private pongReported = false;
+  private pongExpected = false;
   private dead = false;
 
   constructor(opts: FramerOptions = {}) {
@@ -64,6 +68,11 @@ export class SipStreamFramer {
   /** True after a framing error: the connection must be closed. */
   get failed(): boolean {
     return this.dead;
+  }
+
+  /** We sent a CRLFCRLF ping: the next lone CRLF is its pong and does not begin a ping of the peer's. */
+  expectPong(): void {
+    this.pongExpected = true;
   }
 
   /** Bytes held for an incomplete message. */
@@ -110,6 +119,7 @@ export class SipStreamFramer {
         if (this.pendingLf) {
           if (!this.pongReported) out.push({ kind: "pong" });
           this.pendingLf = false;
+          this.pongExpected = false;
         }
         this.state = HEAD;
         msgStart = i;
@@ -158,6 +168,11 @@ export class SipStreamFramer {
     if (this.state === IDLE && this.pendingLf && !this.pongReported) {
       out.push({ kind: "pong" });
       this.pongReported = true;
+      if (this.pongExpected) {
+        // Our pong, complete: a CRLF in a later read starts afresh.
+        this.pendingLf = false;
+        this.pongExpected = false;
+      }
     }
     return out;
   }

@@ -31,6 +31,7 @@ export class ClientInviteTransaction extends Transaction<ClientInviteState, Inpu
   onFinal?: (resp: SipResponse) => void;
   onRetransmitted2xx?: (resp: SipResponse) => void;
   onTimeout?: () => void;
+  responseSource: Target | undefined = undefined;
   private intervalA: number;
   /** The ACK of the non-2xx final, once there is one. */
   private ack: SipRequest | undefined;

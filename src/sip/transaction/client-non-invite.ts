@@ -25,6 +25,7 @@ export class ClientNonInviteTransaction extends Transaction<ClientNonInviteState
   onProvisional?: (resp: SipResponse) => void;
   onFinal?: (resp: SipResponse) => void;
   onTimeout?: () => void;
+  responseSource: Target | undefined = undefined;
   /** The interval Timer E was last armed with. */
   private intervalE: number;
 

@@ -28,6 +28,11 @@ export interface ClientTransaction extends ClientTransactionEvents {
   readonly request: SipRequest;
   readonly target: Target;
   readonly state: ClientInviteState | ClientNonInviteState;
+  /**
+   * Where the latest response came from; on TCP/TLS its `connectionId` names the connection the
+   * server answered on (a registration's flow, RFC 5626).
+   */
+  readonly responseSource: Target | undefined;
   /** Terminates at once, silently but for `onTerminated` (tests and cleanup; real CANCEL is the TU's). */
   cancel(): void;
 }

@@ -194,6 +194,7 @@ export class TransactionLayer {
     const key = clientKeyOfResponse(resp);
     const tx = key === undefined ? undefined : this.clients.get(key);
     if (tx) {
+      tx.responseSource = source;
       tx.receive(resp);
       return;
     }

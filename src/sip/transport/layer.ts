@@ -24,7 +24,15 @@ import {
 import { StreamConnection, type StreamDrop, type StreamEvents, tuneSocket } from "./stream-connection.ts";
 import { dialTcp, listenTcp, type StreamListener } from "./tcp.ts";
 import { dialTls, listenTls } from "./tls.ts";
-import type { CloseHandler, Inbound, MessageHandler, Remote, TransportKind, TransportStats } from "./types.ts";
+import type {
+  CloseHandler,
+  Inbound,
+  MessageHandler,
+  PongHandler,
+  Remote,
+  TransportKind,
+  TransportStats,
+} from "./types.ts";
 import { UdpListener } from "./udp.ts";
 
 export { type ListenOptions, type SendOptions, TRANSPORT_DEFAULTS, type TransportLayerOptions } from "./options.ts";
@@ -46,6 +54,7 @@ export class TransportLayer {
   private readonly dialing = new Map<string, Promise<StreamConnection>>();
   private readonly messageHandlers = new Set<MessageHandler>();
   private readonly closeHandlers = new Set<CloseHandler>();
+  private readonly pongHandlers = new Set<PongHandler>();
   private readonly streamEvents: StreamEvents;
   private nextConnection = 1;
   private closed = false;
@@ -94,6 +103,7 @@ export class TransportLayer {
     this.streamEvents = {
       message: (conn, bytes) => this.streamMessage(conn, bytes),
       keepalive: () => this.counters.keepalivesAnswered++,
+      pong: (conn) => this.pong(conn),
       drop: (conn, why, detail) => this.streamDrop(conn, why, detail),
       closed: (conn, reason) => this.connectionClosed(conn, reason),
     };
@@ -146,6 +156,26 @@ export class TransportLayer {
   onConnectionClose(handler: CloseHandler): () => void {
     this.closeHandlers.add(handler);
     return () => this.closeHandlers.delete(handler);
+  }
+
+  /** Called when a CRLF pong arrives on a TCP/TLS connection (the answer to `ping`). */
+  onPong(handler: PongHandler): () => void {
+    this.pongHandlers.add(handler);
+    return () => this.pongHandlers.delete(handler);
+  }
+
+  /** Sends a CRLFCRLF keep-alive ping on this connection; rejects when it is not open. */
+  async ping(connectionId: string): Promise<void> {
+    const c = this.table.get(connectionId);
+    if (!c || c.isClosed) throw new Error(`sip transport: connection ${connectionId} is not open`);
+    this.counters.keepalivesSent++;
+    await c.ping();
+  }
+
+  /** Whether this TCP/TLS connection is open. */
+  isOpen(connectionId: string): boolean {
+    const c = this.table.get(connectionId);
+    return c !== undefined && !c.isClosed;
   }
 
   /**
@@ -263,6 +293,17 @@ export class TransportLayer {
         h({ connectionId: conn.id, remote: conn.remote, reason });
       } catch (err) {
         this.log.error("sip transport: close handler threw", { error: errorMessage(err) });
+      }
+    }
+  }
+
+  private pong(conn: StreamConnection): void {
+    this.counters.pongsReceived++;
+    for (const h of this.pongHandlers) {
+      try {
+        h(conn.id);
+      } catch (err) {
+        this.log.error("sip transport: pong handler threw", { error: errorMessage(err) });
       }
     }
   }

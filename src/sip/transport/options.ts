@@ -80,6 +80,8 @@ export function emptyStats(): TransportStats {
     streamMessagesIn: 0,
     streamMessagesOut: 0,
     keepalivesAnswered: 0,
+    keepalivesSent: 0,
+    pongsReceived: 0,
     dropped: { notAllowed: 0, oversized: 0, framing: 0 },
     connections: {
       open: 0,

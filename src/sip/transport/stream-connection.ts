@@ -12,6 +12,8 @@ import { normalizeAddress } from "./address.ts";
 import type { Local, Remote, StreamFramer } from "./types.ts";
 
 const PONG = new Uint8Array([13, 10]);
+/** RFC 5626 §4.4.1: our keep-alive ping (the pong is a lone CRLF). */
+const PING = new Uint8Array([13, 10, 13, 10]);
 const KEEPALIVE_PROBE_MS = 30_000;
 
 export interface StreamLimits {
@@ -27,6 +29,8 @@ export interface StreamEvents {
   message(conn: StreamConnection, bytes: Uint8Array): void;
   /** A CRLFCRLF ping was answered. */
   keepalive(conn: StreamConnection): void;
+  /** A lone CRLF came: the pong to a ping of ours. */
+  pong(conn: StreamConnection): void;
   /** The connection is being closed for a limit or a framing error. */
   drop(conn: StreamConnection, why: StreamDrop, detail: string): void;
   /** Called exactly once, whoever closed. */
@@ -122,6 +126,13 @@ export class StreamConnection {
     });
   }
 
+  /** Sends a CRLFCRLF keep-alive ping; the framer then takes the next lone CRLF as its pong. */
+  ping(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`connection ${this.id} is closed`));
+    this.framer.expectPong?.();
+    return this.write(PING);
+  }
+
   close(reason: string): void {
     if (this.closed) return;
     this.socket.destroy();
@@ -174,6 +185,10 @@ export class StreamConnection {
       if (ev.kind === "keepalive") {
         this.write(PONG).catch(() => {});
         this.events.keepalive(this);
+        continue;
+      }
+      if (ev.kind === "pong") {
+        this.events.pong(this);
         continue;
       }
       if (ev.bytes.length > this.limits.maxMessageBytes) {

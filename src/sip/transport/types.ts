@@ -29,7 +29,10 @@ export interface Inbound {
 
 export type FramerEvent =
   | { kind: "message"; bytes: Uint8Array }
+  /** A CRLFCRLF ping from the peer (the connection answers it). */
   | { kind: "keepalive" }
+  /** A lone CRLF: the peer's answer to our ping (RFC 5626 §4.4.1). */
+  | { kind: "pong" }
   | { kind: "error"; reason: string };
 
 /** Splits a byte stream into messages; one instance per connection. */
@@ -41,6 +44,8 @@ export interface StreamFramer {
    * that completes no message is taken as the start of one.
    */
   buffered?(): number;
+  /** Optional: we sent a ping, so the next lone CRLF is its pong (not half of a ping of the peer's). */
+  expectPong?(): void;
 }
 
 export type FramerFactory = () => StreamFramer;
@@ -63,6 +68,9 @@ export interface ConnectionClosed {
 
 export type CloseHandler = (c: ConnectionClosed) => void;
 
+/** A CRLF pong arrived on this TCP/TLS connection. */
+export type PongHandler = (connectionId: string) => void;
+
 export interface TransportStats {
   datagramsIn: number;
   datagramsOut: number;
@@ -71,6 +79,9 @@ export interface TransportStats {
   streamMessagesOut: number;
   /** RFC 5626 CRLFCRLF pings answered with CRLF. */
   keepalivesAnswered: number;
+  /** Our own CRLFCRLF pings sent (`ping`), and the CRLF pongs that came back. */
+  keepalivesSent: number;
+  pongsReceived: number;
   /** Datagrams, messages and connections turned away, by reason. */
   dropped: {
     /** The access filter said no (datagrams and refused connections). */

@@ -31,7 +31,7 @@ import type { TransactionTimers } from "../transaction/timers.ts";
 import type { Target } from "../transaction/types.ts";
 import { TRANSPORT_DEFAULTS, TransportLayer } from "../transport/layer.ts";
 import type { TlsClientOptions } from "../transport/tls.ts";
-import type { FramerEvent, Inbound, TransportKind } from "../transport/types.ts";
+import type { FramerEvent, Inbound, StreamFramer, TransportKind } from "../transport/types.ts";
 
 export interface EndpointOptions {
   /** VoIP NIC address every socket binds to. */
@@ -100,7 +100,7 @@ export class SipEndpoint {
       trusted: opts.trusted,
       budget: this.budget,
       maxConnectionsPerSource: limits.connectionsPerSource,
-      framer: () => pongless(new SipStreamFramer()),
+      framer: () => streamFramer(new SipStreamFramer()),
       clock: opts.clock,
       logger: log,
       tls: opts.tls,
@@ -220,14 +220,11 @@ export class SipEndpoint {
   }
 }
 
-/** The transport answers pings; a pong (lone CRLF) needs nothing. */
-function pongless(framer: SipStreamFramer) {
+/** The SIP framer as the transport wants it (pings are answered there, pongs feed the flows' keep-alives). */
+function streamFramer(framer: SipStreamFramer): StreamFramer {
   return {
-    push(chunk: Uint8Array): FramerEvent[] {
-      const out: FramerEvent[] = [];
-      for (const e of framer.push(chunk)) if (e.kind !== "pong") out.push(e);
-      return out;
-    },
+    push: (chunk: Uint8Array): FramerEvent[] => framer.push(chunk),
     buffered: () => framer.buffered,
+    expectPong: () => framer.expectPong(),
   };
 }

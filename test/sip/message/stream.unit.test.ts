@@ -95,6 +95,22 @@ describe("SipStreamFramer", () => {
     assert.deepEqual(summary(framer.push(M1)), [decoded[0]]);
   });
 
+  test("after our own ping, pongs in separate reads are pongs, never a ping of the peer's (RFC 5626 flows)", () => {
+    const framer = new SipStreamFramer();
+    for (let i = 0; i < 3; i++) {
+      framer.expectPong();
+      assert.deepEqual(summary(framer.push(text("\r\n"))), ["!pong"], `pong ${i + 1}`);
+    }
+    framer.expectPong();
+    assert.deepEqual(summary(framer.push(text("\r"))), []);
+    assert.deepEqual(summary(framer.push(text("\n"))), ["!pong"], "a pong split between reads");
+    framer.expectPong();
+    assert.deepEqual(summary(framer.push(concat(text("\r\n"), M1))), ["!pong", decoded[0]]);
+    // Nothing expected: back to reading a split ping of the peer's.
+    assert.deepEqual(summary(framer.push(text("\r\n"))), ["!pong"]);
+    assert.deepEqual(summary(framer.push(text("\r\n"))), ["!keepalive"]);
+  });
+
   test("a message without Content-Length is a framing error; the stream is dead afterwards", () => {
     const framer = new SipStreamFramer();
     const noLength = crlf([...head("OPTIONS", 9, []), "", ""]);
