@@ -219,11 +219,17 @@ export const sipSchema = v.strictObject({
   media: v.optional(
     v.pipe(
       v.strictObject({
-        /** RTP ports are taken from this range (even numbers; RTCP is not sent). */
+        /** RTP ports are taken from this range (even numbers; with SRTP the odd port above carries SRTCP). */
         portMin: v.optional(port, 16384),
         portMax: v.optional(port, 16999),
         /** Codecs offered and accepted, most wanted first. */
         codecs: v.optional(v.pipe(v.array(v.picklist(["PCMU", "PCMA"])), v.minLength(1)), ["PCMU", "PCMA"]),
+        /**
+         * SRTP keyed by SDES (`a=crypto`): "mandatory" offers and accepts only RTP/SAVP, "optional"
+         * offers RTP/AVP with a=crypto and accepts plain RTP, "off" never encrypts. null = by
+         * `local.transport`: mandatory over TLS (Zoom), off otherwise; `srtpMode` resolves it.
+         */
+        srtp: v.optional(v.nullable(v.picklist(["mandatory", "optional", "off"])), null),
       }),
       v.check((m) => m.portMax > m.portMin, "media.portMax must be above media.portMin"),
     ),
@@ -338,6 +344,17 @@ export const configSchema = v.strictObject({
 });
 
 export type Config = v.InferOutput<typeof configSchema>;
+
+export type SrtpMode = "mandatory" | "optional" | "off";
+
+/**
+ * `sip.media.srtp` with its default applied. The default depends on another key, which a valibot
+ * default cannot see, so it stays null in the parsed config (the API and the example show what was
+ * written) and is resolved here, the one place every caller asks.
+ */
+export function srtpMode(sip: Pick<Config["sip"], "media" | "local">): SrtpMode {
+  return sip.media.srtp ?? (sip.local.transport === "tls" ? "mandatory" : "off");
+}
 export type PmsConfig = Config["pms"];
 export type RoomsConfig = Config["rooms"];
 export type PhonesConfig = Config["phones"];

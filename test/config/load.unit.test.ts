@@ -64,7 +64,7 @@ describe("parseConfig defaults", () => {
         proxy: null,
         tls: { caFile: null, serverName: null, verify: true },
         ports: [],
-        media: { portMin: 16384, portMax: 16999, codecs: ["PCMU", "PCMA"] },
+        media: { portMin: 16384, portMax: 16999, codecs: ["PCMU", "PCMA"], srtp: null },
         mwi: { ratePerSecond: 50, concurrency: 20, retries: 5, intervalSeconds: 10 },
         limits: {
           serverTransactions: 4096,

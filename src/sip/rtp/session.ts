@@ -1,9 +1,14 @@
 /**
  * @module sip/rtp/session
  * The media of one call: a UDP socket on an even port of the appliance's RTP range, prompts sent as
- * one continuous RTP stream, and RFC 4733 key presses from the far end. RTCP is neither sent nor
- * read (the port above ours is left alone). The SIP call code opens a session before it writes its
- * SDP (it needs `local`), calls `setRemote` with the negotiated answer, and closes it with the call.
+ * one continuous RTP stream, and RFC 4733 key presses from the far end. The SIP call code opens a
+ * session before it writes its SDP (it needs `local`), calls `setRemote` with the negotiated answer
+ * (and `setSrtp` when the SDP keyed SRTP), and closes it with the call.
+ *
+ * SRTP (srtp-layer.ts): once keyed, every packet we send is protected and every datagram that
+ * arrives must authenticate before anything else looks at it; what does not is dropped and counted
+ * there. SRTCP sender reports then go out every 5 s (rtcp.ts) on the port above ours, or on ours
+ * with rtcp-mux. A plain-RTP call sends and reads no RTCP, as before.
  *
  * The stream: one random SSRC per session; sequence numbers continue across prompts; the timestamp of
  * a prompt's first packet is the previous packet's plus the real time between them, and carries the
@@ -17,20 +22,26 @@
  * in its SDP, or sit behind NAT so its SDP holds a private address. From then on packets go to that
  * source and only packets from it are taken; until then they go to the SDP address. Everything else
  * (garbage, RTCP, other payload types, other sources after the latch, anything before `setRemote`) is
- * counted in `ignored`. A `setRemote` with another address or port (a re-INVITE moving the media)
+ * counted in `ignored`. With SRTP only an authenticated packet may latch: a forged first packet from
+ * anywhere cannot take the call's media. A `setRemote` with another address or port (a re-INVITE moving the media)
  * drops the latch; one with the same address and port (a session refresh) keeps it.
  */
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 import net from "node:net";
 import { type Clock, monotonicClock, type TimerHandle } from "../../lib/clock.ts";
-import { AppError, errorMessage } from "../../lib/errors.ts";
+import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { type DtmfPress, DtmfReceiver } from "./dtmf.ts";
 import { ulawToAlaw } from "./g711.ts";
 import { FRAME_MS, FRAME_SAMPLES, type G711Codec, RtpSender } from "./pacer.ts";
 import { parseRtp, type RtpPacket } from "./packet.ts";
+import { bindSocket, closeSocket, normalize, type RtpPortPool, RtpPortsExhaustedError } from "./ports.ts";
+import { type SenderInfo, type Srtcp, startSrtcp } from "./rtcp.ts";
+import { type SrtpKeying, SrtpLayer, type SrtpStats } from "./srtp-layer.ts";
 
 export type { DtmfPress } from "./dtmf.ts";
+export { RtpPortPool, RtpPortsExhaustedError } from "./ports.ts";
+export type { SrtpKeying, SrtpStats } from "./srtp-layer.ts";
 
 const SAMPLES_PER_MS = FRAME_SAMPLES / FRAME_MS;
 
@@ -68,68 +79,10 @@ export interface RtpSessionStats {
   /** Accepted packets: the negotiated payload types, from the remote (or the latched source). */
   packetsIn: number;
   digits: number;
-  /** Datagrams dropped: not RTP, another payload type, another source, or before `setRemote`. */
+  /** Datagrams dropped: not RTP, another payload type, another source, before `setRemote`, or not authenticated (SRTP). */
   ignored: number;
-}
-
-/** No port of the range could be bound: all taken by live sessions or by other programs. */
-export class RtpPortsExhaustedError extends AppError {
-  constructor(message: string, details: Record<string, unknown>) {
-    super("UNAVAILABLE", message, details);
-    this.name = "RtpPortsExhaustedError";
-  }
-}
-
-/**
- * The even ports of `min…max`, handed out round-robin rather than lowest-free, so a port just freed
- * is the last to be reused and stray packets of a finished call do not land in the next one.
- */
-export class RtpPortPool {
-  readonly first: number;
-  readonly last: number;
-  private readonly taken = new Set<number>();
-  private cursor = 0;
-
-  constructor(min: number, max: number) {
-    for (const [name, p] of [
-      ["min", min],
-      ["max", max],
-    ] as const) {
-      if (!Number.isInteger(p) || p < 1 || p > 65535) throw new RangeError(`RTP port ${name} ${p} is not a port`);
-    }
-    this.first = min + (min % 2);
-    this.last = max - (max % 2);
-    if (this.first > this.last) throw new RangeError(`RTP port range ${min}–${max} holds no even port`);
-  }
-
-  /** How many ports the range holds. */
-  get capacity(): number {
-    return (this.last - this.first) / 2 + 1;
-  }
-
-  /** Ports held by live sessions. */
-  get inUse(): number {
-    return this.taken.size;
-  }
-
-  /** Reserves the next free port after the last one handed out; null when every port is held. For RtpSession. */
-  take(): number | null {
-    const n = this.capacity;
-    for (let i = 0; i < n; i++) {
-      const k = (this.cursor + i) % n;
-      const port = this.first + 2 * k;
-      if (this.taken.has(port)) continue;
-      this.cursor = (k + 1) % n;
-      this.taken.add(port);
-      return port;
-    }
-    return null;
-  }
-
-  /** Gives a port back. For RtpSession. */
-  release(port: number): void {
-    this.taken.delete(port);
-  }
+  /** SRTP drops by reason, or null on a plain-RTP call. */
+  srtp: SrtpStats | null;
 }
 
 type Endpoint = { address: string; port: number };
@@ -141,37 +94,12 @@ interface Playback {
   stopped: boolean;
 }
 
-/** "::ffff:10.0.0.1" → "10.0.0.1", IPv6 lower-cased, so the SDP and the socket spell addresses alike. */
-function normalize(address: string): string {
-  const a = address.toLowerCase();
-  return a.startsWith("::ffff:") && net.isIPv4(a.slice(7)) ? a.slice(7) : a;
-}
-
 function isUnspecified(address: string): boolean {
   return address === "0.0.0.0" || address === "::" || address === "";
 }
 
 function randomUint32(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0] as number;
-}
-
-function bindSocket(type: "udp4" | "udp6", address: string, port: number): Promise<dgram.Socket> {
-  const socket = dgram.createSocket({ type });
-  return new Promise((resolve, reject) => {
-    const failed = (err: Error) => {
-      try {
-        socket.close();
-      } catch {
-        // Never bound: nothing to close.
-      }
-      reject(err);
-    };
-    socket.once("error", failed);
-    socket.bind(port, address, () => {
-      socket.off("error", failed);
-      resolve(socket);
-    });
-  });
 }
 
 export class RtpSession {
@@ -198,7 +126,10 @@ export class RtpSession {
   private lastSentAt: number | null = null;
   private sendErrors = 0;
   private closing: Promise<void> | null = null;
-  private readonly counters: RtpSessionStats = { packetsOut: 0, packetsIn: 0, digits: 0, ignored: 0 };
+  private readonly counters: Omit<RtpSessionStats, "srtp"> = { packetsOut: 0, packetsIn: 0, digits: 0, ignored: 0 };
+  private octetsOut = 0;
+  private srtp: SrtpLayer | null = null;
+  private rtcp: Srtcp | null = null;
 
   private constructor(
     private readonly opts: RtpSessionOptions,
@@ -274,6 +205,31 @@ export class RtpSession {
     }
   }
 
+  /**
+   * Keys SRTP from the offer/answer (null: plain RTP). Called again after a re-INVITE: ours stay,
+   * a changed remote key gets a new receive context (SrtpLayer.rekey). From the first call on,
+   * SRTCP sender reports go out; a failure to bind the RTCP port only costs the reports.
+   */
+  setSrtp(k: SrtpKeying | null): void {
+    if (this.closing || !k) return;
+    if (this.srtp) {
+      this.srtp.rekey(k);
+      return;
+    }
+    const srtp = new SrtpLayer(k);
+    this.srtp = srtp;
+    this.rtcp = startSrtcp({
+      srtp,
+      rtpSocket: this.socket,
+      bind: this.opts.bind,
+      rtpPort: this.local.port,
+      clock: this.pacing,
+      logger: this.log,
+      destination: () => this.destination,
+      senderInfo: () => this.senderInfo(),
+    });
+  }
+
   /** Where packets go now (the latched source or the SDP address); null before `setRemote` or on hold. */
   get destination(): Endpoint | null {
     const r = this.remote;
@@ -339,7 +295,7 @@ export class RtpSession {
   }
 
   stats(): RtpSessionStats {
-    return { ...this.counters };
+    return { ...this.counters, srtp: this.srtp?.stats() ?? null };
   }
 
   /** Stops playback, drops a half-received key press and frees the port; safe to call twice. */
@@ -348,13 +304,9 @@ export class RtpSession {
     this.stopPlayback();
     this.receiver?.dispose();
     this.receiver = null;
-    this.closing = new Promise<void>((resolve) => {
-      try {
-        this.socket.close(() => resolve());
-      } catch {
-        resolve();
-      }
-    }).then(() => this.opts.ports.release(this.local.port));
+    this.closing = Promise.all([closeSocket(this.socket), this.rtcp?.stop()]).then(() =>
+      this.opts.ports.release(this.local.port),
+    );
     return this.closing;
   }
 
@@ -371,8 +323,10 @@ export class RtpSession {
     const to = this.destination;
     if (!to || this.closing) return;
     this.counters.packetsOut++;
+    this.octetsOut += bytes.length - 12;
     try {
-      this.socket.send(bytes, to.port, to.address, (err) => {
+      const wire = this.srtp ? this.srtp.protectRtp(bytes) : bytes;
+      this.socket.send(wire, to.port, to.address, (err) => {
         if (err) this.sendFailed(err, to);
       });
     } catch (err) {
@@ -388,9 +342,15 @@ export class RtpSession {
     else this.log.debug("rtp: send failed", fields);
   }
 
-  private receive(msg: Uint8Array, from: Endpoint): void {
+  private receive(datagram: Uint8Array, from: Endpoint): void {
     const r = this.remote;
     if (!r || this.closing) {
+      this.counters.ignored++;
+      return;
+    }
+    // Authentication first: nothing that fails it may latch, play out or press a key.
+    const msg = this.srtp ? this.srtp.openRtp(datagram) : datagram;
+    if (!msg) {
       this.counters.ignored++;
       return;
     }
@@ -420,6 +380,19 @@ export class RtpSession {
         this.log.error("rtp: onAudio threw", { error: errorMessage(err) });
       }
     }
+  }
+
+  /** What the next sender report says: SSRC, where our RTP timestamp is now, what we sent. */
+  private senderInfo(): SenderInfo {
+    const elapsed = this.lastSentAt === null ? 0 : this.pacing.now() - this.lastSentAt;
+    return {
+      ssrc: this.ssrc,
+      nowMs: Date.now(),
+      rtpTimestamp: this.lastTimestamp + Math.round(elapsed * SAMPLES_PER_MS),
+      packets: this.counters.packetsOut,
+      octets: this.octetsOut,
+      cname: `bellhop@${this.local.address}`,
+    };
   }
 
   private latch(r: RtpRemote, from: Endpoint): void {

@@ -1,0 +1,102 @@
+/**
+ * @module sip/rtp/ports
+ * The appliance's RTP port range, shared by every call, and binding a UDP socket on one of its ports.
+ */
+import dgram from "node:dgram";
+import net from "node:net";
+import { AppError } from "../../lib/errors.ts";
+
+/** No port of the range could be bound: all taken by live sessions or by other programs. */
+export class RtpPortsExhaustedError extends AppError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super("UNAVAILABLE", message, details);
+    this.name = "RtpPortsExhaustedError";
+  }
+}
+
+/**
+ * The even ports of `min…max`, handed out round-robin rather than lowest-free, so a port just freed
+ * is the last to be reused and stray packets of a finished call do not land in the next one.
+ */
+export class RtpPortPool {
+  readonly first: number;
+  readonly last: number;
+  private readonly taken = new Set<number>();
+  private cursor = 0;
+
+  constructor(min: number, max: number) {
+    for (const [name, p] of [
+      ["min", min],
+      ["max", max],
+    ] as const) {
+      if (!Number.isInteger(p) || p < 1 || p > 65535) throw new RangeError(`RTP port ${name} ${p} is not a port`);
+    }
+    this.first = min + (min % 2);
+    this.last = max - (max % 2);
+    if (this.first > this.last) throw new RangeError(`RTP port range ${min}–${max} holds no even port`);
+  }
+
+  /** How many ports the range holds. */
+  get capacity(): number {
+    return (this.last - this.first) / 2 + 1;
+  }
+
+  /** Ports held by live sessions. */
+  get inUse(): number {
+    return this.taken.size;
+  }
+
+  /** Reserves the next free port after the last one handed out; null when every port is held. For RtpSession. */
+  take(): number | null {
+    const n = this.capacity;
+    for (let i = 0; i < n; i++) {
+      const k = (this.cursor + i) % n;
+      const port = this.first + 2 * k;
+      if (this.taken.has(port)) continue;
+      this.cursor = (k + 1) % n;
+      this.taken.add(port);
+      return port;
+    }
+    return null;
+  }
+
+  /** Gives a port back. For RtpSession. */
+  release(port: number): void {
+    this.taken.delete(port);
+  }
+}
+
+export /** "::ffff:10.0.0.1" → "10.0.0.1", IPv6 lower-cased, so the SDP and the socket spell addresses alike. */
+function normalize(address: string): string {
+  const a = address.toLowerCase();
+  return a.startsWith("::ffff:") && net.isIPv4(a.slice(7)) ? a.slice(7) : a;
+}
+
+export function bindSocket(type: "udp4" | "udp6", address: string, port: number): Promise<dgram.Socket> {
+  const socket = dgram.createSocket({ type });
+  return new Promise((resolve, reject) => {
+    const failed = (err: Error) => {
+      try {
+        socket.close();
+      } catch {
+        // Never bound: nothing to close.
+      }
+      reject(err);
+    };
+    socket.once("error", failed);
+    socket.bind(port, address, () => {
+      socket.off("error", failed);
+      resolve(socket);
+    });
+  });
+}
+
+export function closeSocket(socket: dgram.Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    try {
+      socket.close(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
