@@ -5,8 +5,13 @@
  * P-256 pair is made there with openssl (nothing secret is kept in the repository, nothing expires).
  * Proof of registration comes from Kamailio itself (`kamcmd ul.dump`), not from our own logs.
  * Tests that start it skip themselves through `peerSkip("kamailio", …)` (./available.ts).
+ *
+ * For the flow tests (RFC 5626) it can play a peer gone silent (`pause`: every Kamailio process
+ * stopped, connections left open, nothing answered) and one that drops a connection (`cutFlow`,
+ * through the fixture's `-A WITH_FLOW_CUT` hook).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +38,11 @@ export interface Kamailio {
   kamcmd(...args: string[]): string;
   /** `ul.dump` output: the registrar's own view of every contact. */
   ulDump(): string;
+  /** Stops (SIGSTOP) every Kamailio process: connections stay open, nothing is answered. */
+  pause(): void;
+  resume(): void;
+  /** Closes the TCP/TLS connection whose far end is `hostPort` from Kamailio's side (needs WITH_FLOW_CUT). */
+  cutFlow(hostPort: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,7 +95,16 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
   }
   for (const d of opts.defines ?? []) args.push("-A", d);
   let log = "";
-  const child: ChildProcess = spawn(peerCommand("kamailio"), args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group, so `pause` reaches the children it forks too.
+  const child: ChildProcess = spawn(peerCommand("kamailio"), args, {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let paused = false;
+  const signalAll = (sig: NodeJS.Signals) => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, sig);
+  };
   child.stdout?.on("data", (b) => {
     log += b.toString();
   });
@@ -127,7 +146,17 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
     },
     kamcmd,
     ulDump: () => kamcmd("ul.dump"),
+    pause() {
+      signalAll("SIGSTOP");
+      paused = true;
+    },
+    resume() {
+      signalAll("SIGCONT");
+      paused = false;
+    },
+    cutFlow: (hostPort) => cutFlow(opts.sipPort, hostPort),
     async stop() {
+      if (paused) signalAll("SIGCONT");
       if (child.exitCode === null) {
         child.kill("SIGTERM");
         await new Promise((r) => {
@@ -144,4 +173,42 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The fixture's test hook: `OPTIONS sip:cut-flow@…` with `X-Flow: ip:port`, over UDP; resolves on its 200. */
+function cutFlow(sipPort: number, hostPort: string): Promise<void> {
+  const sock = createSocket("udp4");
+  const branch = `z9hG4bK-cut-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`kamailio did not answer cut-flow ${hostPort}`)), 3000);
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      sock.close();
+      if (err) reject(err);
+      else resolve();
+    };
+    sock.on("message", (m) => {
+      const text = m.toString();
+      if (!text.includes(branch)) return;
+      if (text.startsWith("SIP/2.0 200")) done();
+      else done(new Error(`cut-flow ${hostPort}: ${text.split("\r\n")[0]}`));
+    });
+    sock.bind(0, "127.0.0.1", () => {
+      const port = sock.address().port;
+      const req = [
+        `OPTIONS sip:cut-flow@127.0.0.1:${sipPort} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=${branch}`,
+        "Max-Forwards: 70",
+        `From: <sip:test@127.0.0.1:${port}>;tag=cut`,
+        `To: <sip:cut-flow@127.0.0.1:${sipPort}>`,
+        `Call-ID: ${branch}@127.0.0.1`,
+        "CSeq: 1 OPTIONS",
+        `X-Flow: ${hostPort}`,
+        "Content-Length: 0",
+        "",
+        "",
+      ].join("\r\n");
+      sock.send(req, sipPort, "127.0.0.1");
+    });
+  });
 }

@@ -9,6 +9,13 @@ const PortStatus = v.object({
   registeredUntil: v.nullable(v.string()),
   lastResponse: v.nullable(v.string()),
   lastError: v.nullable(v.string()),
+  /**
+   * TLS (RFC 5626): the connection the port is registered on, while registered. `outbound`: the
+   * registrar answered `Require: outbound` (it sends the port's calls over this flow).
+   */
+  flow: v.nullable(v.object({ outbound: v.boolean(), keepaliveSeconds: v.number(), lastPong: v.nullable(v.string()) })),
+  /** Flows that died since start, each followed at once by a new REGISTER on a new connection. */
+  flowsLost: v.pipe(v.number(), v.integer()),
 });
 
 const count = v.pipe(v.number(), v.integer());
@@ -61,7 +68,8 @@ export function sipRoutes(deps: ApiDeps): Route[] {
       method: "get",
       path: "/api/v1/sip/ports",
       operationId: "listSipPorts",
-      summary: "Each SIP port: registration state, registered until, last response, last error; SIP traffic counters",
+      summary:
+        "Each SIP port: registration state, registered until, last response, last error, its TLS flow; SIP traffic counters",
       description:
         "`enabled` is false when no PBX is configured (sip.pbx.address). `traffic` counts what reached the SIP " +
         "sockets, and what was dropped: not from the PBX, the proxy or the phone networks; oversized; unparseable. " +

@@ -4,8 +4,9 @@
  * the CANCEL of it (§9.1): same Request-URI, Call-ID, From, To, CSeq number and Route headers, and
  * the INVITE's top Via alone (same branch), so every hop matches it to the INVITE.
  */
-import { formatNameAddr, Headers, SipRequest, sipUri } from "../message/index.ts";
+import { formatNameAddr, Headers, type Param, SipRequest, type SipUri, sipUri } from "../message/index.ts";
 import type { TransportKind } from "../transport/types.ts";
+import { usesFlows } from "./outbound.ts";
 import type { RegisterParams } from "./register-request.ts";
 import { startRequest } from "./request.ts";
 
@@ -18,10 +19,21 @@ export type InviteParams = Omit<RegisterParams, "expires"> & {
   sdp: Uint8Array;
 };
 
+type Local = { address: string; port: number; transport: TransportKind };
+
+/**
+ * A port's Contact URI. Over TLS it names no listener: `;ob` asks the PBX to keep the dialog on the
+ * flow the port registered on (RFC 5626 §4.3), which is how in-dialog requests reach us.
+ */
+export function portContactUri(user: string, local: Local): SipUri {
+  const params: Param[] = local.transport === "udp" ? [] : [{ name: "transport", value: local.transport }];
+  if (usesFlows(local.transport)) params.push({ name: "ob", value: null });
+  return sipUri(local.address, { user, port: local.port, params });
+}
+
 /** Our Contact for a port: where in-dialog requests reach us. */
-export function portContact(user: string, local: { address: string; port: number; transport: TransportKind }): string {
-  const params = local.transport === "udp" ? [] : [{ name: "transport", value: local.transport }];
-  return formatNameAddr({ uri: sipUri(local.address, { user, port: local.port, params }) });
+export function portContact(user: string, local: Local): string {
+  return formatNameAddr({ uri: portContactUri(user, local) });
 }
 
 export function buildInvite(p: InviteParams): SipRequest {

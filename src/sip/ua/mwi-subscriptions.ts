@@ -4,19 +4,12 @@ import { LogBudget } from "../../lib/log-budget.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { Mutex } from "../../lib/mutex.ts";
 import { Dialog, DialogError, dialogKey, incomingDialogId } from "../dialog/dialog.ts";
-import {
-  buildErrorResponse,
-  formatNameAddr,
-  newTag,
-  type SipRequest,
-  type SipResponse,
-  sipUri,
-  validateHeaders,
-} from "../message/index.ts";
+import { buildErrorResponse, newTag, type SipRequest, type SipResponse, validateHeaders } from "../message/index.ts";
 import type { RequestHandler } from "../transaction/layer.ts";
 import type { ServerTransaction } from "../transaction/server.ts";
 import type { Target } from "../transaction/types.ts";
 import type { SipEndpoint } from "./endpoint.ts";
+import { portContact } from "./invite-request.ts";
 import { type MessageSummary, MWI_CONTENT_TYPE, MWI_EVENT } from "./mwi-body.ts";
 import {
   type NotifyOutcome,
@@ -323,9 +316,7 @@ export class MwiSubscriptions {
   }
 
   private contact(user: string): string {
-    const kind = this.endpoint.kind;
-    const params = kind === "udp" ? [] : [{ name: "transport", value: kind }];
-    return formatNameAddr({ uri: sipUri(this.endpoint.bind, { user, port: this.endpoint.port, params }) });
+    return portContact(user, { address: this.endpoint.bind, port: this.endpoint.port, transport: this.endpoint.kind });
   }
 
   private add(sub: Subscription, expires: number): void {

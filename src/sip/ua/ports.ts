@@ -1,13 +1,13 @@
 /**
  * @module sip/ua/ports
- * The appliance's SIP ports: one endpoint on the VoIP NIC and a registration per configured port.
- * Built from the `sip` config; the rest of the appliance sees `status()`, `start()` and `stop()`.
+ * The appliance's SIP ports: one endpoint on the VoIP NIC and a registration per configured port
+ * (port-pool.ts), the calls they place and the requests that reach them. Built from the `sip`
+ * config; the rest of the appliance sees `status()`, `start()` and `stop()`.
  */
 import { readFileSync } from "node:fs";
 import type { SipConfig } from "../../config/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Logger } from "../../lib/logger.ts";
-import { DigestSession } from "../auth/session.ts";
 import { buildErrorResponse, type SipRequest } from "../message/index.ts";
 import type { ServerTransaction } from "../transaction/server.ts";
 import type { TransactionTimers } from "../transaction/timers.ts";
@@ -15,13 +15,15 @@ import type { Target } from "../transaction/types.ts";
 import { CallRegistry } from "./calls.ts";
 import type { EndpointLimitStats } from "./endpoint.ts";
 import { SipEndpoint } from "./endpoint.ts";
+import type { FlowTimings } from "./flows.ts";
 import { InboundCall } from "./inbound-call.ts";
 import type { MwiSubscriptionsLike } from "./mwi.ts";
 import type { MessageSummary } from "./mwi-body.ts";
 import { mailboxWatchers } from "./mwi-subscribe-request.ts";
 import { MwiSubscriptions } from "./mwi-subscriptions.ts";
 import { OutboundCall, type OutboundResult } from "./outbound-call.ts";
-import { type PortAccount, PortRegistration, type PortStatus } from "./registration.ts";
+import { type PortLease, PortPool } from "./port-pool.ts";
+import type { PortStatus } from "./registration.ts";
 import { ALLOW, statelessAnswer } from "./stateless.ts";
 
 export interface SipTraffic {
@@ -38,11 +40,7 @@ export interface SipTraffic {
   connectionsRefused: number;
 }
 
-/** A port taken for one call; `release` frees it (idempotent). */
-export interface PortLease {
-  readonly user: string;
-  release(): void;
-}
+export type { PortLease } from "./port-pool.ts";
 
 export interface PlaceCallOptions {
   callee: string;
@@ -68,6 +66,8 @@ export interface SipPortsOptions {
   timers?: TransactionTimers;
   /** Tests shorten the slow retry after a rejected password. */
   authRetryMs?: number;
+  /** Keep-alive timings of the TLS flows (RFC 5626); tests shrink them. */
+  flow?: FlowTimings;
   userAgent?: string;
   /** The message summary of an extension, for phones that SUBSCRIBE; undefined = unknown user (404). */
   summaryFor?: (user: string) => Promise<MessageSummary | undefined>;
@@ -82,10 +82,7 @@ export class SipPorts {
   readonly endpoint: SipEndpoint;
   /** Phones subscribed to message-summary; the MWI sender notifies them in their dialogs. */
   subscriptions: MwiSubscriptionsLike | undefined = undefined;
-  private readonly registrations: PortRegistration[] = [];
-  private readonly accounts: PortAccount[] = [];
-  private readonly callAuth = new Map<string, DigestSession>();
-  private readonly busy = new Set<string>();
+  private readonly pool: PortPool;
   readonly calls = new CallRegistry();
   private readonly pendingInvites = new Map<string, InboundCall>();
   private readonly outbound = new Set<OutboundCall>();
@@ -154,44 +151,21 @@ export class SipPorts {
     this.target = target;
     this.domain = domain;
     this.proxy = config.proxy ?? undefined;
-    for (const p of config.ports) {
-      this.accounts.push(p);
-      this.callAuth.set(
-        p.user,
-        new DigestSession({
-          username: p.authUser || p.user,
-          password: p.password,
-          realm: config.pbx.realm ?? undefined,
-        }),
-      );
-      this.registrations.push(
-        new PortRegistration(
-          this.endpoint,
-          p,
-          {
-            domain,
-            target,
-            proxy: config.proxy ?? undefined,
-            expiresSeconds: config.pbx.expiresSeconds,
-            realm: config.pbx.realm,
-            authRetryMs: opts.authRetryMs,
-          },
-          opts.clock,
-          logger.child({ part: "sip" }),
-        ),
-      );
-    }
+    this.pool = new PortPool({
+      endpoint: this.endpoint,
+      config,
+      target,
+      domain,
+      clock: opts.clock,
+      logger: logger.child({ part: "sip" }),
+      authRetryMs: opts.authRetryMs,
+      flow: opts.flow,
+    });
   }
 
   /** Registered ports not in a call. */
   freePorts(): number {
-    let n = 0;
-    for (let i = 0; i < this.registrations.length; i++) if (this.isFree(i)) n++;
-    return n;
-  }
-
-  private isFree(i: number): boolean {
-    return !this.busy.has(this.accounts[i].user) && this.registrations[i].status().state === "registered";
+    return this.pool.freePorts();
   }
 
   /**
@@ -199,33 +173,13 @@ export class SipPorts {
    * once; undefined when none is free.
    */
   acquirePort(prefer?: string): PortLease | undefined {
-    let chosen: string | undefined;
-    for (let i = 0; i < this.registrations.length; i++) {
-      if (!this.isFree(i)) continue;
-      const user = this.accounts[i].user;
-      if (chosen === undefined || user === prefer) chosen = user;
-      if (user === prefer) break;
-    }
-    return chosen === undefined ? undefined : this.lease(chosen);
-  }
-
-  private lease(user: string): PortLease {
-    this.busy.add(user);
-    let released = false;
-    return {
-      user,
-      release: () => {
-        if (released) return;
-        released = true;
-        this.busy.delete(user);
-      },
-    };
+    return this.pool.acquire(prefer);
   }
 
   /** Places a call from the leased port through the PBX (or proxy); resolves when answered or failed. */
   async placeCall(lease: PortLease, o: PlaceCallOptions): Promise<OutboundResult> {
-    const account = this.accounts.find((a) => a.user === lease.user);
-    const auth = this.callAuth.get(lease.user);
+    const account = this.pool.account(lease.user);
+    const auth = this.pool.auth(lease.user);
     if (!account || !auth) return { answered: false, outcome: "failed", reason: `no port ${lease.user}` };
     const call = new OutboundCall({
       endpoint: this.endpoint,
@@ -259,7 +213,7 @@ export class SipPorts {
       endpoint: this.endpoint,
       tx,
       request: req,
-      user: req.uri.kind === "sip" && req.uri.user ? req.uri.user : (this.accounts[0]?.user ?? "bellhop"),
+      user: req.uri.kind === "sip" && req.uri.user ? req.uri.user : (this.pool.accounts[0]?.user ?? "bellhop"),
       clock: this.clock,
       logger: this.log,
       t1: this.timers?.t1,
@@ -271,9 +225,7 @@ export class SipPorts {
       return;
     }
     // The port the PBX delivered the call to, when the Request-URI names one; else any free one.
-    const dialled = req.uri.kind === "sip" ? req.uri.user : undefined;
-    const mine = this.accounts.some((a) => a.user === dialled);
-    const lease = mine && dialled && !this.busy.has(dialled) ? this.lease(dialled) : this.acquirePort();
+    const lease = this.pool.leaseFor(req.uri.kind === "sip" ? req.uri.user : undefined);
     if (!lease) {
       inbound.reject(486, "Busy Here");
       return;
@@ -351,11 +303,11 @@ export class SipPorts {
 
   async start(): Promise<void> {
     await this.endpoint.start();
-    for (const r of this.registrations) r.start();
+    this.pool.start();
   }
 
   status(): PortStatus[] {
-    return this.registrations.map((r) => r.status());
+    return this.pool.status();
   }
 
   /** What reached the SIP sockets: accepted, and dropped by reason (not allowed, oversized, unparseable). */
@@ -386,7 +338,7 @@ export class SipPorts {
     for (const c of this.outbound) c.abort();
     await Promise.all(this.calls.all().map((c) => c.hangup(1000)));
     await this.closeSubscriptions?.();
-    await Promise.all(this.registrations.map((r) => r.stop()));
+    await this.pool.stop();
     await this.endpoint.close();
   }
 }

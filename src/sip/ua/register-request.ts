@@ -1,7 +1,9 @@
-/** @module sip/ua/register-request: the REGISTER a port sends (RFC 3261 §10.2). */
+/** @module sip/ua/register-request: the REGISTER a port sends (RFC 3261 §10.2; over TLS with RFC 5626). */
 import { randomBytes } from "node:crypto";
-import { formatNameAddr, newTag, type SipRequest, sipUri } from "../message/index.ts";
+import { formatNameAddr, formatUri, newTag, type SipRequest, sipUri } from "../message/index.ts";
 import type { TransportKind } from "../transport/types.ts";
+import { portContactUri } from "./invite-request.ts";
+import { instanceId, OUTBOUND_SUPPORTED, REG_ID, usesFlows } from "./outbound.ts";
 import { startRequest } from "./request.ts";
 
 export interface RegisterParams {
@@ -29,8 +31,7 @@ export { newTag };
 
 export function buildRegister(p: RegisterParams): SipRequest {
   const aor = sipUri(p.domain, { user: p.user });
-  const transportParam = p.local.transport === "udp" ? [] : [{ name: "transport", value: p.local.transport }];
-  const contact = sipUri(p.local.address, { user: p.user, port: p.local.port, params: transportParam });
+  const contact = portContactUri(p.user, p.local);
   const req = startRequest({
     method: "REGISTER",
     uri: sipUri(p.domain),
@@ -42,8 +43,13 @@ export function buildRegister(p: RegisterParams): SipRequest {
     proxy: p.proxy,
   });
   const h = req.headers;
-  h.append("Contact", `${formatNameAddr({ uri: contact })};expires=${p.expires}`);
+  // RFC 5626 §4.2: this registration is a flow of this instance; the registrar sends requests for it there.
+  const outbound = usesFlows(p.local.transport)
+    ? `;+sip.instance="<${instanceId(formatUri(aor))}>";reg-id=${REG_ID}`
+    : "";
+  h.append("Contact", `${formatNameAddr({ uri: contact })}${outbound};expires=${p.expires}`);
   h.append("Expires", String(p.expires));
+  if (outbound) h.append("Supported", OUTBOUND_SUPPORTED);
   for (const a of p.auth) h.append(a.name, a.value);
   h.append("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, SUBSCRIBE");
   h.append("User-Agent", p.userAgent);

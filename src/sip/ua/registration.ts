@@ -4,6 +4,10 @@
  * registrar's granted expiry, back off on failure, unregister (Expires: 0) on shutdown. A wrong
  * password fails this port only and is retried slowly; an expired nonce (stale=true) is retried at
  * once and is not a failure.
+ *
+ * Over TLS the registration lives on a flow (RFC 5626, outbound.ts): the connection the registrar
+ * answered on is kept alive by CRLF keep-alives (flows.ts), and when it dies the port counts as not
+ * registered and registers again at once, on a new connection, since until then no call can reach it.
  */
 import { Backoff } from "../../lib/backoff.ts";
 import type { Clock, TimerHandle } from "../../lib/clock.ts";
@@ -11,8 +15,11 @@ import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { DigestSession } from "../auth/session.ts";
 import { formatUri, type SipResponse, sipUri } from "../message/index.ts";
+import type { ClientTransaction } from "../transaction/client.ts";
 import type { Target } from "../transaction/types.ts";
 import type { SipEndpoint } from "./endpoint.ts";
+import type { FlowKeeper } from "./flows.ts";
+import { flowTimer, registrarUsesOutbound } from "./outbound.ts";
 import { buildRegister, newCallId, newTag } from "./register-request.ts";
 
 export interface PortAccount {
@@ -34,6 +41,8 @@ export interface RegistrarSettings {
   /** Wait after a rejected password before trying again (default 5 min). */
   authRetryMs?: number;
   backoff?: { initialMs: number; maxMs: number };
+  /** TLS: keeps the flows the registrations live on (RFC 5626); absent for UDP and TCP. */
+  flows?: FlowKeeper;
 }
 
 export type PortState = "idle" | "registering" | "registered" | "failed" | "auth-failed" | "unregistered";
@@ -46,6 +55,19 @@ export interface PortStatus {
   /** Status line of the last final response, e.g. "200 OK". */
   lastResponse: string | null;
   lastError: string | null;
+  /** The flow (TLS) the port is registered on, while it is; null otherwise. */
+  flow: FlowStatus | null;
+  /** Flows that died under this registration since start (each followed by a new REGISTER). */
+  flowsLost: number;
+}
+
+export interface FlowStatus {
+  /** The registrar answered `Require: outbound`: it sends requests for the port over this flow. */
+  outbound: boolean;
+  /** Upper bound between CRLF keep-alives (the registrar's Flow-Timer, else 120 s). */
+  keepaliveSeconds: number;
+  /** ISO time of the last CRLF pong, null before the first. */
+  lastPong: string | null;
 }
 
 export class PortRegistration {
@@ -61,6 +83,11 @@ export class PortRegistration {
   private readonly backoff: Backoff;
   private stopping = false;
   private unregistered: (() => void) | undefined;
+  /** The REGISTER in flight; answers to older ones (a flow died under them) are ignored. */
+  private tx: ClientTransaction | undefined;
+  private flowId: string | undefined;
+  private outbound = false;
+  private flowsLost = 0;
 
   constructor(
     private readonly ep: SipEndpoint,
@@ -87,6 +114,18 @@ export class PortRegistration {
         this.registeredUntil && this.state === "registered" ? new Date(this.registeredUntil).toISOString() : null,
       lastResponse: this.lastResponse,
       lastError: this.lastError,
+      flow: this.flowStatus(),
+      flowsLost: this.flowsLost,
+    };
+  }
+
+  private flowStatus(): FlowStatus | null {
+    const info = this.flowId === undefined ? undefined : this.reg.flows?.info(this.flowId);
+    if (!info || this.state !== "registered") return null;
+    return {
+      outbound: this.outbound,
+      keepaliveSeconds: info.keepaliveMs / 1000,
+      lastPong: info.lastPong === null ? null : new Date(info.lastPong).toISOString(),
     };
   }
 
@@ -133,18 +172,25 @@ export class PortRegistration {
       userAgent: this.ep.userAgent,
       auth,
     });
-    this.ep.transactions.request(req, this.reg.target, {
-      onFinal: (resp) => this.onFinal(resp, expires),
-      onTimeout: () => this.failed(expires, "no answer from the registrar (timeout)"),
-      onTransportError: (err) => this.failed(expires, `transport error: ${errorMessage(err)}`),
+    const tx: ClientTransaction = this.ep.transactions.request(req, this.reg.target, {
+      onFinal: (resp) => {
+        if (this.tx === tx) this.onFinal(resp, expires, tx);
+      },
+      onTimeout: () => {
+        if (this.tx === tx) this.failed(expires, "no answer from the registrar (timeout)");
+      },
+      onTransportError: (err) => {
+        if (this.tx === tx) this.failed(expires, `transport error: ${errorMessage(err)}`);
+      },
     });
+    this.tx = tx;
   }
 
   private requestUri(): string {
     return formatUri(sipUri(this.reg.domain));
   }
 
-  private onFinal(resp: SipResponse, expires: number): void {
+  private onFinal(resp: SipResponse, expires: number, tx: ClientTransaction): void {
     const line = `${resp.status} ${resp.reason}`;
     this.lastResponse = line;
     if (resp.status === 401 || resp.status === 407) {
@@ -179,6 +225,7 @@ export class PortRegistration {
       const now = this.clock.now();
       this.registeredUntil = now + granted * 1000;
       this.backoff.reset();
+      if (!this.keepFlow(resp, tx)) return;
       if (this.state !== "registered")
         this.logger.info("SIP port registered", { user: this.account.user, expires: granted });
       this.set("registered", { lastError: null, lastResponse: line });
@@ -187,6 +234,35 @@ export class PortRegistration {
       return;
     }
     if (resp.status >= 300) this.failed(expires, `registrar answered ${line}`, line);
+  }
+
+  /**
+   * TLS: binds the registration to the connection the registrar answered on and keeps it alive.
+   * False when that connection is already gone (then a new REGISTER is under way).
+   */
+  private keepFlow(resp: SipResponse, tx: ClientTransaction): boolean {
+    const flows = this.reg.flows;
+    const id = tx.responseSource?.connectionId;
+    if (!flows || id === undefined) return true;
+    if (this.flowId !== undefined && this.flowId !== id) flows.unwatch(this.flowId, this);
+    this.flowId = id;
+    this.outbound = registrarUsesOutbound(resp.headers.getAll("Require"));
+    const kept = flows.watch(id, this, flowTimer(resp.headers.get("Flow-Timer")), (reason) => this.flowDied(reason));
+    if (!kept) this.flowDied("connection closed before the registration could use it");
+    return kept;
+  }
+
+  /** The flow is gone: no call reaches the port until it registers again, which it does at once. */
+  private flowDied(reason: string): void {
+    this.flowId = undefined;
+    if (this.stopping) return;
+    this.flowsLost++;
+    this.registeredUntil = null;
+    this.logger.warn("SIP port flow lost, registering again", { user: this.account.user, reason });
+    this.set("registering", { lastError: `flow lost: ${reason}` });
+    // A REGISTER still out on the dead flow would never be answered: give it up.
+    this.tx?.cancel();
+    this.send(this.reg.expiresSeconds);
   }
 
   private failed(expires: number, reason: string, line?: string): void {
@@ -207,6 +283,8 @@ export class PortRegistration {
 
   private done(): void {
     this.registeredUntil = null;
+    if (this.flowId !== undefined) this.reg.flows?.unwatch(this.flowId, this);
+    this.flowId = undefined;
     this.set("unregistered");
     this.unregistered?.();
     this.unregistered = undefined;

@@ -2,6 +2,7 @@
 import { formatNameAddr, formatUri, formatVia, Headers, SipRequest, type SipUri, sipUri } from "../message/index.ts";
 import { newBranch } from "../transaction/key.ts";
 import type { TransportKind } from "../transport/types.ts";
+import { usesFlows } from "./outbound.ts";
 
 export interface RequestBase {
   method: string;
@@ -32,7 +33,10 @@ export function startRequest(b: RequestBase): SipRequest {
     }),
   );
   if (b.proxy) {
-    const route = sipUri(b.proxy.address, { port: b.proxy.port, params: [{ name: "lr", value: null }] });
+    // Over TLS the port lives on its flow to the proxy (RFC 5626): `ob` says so to an outbound proxy.
+    const params = [{ name: "lr", value: null }];
+    if (usesFlows(b.local.transport)) params.push({ name: "ob", value: null });
+    const route = sipUri(b.proxy.address, { port: b.proxy.port, params });
     h.append("Route", `<${formatUri(route)}>`);
   }
   h.append("Max-Forwards", "70");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { afterEach, describe, test } from "node:test";
 import { FakeClock } from "../../../src/lib/clock.ts";
+import { SipStreamFramer } from "../../../src/sip/message/stream.ts";
 import type { ConnectionClosed } from "../../../src/sip/transport/types.ts";
 import { sipMessage, text } from "../../helpers/sip-test-framer.ts";
 import { closeAll, makeLayer, sleep, type TestLayer, waitFor } from "../../helpers/sip-transport.ts";
@@ -126,6 +127,35 @@ describe("sip transport: tcp", () => {
     await waitFor("message and second pong", () => b.inbox.length === 1 && c.received === "\r\n\r\n");
     assert.equal(b.layer.stats().keepalivesAnswered, 2);
     assert.equal(c.closed, false);
+  });
+
+  test("our own pings (RFC 5626 flows): each answered pong is reported on its connection, however many", async () => {
+    const b = await tcpServer();
+    const framer = () => {
+      const f = new SipStreamFramer();
+      return { push: (c: Uint8Array) => f.push(c), buffered: () => f.buffered, expectPong: () => f.expectPong() };
+    };
+    const a = makeLayer({ framer }, opened);
+    await a.layer.send(b.to, sipMessage("OPTIONS sip:b SIP/2.0"));
+    await waitFor("request", () => b.inbox.length === 1);
+    const back = b.inbox[0];
+    await b.layer.send(back.remote, sipMessage("OPTIONS sip:a SIP/2.0"), { connectionId: back.connectionId });
+    await waitFor("answer", () => a.inbox.length === 1);
+    const id = a.inbox[0].connectionId ?? "";
+    assert.ok(a.layer.isOpen(id));
+    const pongs: string[] = [];
+    a.layer.onPong((c) => pongs.push(c));
+    for (let i = 1; i <= 3; i++) {
+      await a.layer.ping(id);
+      await waitFor(`pong ${i}`, () => pongs.length === i);
+    }
+    assert.deepEqual(pongs, [id, id, id]);
+    assert.equal(a.layer.stats().keepalivesSent, 3);
+    assert.equal(a.layer.stats().pongsReceived, 3);
+    assert.equal(b.layer.stats().keepalivesAnswered, 3, "each pong answered a ping: none was taken for a ping");
+    a.layer.closeConnection(id);
+    assert.equal(a.layer.isOpen(id), false);
+    await assert.rejects(a.layer.ping(id), /not open/);
   });
 
   test("a half-open stream is closed after the read timeout; other connections keep working", async () => {
