@@ -28,6 +28,8 @@ export interface FlowInfo {
   keepaliveMs: number;
   /** clock.now() of the last pong, null before the first. */
   lastPong: number | null;
+  /** A missing pong kills the flow (outbound registrar, or the peer has answered a ping). */
+  pongsRequired: boolean;
 }
 
 /** What flows need of the transport layer (a fake in unit tests). */
@@ -65,14 +67,15 @@ export class FlowKeeper {
 
   /**
    * Binds `owner` to connection `connectionId` (replacing its interval, if already bound) and keeps
-   * that connection alive; `flowTimerSeconds` is the registrar's Flow-Timer, if it sent one.
-   * `onDead` fires once if the flow dies while bound. False when the connection is already closed:
-   * the flow died before it could be kept, and `onDead` will not fire.
+   * that connection alive. `registrar` is what the REGISTER's 2xx said: its Flow-Timer, and whether
+   * it supports outbound (then a missing pong is a dead flow at once; else only once the peer has
+   * answered a ping). `onDead` fires once if the flow dies while bound. False when the connection is
+   * already closed: the flow died before it could be kept, and `onDead` will not fire.
    */
   watch(
     connectionId: string,
     owner: object,
-    flowTimerSeconds: number | undefined,
+    registrar: { flowTimerSeconds?: number; outbound: boolean },
     onDead: (reason: string) => void,
   ): boolean {
     if (!this.transport.isOpen(connectionId)) return false;
@@ -94,8 +97,10 @@ export class FlowKeeper {
       this.flows.set(connectionId, flow);
       this.log.debug("sip flow kept alive", { connection: connectionId });
     }
-    const intervalMs = flowTimerSeconds && flowTimerSeconds > 0 ? flowTimerSeconds * 1000 : this.defaultMs();
+    const t = registrar.flowTimerSeconds;
+    const intervalMs = t && t > 0 ? t * 1000 : this.defaultMs();
     flow.watchers.set(owner, { intervalMs, onDead });
+    if (registrar.outbound) flow.keepalive.requirePongs();
     flow.keepalive.setInterval(Math.min(...[...flow.watchers.values()].map((w) => w.intervalMs)));
     flow.keepalive.start();
     return true;
@@ -113,7 +118,12 @@ export class FlowKeeper {
   info(connectionId: string): FlowInfo | undefined {
     const flow = this.flows.get(connectionId);
     if (!flow) return undefined;
-    return { connectionId, keepaliveMs: flow.keepalive.interval, lastPong: flow.keepalive.lastPong };
+    return {
+      connectionId,
+      keepaliveMs: flow.keepalive.interval,
+      lastPong: flow.keepalive.lastPong,
+      pongsRequired: flow.keepalive.strict,
+    };
   }
 
   /** Flows kept alive now. */

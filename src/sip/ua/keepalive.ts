@@ -7,8 +7,14 @@
  * injected clock, so tests shrink or step them.
  *
  *   idle ──start──▶ waiting ──interval──▶ awaiting-pong ──pong──▶ waiting
- *   awaiting-pong ──10 s──▶ dead;  waiting/awaiting-pong ──closed or ping failed──▶ dead
- *   any ──stop──▶ stopped
+ *   awaiting-pong ──10 s──▶ dead (strict) or waiting (not strict)
+ *   waiting/awaiting-pong ──closed or ping failed──▶ dead;  any ──stop──▶ stopped
+ *
+ * A missing pong counts only from a peer known to answer pings (`strict`): the registrar said
+ * `Require: outbound` (RFC 5626 servers answer CRLF pings), or this peer has answered one before. A
+ * registrar that never heard of RFC 5626 ignores the pings, and declaring its flow dead every two
+ * minutes would make the ports flap; its pings still keep NATs and idle timers open, and a closed
+ * connection is still a dead flow. (reSIProcate checks pongs only for outbound peers too.)
  *
  * The random 80–100 % spread keeps many flows (and many appliances behind one NAT) from pinging in
  * step, as the RFC asks.
@@ -33,6 +39,8 @@ export interface KeepAliveOptions {
   random?: () => number;
   /** Sends CRLFCRLF on the flow; a rejection means the flow died. */
   ping: () => Promise<void>;
+  /** A missing pong kills the flow from the start (the registrar supports outbound). Default false. */
+  strict?: boolean;
   /** Once: why the flow died. */
   onDead: (reason: string) => void;
 }
@@ -41,6 +49,7 @@ export class KeepAlive {
   private current: KeepAliveState = "idle";
   private timer: TimerHandle | undefined;
   private intervalMs: number;
+  private strictNow: boolean;
   /** clock.now() the next ping is due, while waiting. */
   private dueAt = 0;
   /** clock.now() of the last pong that answered a ping, null before the first. */
@@ -51,6 +60,17 @@ export class KeepAlive {
 
   constructor(private readonly o: KeepAliveOptions) {
     this.intervalMs = o.intervalMs;
+    this.strictNow = o.strict ?? false;
+  }
+
+  /** Whether a missing pong kills the flow. */
+  get strict(): boolean {
+    return this.strictNow;
+  }
+
+  /** From now on a missing pong kills the flow (the registrar answered `Require: outbound`). */
+  requirePongs(): void {
+    this.strictNow = true;
   }
 
   get state(): KeepAliveState {
@@ -78,11 +98,12 @@ export class KeepAlive {
     if (remaining > ms) this.wait();
   }
 
-  /** A CRLF pong came on the flow. An unsolicited one (no ping out) is ignored. */
+  /** A CRLF pong came on the flow: the peer answers pings. An unsolicited one (no ping out) is ignored. */
   pong(): void {
     if (this.current !== "awaiting-pong") return;
     this.pongs++;
     this.lastPong = this.o.clock.now();
+    this.strictNow = true;
     this.wait();
   }
 
@@ -111,7 +132,7 @@ export class KeepAlive {
     if (this.current !== "waiting") return;
     this.current = "awaiting-pong";
     const timeout = this.o.pongTimeoutMs ?? PONG_TIMEOUT_MS;
-    this.timer = this.o.clock.setTimeout(() => this.die(`no CRLF pong within ${timeout / 1000} s`), timeout);
+    this.timer = this.o.clock.setTimeout(() => this.noPong(timeout), timeout);
     this.pings++;
     let sent: Promise<void>;
     try {
@@ -120,6 +141,11 @@ export class KeepAlive {
       sent = Promise.reject(err);
     }
     sent.catch((err: unknown) => this.die(`keep-alive not sent: ${errorMessage(err)}`));
+  }
+
+  private noPong(timeoutMs: number): void {
+    if (this.strictNow) this.die(`no CRLF pong within ${timeoutMs / 1000} s`);
+    else this.wait();
   }
 
   private die(reason: string): void {

@@ -247,7 +247,8 @@ export class PortRegistration {
     if (this.flowId !== undefined && this.flowId !== id) flows.unwatch(this.flowId, this);
     this.flowId = id;
     this.outbound = registrarUsesOutbound(resp.headers.getAll("Require"));
-    const kept = flows.watch(id, this, flowTimer(resp.headers.get("Flow-Timer")), (reason) => this.flowDied(reason));
+    const registrar = { flowTimerSeconds: flowTimer(resp.headers.get("Flow-Timer")), outbound: this.outbound };
+    const kept = flows.watch(id, this, registrar, (reason) => this.flowDied(reason));
     if (!kept) this.flowDied("connection closed before the registration could use it");
     return kept;
   }

@@ -24,6 +24,7 @@ function keepalive(o: Partial<KeepAliveOptions> = {}) {
     clock,
     intervalMs: 100_000,
     random: () => 1,
+    strict: true,
     ping: async () => {
       pings.push(clock.now());
     },
@@ -136,6 +137,28 @@ describe("CRLF keep-alive (RFC 5626 §4.4.1)", () => {
     assert.deepEqual(deaths, []);
   });
 
+  test("a peer not known to answer pings: no pong is no death; once it has answered one, it is", () => {
+    const { clock, ka, pings, deaths } = keepalive({ strict: false });
+    ka.start();
+    clock.advance(100_000 + 10_000);
+    assert.deepEqual(deaths, [], "a registrar without outbound may ignore CRLF pings");
+    assert.equal(ka.state, "waiting");
+    clock.advance(100_000);
+    assert.equal(pings.length, 2, "the pings go on (NATs and idle timers)");
+    ka.pong();
+    assert.equal(ka.strict, true, "it answered: from now on a missing pong counts");
+    clock.advance(110_000);
+    assert.deepEqual(deaths, ["no CRLF pong within 10 s"]);
+  });
+
+  test("requirePongs (the registrar said Require: outbound) makes the first missing pong count", () => {
+    const { clock, ka, deaths } = keepalive({ strict: false });
+    ka.requirePongs();
+    ka.start();
+    clock.advance(110_000);
+    assert.deepEqual(deaths, ["no CRLF pong within 10 s"]);
+  });
+
   test("a shorter interval (a new Flow-Timer) moves the next ping earlier, never later", () => {
     const { clock, ka, pings } = keepalive();
     const t0 = clock.now();
@@ -201,7 +224,8 @@ describe("the ports' flows", () => {
     const flows = new FlowKeeper(transport, clock, silentLogger, { keepaliveMs: 60_000, random: () => 1 });
     const deaths: string[] = [];
     const ports = ["2001", "2002", "2003", "2004", "2005"].map((user) => ({ user }));
-    for (const p of ports) assert.ok(flows.watch("tls-1", p, undefined, (r) => deaths.push(`${p.user}: ${r}`)));
+    const outbound = { outbound: true };
+    for (const p of ports) assert.ok(flows.watch("tls-1", p, outbound, (r) => deaths.push(`${p.user}: ${r}`)));
     return { clock, transport, flows, deaths, ports };
   }
 
@@ -237,7 +261,7 @@ describe("the ports' flows", () => {
 
   test("the smallest Flow-Timer of the ports sets the pace; the last port leaving stops the pings", () => {
     const { clock, transport, flows, ports } = keeper();
-    flows.watch("tls-1", ports[0], 20, () => {});
+    flows.watch("tls-1", ports[0], { flowTimerSeconds: 20, outbound: true }, () => {});
     assert.equal(flows.info("tls-1")?.keepaliveMs, 20_000);
     clock.advance(20_000);
     assert.equal(transport.pinged.length, 1);
@@ -248,10 +272,25 @@ describe("the ports' flows", () => {
     assert.equal(transport.pinged.length, 1);
   });
 
+  test("a registrar without outbound: pings without pongs kill nothing; a closed connection still does", () => {
+    const clock = new FakeClock();
+    const transport = new FakeTransport();
+    transport.open.add("tls-2");
+    const flows = new FlowKeeper(transport, clock, silentLogger, { keepaliveMs: 60_000, random: () => 1 });
+    const deaths: string[] = [];
+    flows.watch("tls-2", {}, { outbound: false }, (r) => deaths.push(r));
+    assert.equal(flows.info("tls-2")?.pongsRequired, false);
+    clock.advance(10 * 60_000);
+    assert.ok(transport.pinged.length >= 8);
+    assert.deepEqual(deaths, []);
+    transport.close("tls-2", "closed by peer");
+    assert.deepEqual(deaths, ["connection closed: closed by peer"]);
+  });
+
   test("a connection already closed cannot be watched", () => {
     const { flows } = keeper();
     assert.equal(
-      flows.watch("tls-9", {}, undefined, () => {}),
+      flows.watch("tls-9", {}, { outbound: true }, () => {}),
       false,
     );
   });
