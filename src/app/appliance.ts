@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import type { Hono } from "hono";
 import { createApi } from "../api/app.ts";
-import type { Config } from "../config/schema.ts";
+import { type Config, srtpMode } from "../config/schema.ts";
 import { answerInboundCalls } from "../ivr/sip-inbound.ts";
 import { PbxJobRunner, type RunnerLink } from "../jobs/runner.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
@@ -224,12 +224,20 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     logger,
   });
   const rtpPorts = new RtpPortPool(config.sip.media.portMin, config.sip.media.portMax);
+  if (sip && srtpMode(config.sip) !== "off" && config.sip.local.transport !== "tls") {
+    // SDES carries the SRTP keys in the SDP: without TLS anyone on the path reads them.
+    logger.warn("sip.media.srtp is on over a transport without TLS: the SRTP keys travel in clear", {
+      srtp: srtpMode(config.sip),
+      transport: config.sip.local.transport,
+    });
+  }
   const dialer: WakeupDialer = sip
     ? new SipWakeupDialer({
         ports: sip,
         rtpPorts,
         bind: config.sip.bind,
         codecs: config.sip.media.codecs,
+        srtp: srtpMode(config.sip),
         prompts,
         wakeup: config.wakeup,
         clock,
@@ -244,6 +252,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         rtpPorts,
         bind: config.sip.bind,
         codecs: config.sip.media.codecs,
+        srtp: srtpMode(config.sip),
         prompts,
         ivr: config.ivr,
         clock,

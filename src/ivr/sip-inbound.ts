@@ -15,11 +15,11 @@ import { settlesWithin } from "../lib/within.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { runInboundCall } from "../services/ivr.ts";
 import { type RtpPortPool, RtpSession } from "../sip/rtp/session.ts";
-import type { G711 } from "../sip/sdp/index.ts";
+import { type G711, type SrtpPolicy, warningValue } from "../sip/sdp/index.ts";
 import { inboundParties } from "../sip/ua/inbound-info.ts";
 import type { IncomingCall, SipPorts } from "../sip/ua/ports.ts";
 import type { PromptSource } from "../wakeup/prompts.ts";
-import { answerOffer } from "./call-media.ts";
+import { answerOffer, guardReoffers } from "./call-media.ts";
 import { SipChannel } from "./sip-channel.ts";
 
 /** How long a hang-up at stop waits for the BYE's answer (the one after it reuses that BYE). */
@@ -31,6 +31,8 @@ export interface InboundOptions {
   rtpPorts: RtpPortPool;
   bind: string;
   codecs: readonly G711[];
+  /** `sip.media.srtp` resolved (srtpMode): which offers are answered and which refused with 488. */
+  srtp?: SrtpPolicy;
   prompts: PromptSource;
   ivr: IvrConfig;
   clock: Clock;
@@ -94,10 +96,17 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
   try {
     rtp = await RtpSession.open({ bind: o.bind, ports: o.rtpPorts, clock: o.clock, logger: log });
     if (live.stopping) return;
-    const answer = answerOffer(rtp, invite.request.body, o.codecs);
+    const policy = o.srtp ?? "off";
+    const answer = answerOffer(rtp, invite.request.body, o.codecs, policy);
     if (!answer.ok) {
       log.warn("inbound call refused: no usable media", { from: parties.fromUser, reason: answer.reason });
-      invite.reject(488, "Not Acceptable Here", [["Warning", `399 bellhop "${answer.reason.replaceAll('"', "'")}"`]]);
+      // 302/305 carry their standard text (RFC 3261 §20.43); the reason stays in our log. Other
+      // refusals keep the reason in a 399, which never quotes an a=crypto key (crypto.ts reasons don't).
+      const warning =
+        answer.warning === null
+          ? `399 bellhop "${answer.reason.replaceAll('"', "'")}"`
+          : warningValue(answer.warning, "bellhop");
+      invite.reject(488, "Not Acceptable Here", [["Warning", warning]]);
       return;
     }
     const call = invite.accept(answer.sdp);
@@ -106,6 +115,7 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
       invite.dispose();
       void call.hangup(HANGUP_WAIT_MS);
     };
+    guardReoffers(call, rtp, policy, answer.keys);
     channel = new SipChannel(call, rtp, o.clock);
     // A call that ends before its ACK (our stop, the caller's BYE) is not waited for until 64·T1.
     const confirmed = await Promise.race([invite.confirmed, call.ended.then(() => false)]);
@@ -117,7 +127,7 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
       info: parties,
       logger: log,
     });
-    log.info("inbound call", { port: lease.user, from: parties.fromUser, ...summary });
+    log.info("inbound call", { port: lease.user, from: parties.fromUser, media: answer.media, ...summary });
   } catch (err) {
     log.error("inbound call failed", { error: errorMessage(err) });
     invite.reject(500, "Server Internal Error");

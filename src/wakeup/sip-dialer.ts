@@ -6,7 +6,7 @@
  * `freePorts()` count is right before the first await.
  */
 import type { WakeupConfig } from "../config/schema.ts";
-import { applyAnswer, offerFor } from "../ivr/call-media.ts";
+import { applyAnswer, guardReoffers, offerFor } from "../ivr/call-media.ts";
 import { runEscalationCall } from "../ivr/escalation-call.ts";
 import { SipChannel } from "../ivr/sip-channel.ts";
 import { runWakeupCall } from "../ivr/wakeup-call.ts";
@@ -14,7 +14,7 @@ import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { type RtpPortPool, RtpSession } from "../sip/rtp/session.ts";
-import type { G711 } from "../sip/sdp/index.ts";
+import type { G711, SrtpPolicy } from "../sip/sdp/index.ts";
 import type { SipPorts } from "../sip/ua/ports.ts";
 import type { WakeupCall, WakeupCallOutcome, WakeupDialer } from "./dialer.ts";
 import { type PromptSource, promptLanguage } from "./prompts.ts";
@@ -25,6 +25,8 @@ export interface SipDialerOptions {
   /** Address the RTP sockets bind to (the VoIP NIC). */
   bind: string;
   codecs: readonly G711[];
+  /** `sip.media.srtp` resolved (srtpMode): what our offers carry and what answers must hold. */
+  srtp?: SrtpPolicy;
   prompts: PromptSource;
   wakeup: Pick<WakeupConfig, "rings" | "menuRepeats" | "keyWaitSeconds">;
   clock: Clock;
@@ -66,21 +68,26 @@ export class SipWakeupDialer implements WakeupDialer {
         logger: this.log,
       });
       event({ type: "placed", port: lease.user });
+      const policy = this.o.srtp ?? "off";
+      const offer = offerFor(rtp, policy);
       const r = await this.o.ports.placeCall(lease, {
         callee: w.extension,
-        sdp: offerFor(rtp),
+        sdp: offer.sdp,
         ringTimeoutMs: this.o.wakeup.rings * RING_SECONDS * 1000,
         onRinging: () => event({ type: "ringing" }),
       });
       if (!r.answered) return { outcome: r.outcome, detail: r.reason };
       event({ type: "answered" });
       channel = new SipChannel(r.call, rtp, this.o.clock);
-      const media = applyAnswer(rtp, r.remoteSdp, this.o.codecs);
+      const media = applyAnswer(rtp, r.remoteSdp, this.o.codecs, offer.crypto, policy);
       if (!media.ok) {
-        // Answered, but nothing can be played to the guest: not a wake-up; try again later.
+        // Answered, but nothing can be played to the guest (or not safely: a wrong SRTP answer): not
+        // a wake-up; the finally below hangs up (the ACK went out with the answer) and it is tried again.
         this.log.warn("wake-up call answered without usable media", { id: w.id, reason: media.reason });
         return { outcome: "failed", detail: `answered, but ${media.reason}` };
       }
+      guardReoffers(r.call, rtp, policy, media.keys);
+      this.log.info("wake-up call media", { id: w.id, media: media.media, codec: media.codec });
       const lang = promptLanguage(w.language ?? "");
       if (w.kind === "escalation") {
         await runEscalationCall(channel, { prompts: this.o.prompts, lang, room: w.room });

@@ -7,6 +7,7 @@
  * (RFC 7616 §3.4: "qop" and "nc" MUST NOT be quoted; algorithm is a token).
  */
 
+import { maskSdpKeys } from "../sdp/crypto.ts";
 import { scanAuthHeader } from "./challenge.ts";
 import { type DigestAlgorithm, DigestAuthError, type DigestQop, formatNonceCount } from "./digest.ts";
 
@@ -89,7 +90,8 @@ const MASKED_HEADER = /^(authorization|proxy-authorization)([ \t]*:[ \t]*)([\s\S
 /**
  * A whole SIP message text (or several) with every `Authorization` and `Proxy-Authorization` value
  * masked by maskAuthorization. A folded header (continuation lines starting with SP/HTAB) is unfolded
- * onto one line first; all other lines are kept byte for byte.
+ * onto one line first; all other lines are kept byte for byte, but for SDES keys (`a=crypto …
+ * inline:<key>`) in an SDP body, masked by maskSdpKeys: this is what the debug packet log prints.
  */
 export function maskSipHeaders(text: string): string {
   const lines: { content: string; eol: string }[] = [];
@@ -121,5 +123,5 @@ export function maskSipHeaders(text: string): string {
     }
     out += `${m[1]}${m[2]}${maskAuthorization(value)}${eol}`;
   }
-  return out;
+  return maskSdpKeys(out);
 }

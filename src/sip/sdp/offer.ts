@@ -5,7 +5,7 @@
  * types without rtpmap, session- or media-level c=, rejected streams, hold); and the answer that
  * mirrors the negotiated codec and telephone-event with the offer's payload numbers.
  */
-import type { Connection, Direction, Media, Sdp } from "./types.ts";
+import type { Attribute, Connection, Direction, Media, Sdp } from "./types.ts";
 
 export type G711 = "PCMU" | "PCMA";
 
@@ -35,12 +35,25 @@ export interface LocalMedia {
 export interface NegotiateOptions {
   /** Codecs we accept, most wanted first. */
   preferred: readonly G711[];
+  /** Transports we take (upper case), default RTP/AVP only; SRTP adds RTP/SAVP (see sdes.ts). */
+  transports?: readonly string[];
 }
+
+/** The RTP transports of RFC 3551 and RFC 3711 an audio line may use. */
+export type RtpTransport = "RTP/AVP" | "RTP/SAVP";
+
+/**
+ * A 488's Warning code (RFC 3261 §20.43): 302 Incompatible transport protocol, 304 Media type not
+ * available, 305 Incompatible media format.
+ */
+export type SdpWarning = 302 | 304 | 305;
 
 export type Negotiated = {
   ok: true;
   /** Index of the accepted m= section; the others are rejected (port 0) in the answer. */
   mediaIndex: number;
+  /** The accepted line's transport, which the answer repeats. */
+  proto: RtpTransport;
   codec: { pt: number; name: G711 };
   dtmf: { pt: number } | null;
   /** Where to send RTP. On hold (c=0.0.0.0 or sendonly/inactive offer) we must not send. */
@@ -55,7 +68,7 @@ export type Negotiated = {
   ptime: number | null;
 };
 
-export type NegotiateResult = Negotiated | { ok: false; reason: string };
+export type NegotiateResult = Negotiated | { ok: false; reason: string; warning: SdpWarning };
 
 function addrType(address: string): string {
   return address.includes(":") ? "IP6" : "IP4";
@@ -72,14 +85,20 @@ function origin(local: LocalMedia): Sdp["origin"] {
   };
 }
 
-function g711Media(local: LocalMedia, codecs: { pt: number; name: string }[], dtmfPt: number | null): Media {
+function g711Media(
+  local: LocalMedia,
+  codecs: { pt: number; name: string }[],
+  dtmfPt: number | null,
+  proto: RtpTransport,
+  attributes: Attribute[],
+): Media {
   const formats = codecs.map((c) => String(c.pt));
   if (dtmfPt !== null) formats.push(String(dtmfPt));
   return {
     type: "audio",
     port: local.port,
     portCount: null,
-    proto: "RTP/AVP",
+    proto,
     formats,
     connection: null,
     rtpmaps: [
@@ -89,13 +108,16 @@ function g711Media(local: LocalMedia, codecs: { pt: number; name: string }[], dt
     fmtps: dtmfPt === null ? [] : [{ pt: dtmfPt, params: TELEPHONE_EVENTS }],
     ptime: PTIME,
     direction: "sendrecv",
-    attributes: [],
+    attributes,
     extra: [],
   };
 }
 
-/** Our audio offer: PCMU (0), PCMA (8), telephone-event (101, 0-16), ptime 20, sendrecv. */
-export function buildOffer(local: LocalMedia): Sdp {
+/**
+ * Our audio offer: PCMU (0), PCMA (8), telephone-event (101, 0-16), ptime 20, sendrecv; on RTP/AVP
+ * unless SRTP asks for RTP/SAVP, with its `a=crypto` lines as `attributes`.
+ */
+export function buildOffer(local: LocalMedia, proto: RtpTransport = "RTP/AVP", attributes: Attribute[] = []): Sdp {
   return {
     origin: origin(local),
     sessionName: "-",
@@ -112,6 +134,8 @@ export function buildOffer(local: LocalMedia): Sdp {
           { pt: 8, name: "PCMA" },
         ],
         TELEPHONE_EVENT_PT,
+        proto,
+        attributes,
       ),
     ],
   };
@@ -125,8 +149,8 @@ function encoding(m: Media, pt: number): { name: string; rate: number; channels:
   return s ? { ...s, channels: 1 } : null;
 }
 
-function notAcceptable(reason: string): { ok: false; reason: string } {
-  return { ok: false, reason: `488 Not Acceptable Here: ${reason}` };
+function notAcceptable(reason: string, warning: SdpWarning): { ok: false; reason: string; warning: SdpWarning } {
+  return { ok: false, reason: `488 Not Acceptable Here: ${reason}`, warning };
 }
 
 function describe(m: Media): string {
@@ -156,13 +180,14 @@ function isUnspecified(address: string): boolean {
  */
 export function negotiate(remote: Sdp, local: NegotiateOptions): NegotiateResult {
   const audio = remote.media.map((m, i) => ({ m, i })).filter(({ m }) => m.type.toLowerCase() === "audio");
-  if (audio.length === 0) return notAcceptable("no audio stream offered");
+  if (audio.length === 0) return notAcceptable("no audio stream offered", 304);
   const live = audio.filter(({ m }) => m.port !== 0);
-  if (live.length === 0) return notAcceptable("audio stream rejected (port 0)");
-  const avp = live.filter(({ m }) => m.proto.toUpperCase() === "RTP/AVP");
+  if (live.length === 0) return notAcceptable("audio stream rejected (port 0)", 304);
+  const transports = local.transports ?? ["RTP/AVP"];
+  const avp = live.filter(({ m }) => transports.includes(m.proto.toUpperCase()));
   if (avp.length === 0) {
     const protos = [...new Set(live.map(({ m }) => m.proto))].join(", ");
-    return notAcceptable(`unsupported transport ${protos} (only RTP/AVP)`);
+    return notAcceptable(`unsupported transport ${protos} (only ${transports.join(", ")})`, 302);
   }
   let best: { m: Media; i: number; codec: { pt: number; name: G711 }; rank: number } | null = null;
   for (const { m, i } of avp) {
@@ -178,11 +203,11 @@ export function negotiate(remote: Sdp, local: NegotiateOptions): NegotiateResult
   }
   if (best === null) {
     const offered = avp.map(({ m }) => describe(m)).join("; ");
-    return notAcceptable(`no common codec (offered ${offered}; we accept ${local.preferred.join(", ")})`);
+    return notAcceptable(`no common codec (offered ${offered}; we accept ${local.preferred.join(", ")})`, 305);
   }
   const { m, i, codec } = best;
   const conn = m.connection ?? remote.connection;
-  if (conn === null) return notAcceptable("no connection address"); // the parser already rejects this
+  if (conn === null) return notAcceptable("no connection address", 305); // the parser already rejects this
   const address = hostOf(conn);
   let dtmf: { pt: number } | null = null;
   for (const f of m.formats) {
@@ -202,6 +227,7 @@ export function negotiate(remote: Sdp, local: NegotiateOptions): NegotiateResult
   return {
     ok: true,
     mediaIndex: i,
+    proto: m.proto.toUpperCase() as RtpTransport,
     codec,
     dtmf,
     remote: { address, port: m.port },
@@ -214,14 +240,15 @@ export function negotiate(remote: Sdp, local: NegotiateOptions): NegotiateResult
 
 /**
  * The answer to `offer` after a successful `negotiate`: one m= per offered m= (RFC 3264 §6), the
- * accepted one with the negotiated codec and telephone-event under the offer's payload numbers, the
- * others rejected with port 0. t= mirrors the offer.
+ * accepted one with the negotiated codec and telephone-event under the offer's payload numbers and
+ * transport (plus `attributes`: our a=crypto, a=rtcp-mux), the others rejected with port 0. t=
+ * mirrors the offer.
  */
-export function buildAnswer(offer: Sdp, result: Negotiated, local: LocalMedia): Sdp {
+export function buildAnswer(offer: Sdp, result: Negotiated, local: LocalMedia, attributes: Attribute[] = []): Sdp {
   const media = offer.media.map((m, i): Media => {
     if (i === result.mediaIndex) {
       const codec = { pt: result.codec.pt, name: result.codec.name };
-      const answer = g711Media(local, [codec], result.dtmf?.pt ?? null);
+      const answer = g711Media(local, [codec], result.dtmf?.pt ?? null, result.proto, attributes);
       answer.direction = result.direction;
       return answer;
     }

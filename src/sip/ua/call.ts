@@ -19,6 +19,9 @@ import { CALL_ALLOW } from "./invite-request.ts";
 
 export type CallEndReason = "remote-bye" | "local-bye" | "closed";
 
+/** The owner's verdict on a re-offer: take it (answered with our unchanged SDP) or 488 with a Warning code. */
+export type ReofferVerdict = { ok: true } | { ok: false; reason: string; warning: 302 | 304 | 305 | null };
+
 export interface SipCallOptions {
   endpoint: SipEndpoint;
   dialog: Dialog;
@@ -36,6 +39,11 @@ export class SipCall {
   readonly dialog: Dialog;
   /** Keys pressed, sent by SIP INFO. */
   onInfoDigit: ((digit: string) => void) | undefined;
+  /**
+   * Checks the SDP offer of a re-INVITE or UPDATE against the call's media (SRTP: the same crypto
+   * line, no downgrade); unset, every re-offer is answered with our SDP as before.
+   */
+  onReoffer: ((sdp: Uint8Array) => ReofferVerdict) | undefined;
   /** Resolves once, when the call has ended. */
   readonly ended: Promise<CallEndReason>;
   private endedWith: CallEndReason | undefined;
@@ -90,6 +98,17 @@ export class SipCall {
           reply(481, "Call/Transaction Does Not Exist");
           return;
         }
+        if (req.body.length > 0 && this.onReoffer) {
+          const verdict = this.reoffer(req.body);
+          if (!verdict.ok) {
+            // RFC 3261 §14.2: a refused re-offer leaves the session as it was; the call goes on.
+            this.log.warn("re-offer refused", { method: req.method, reason: verdict.reason });
+            reply(488, "Not Acceptable Here", (r) =>
+              r.headers.append("Warning", `${verdict.warning ?? 399} bellhop "${WARNING[verdict.warning ?? 399]}"`),
+            );
+            return;
+          }
+        }
         reply(200, "OK", (r) => {
           r.headers.append("Contact", this.opts.contact);
           r.headers.append("Allow", CALL_ALLOW);
@@ -104,6 +123,14 @@ export class SipCall {
         return;
       default:
         reply(405, "Method Not Allowed", (r) => r.headers.append("Allow", CALL_ALLOW));
+    }
+  }
+
+  private reoffer(body: Uint8Array): ReofferVerdict {
+    try {
+      return this.onReoffer?.(body) ?? { ok: true };
+    } catch (err) {
+      return { ok: false, reason: errorMessage(err), warning: null };
     }
   }
 
@@ -168,6 +195,14 @@ export class SipCall {
     this.resolveEnded(reason);
   }
 }
+
+/** RFC 3261 §20.43 texts; the reason itself stays in our log (it may name SDP details). */
+const WARNING: Record<number, string> = {
+  302: "Incompatible transport protocol",
+  304: "Media type not available",
+  305: "Incompatible media format",
+  399: "Miscellaneous warning",
+};
 
 /** The key of a SIP INFO: `application/dtmf-relay` (`Signal=5`) or `application/dtmf` (`5`). */
 export function infoDigit(req: SipRequest): string | undefined {

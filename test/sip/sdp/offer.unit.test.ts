@@ -75,6 +75,7 @@ describe("negotiate", () => {
     assert.deepEqual(r, {
       ok: true,
       mediaIndex: 0,
+      proto: "RTP/AVP",
       codec: { pt: 0, name: "PCMU" },
       dtmf: { pt: 101 },
       remote: { address: "127.0.0.1", port: 6000 },
