@@ -1,8 +1,9 @@
 /**
  * @module ivr/call-media
- * The SDP side of a call's media: our offer for a wake-up call, the codec and telephone-event taken
- * from the far end's answer, and our answer to an inbound offer; with SRTP (`sip.media.srtp`, rules
- * in sip/sdp/sdes.ts) the a=crypto keys too. Whatever the far end's SDP, the RTP session learns where
+ * The SDP side of a call's media: our offer for a wake-up call (or an inbound INVITE without SDP),
+ * the codec and telephone-event taken from the far end's answer (in its 200 OK, or in the ACK of
+ * ours), and our answer to an inbound offer; with SRTP (`sip.media.srtp`, rules in
+ * sip/sdp/sdes.ts) the a=crypto keys too. Whatever the far end's SDP, the RTP session learns where
  * to send and in which codec through `setRemote`, and its SRTP keys through `setSrtp`.
  */
 import { errorMessage } from "../lib/errors.ts";
@@ -139,7 +140,8 @@ export function answerOffer(
   policy: SrtpPolicy = "off",
 ): AnswerOfferResult {
   if (offer.length === 0) {
-    return { ok: false, reason: "no SDP offer in the INVITE (late offer is not supported)", warning: null };
+    // Callers send our own offer instead (late offer, sip-inbound.ts); this is only a guard.
+    return { ok: false, reason: "no SDP offer to answer", warning: null };
   }
   const r = take(offer, preferred, sdesTransports(policy, "offer"), "offer");
   if (!r.ok) return r;

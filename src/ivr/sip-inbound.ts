@@ -2,6 +2,8 @@
  * @module ivr/sip-inbound
  * Calls that reach the ports (guests dialling a feature number the PBX routes to a port): answer
  * with our SDP, wait for the ACK, run the IVR service for the caller's room, hang up, free the port.
+ * An INVITE without SDP (late offer) gets our offer in the 200 (SRTP per `sip.media.srtp`, as a
+ * wake-up call offers) and its answer is read from the ACK; an unusable one ends the call (BYE).
  *
  * A stop ends the calls instead of waiting for them (systemd kills the process after TimeoutStopSec):
  * an INVITE not answered yet gets 503, an answered call is hung up (BYE), and one whose ACK has not
@@ -15,11 +17,18 @@ import { settlesWithin } from "../lib/within.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { runInboundCall } from "../services/ivr.ts";
 import { type RtpPortPool, RtpSession } from "../sip/rtp/session.ts";
-import { type G711, type SrtpPolicy, warningValue } from "../sip/sdp/index.ts";
+import {
+  type G711,
+  type LocalCrypto,
+  type SdesKeys,
+  type SdpWarning,
+  type SrtpPolicy,
+  warningValue,
+} from "../sip/sdp/index.ts";
 import { inboundParties } from "../sip/ua/inbound-info.ts";
 import type { IncomingCall, SipPorts } from "../sip/ua/ports.ts";
 import type { PromptSource } from "../wakeup/prompts.ts";
-import { answerOffer, guardReoffers } from "./call-media.ts";
+import { answerOffer, applyAnswer, guardReoffers, offerFor } from "./call-media.ts";
 import { SipChannel } from "./sip-channel.ts";
 
 /** How long a hang-up at stop waits for the BYE's answer (the one after it reuses that BYE). */
@@ -97,29 +106,41 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
     rtp = await RtpSession.open({ bind: o.bind, ports: o.rtpPorts, clock: o.clock, logger: log });
     if (live.stopping) return;
     const policy = o.srtp ?? "off";
-    const answer = answerOffer(rtp, invite.request.body, o.codecs, policy);
-    if (!answer.ok) {
-      log.warn("inbound call refused: no usable media", { from: parties.fromUser, reason: answer.reason });
-      // 302/305 carry their standard text (RFC 3261 §20.43); the reason stays in our log. Other
-      // refusals keep the reason in a 399, which never quotes an a=crypto key (crypto.ts reasons don't).
-      const warning =
-        answer.warning === null
-          ? `399 bellhop "${answer.reason.replaceAll('"', "'")}"`
-          : warningValue(answer.warning, "bellhop");
-      invite.reject(488, "Not Acceptable Here", [["Warning", warning]]);
-      return;
+    // Late offer (no SDP in the INVITE): our offer goes in the 200 and the answer comes in the ACK.
+    const late = invite.request.body.length === 0 ? offerFor(rtp, policy) : null;
+    let media: { keys: SdesKeys | null; media: string } | null = null;
+    let sdp: Uint8Array;
+    if (late) sdp = late.sdp;
+    else {
+      const answer = answerOffer(rtp, invite.request.body, o.codecs, policy);
+      if (!answer.ok) {
+        refuse(log, invite, parties.fromUser, answer);
+        return;
+      }
+      sdp = answer.sdp;
+      media = answer;
     }
-    const call = invite.accept(answer.sdp);
+    const call = invite.accept(sdp);
     if (!call) return; // cancelled meanwhile
     live.end = () => {
       invite.dispose();
       void call.hangup(HANGUP_WAIT_MS);
     };
-    guardReoffers(call, rtp, policy, answer.keys);
+    if (media) guardReoffers(call, rtp, policy, media.keys);
     channel = new SipChannel(call, rtp, o.clock);
     // A call that ends before its ACK (our stop, the caller's BYE) is not waited for until 64·T1.
     const confirmed = await Promise.race([invite.confirmed, call.ended.then(() => false)]);
     if (!confirmed) return;
+    if (late) {
+      media = lateAnswer(o, log, rtp, invite.ackBody, late.crypto, policy, parties.fromUser);
+      if (media) guardReoffers(call, rtp, policy, media.keys);
+    }
+    if (!media) {
+      // Only a late offer gets here. RFC 3326: the caller learns why the call it just set up ends;
+      // the detail stays in our log (like a 488's Warning, it may name SDP details).
+      await call.hangup(HANGUP_WAIT_MS, [["Reason", 'SIP;cause=488;text="Not Acceptable Here"']]);
+      return;
+    }
     const summary = await runInboundCall(o.ctx, {
       channel,
       prompts: o.prompts,
@@ -127,7 +148,7 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
       info: parties,
       logger: log,
     });
-    log.info("inbound call", { port: lease.user, from: parties.fromUser, media: answer.media, ...summary });
+    log.info("inbound call", { port: lease.user, from: parties.fromUser, media: media.media, ...summary });
   } catch (err) {
     log.error("inbound call failed", { error: errorMessage(err) });
     invite.reject(500, "Server Internal Error");
@@ -137,4 +158,43 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
     await rtp?.close().catch(() => {});
     lease.release();
   }
+}
+
+/** 488 for an offer we cannot take. */
+function refuse(
+  log: Logger,
+  invite: IncomingCall["invite"],
+  from: string | undefined,
+  answer: { reason: string; warning: SdpWarning | null },
+): void {
+  log.warn("inbound call refused: no usable media", { from, reason: answer.reason });
+  // 302/305 carry their standard text (RFC 3261 §20.43); the reason stays in our log. Other
+  // refusals keep the reason in a 399, which never quotes an a=crypto key (crypto.ts reasons don't).
+  const warning =
+    answer.warning === null
+      ? `399 bellhop "${answer.reason.replaceAll('"', "'")}"`
+      : warningValue(answer.warning, "bellhop");
+  invite.reject(488, "Not Acceptable Here", [["Warning", warning]]);
+}
+
+/**
+ * The ACK's answer to our late offer, checked like a wake-up call's answer (an SRTP answer must echo
+ * one of our tags with its suite); null, logged, when it is missing or unusable: the call is hung up.
+ */
+function lateAnswer(
+  o: InboundOptions,
+  log: Logger,
+  rtp: RtpSession,
+  body: Uint8Array,
+  ours: LocalCrypto[] | null,
+  policy: SrtpPolicy,
+  from: string | undefined,
+): { keys: SdesKeys | null; media: string } | null {
+  const r =
+    body.length === 0
+      ? { ok: false as const, reason: "the ACK carries no SDP answer to our offer" }
+      : applyAnswer(rtp, body, o.codecs, ours, policy);
+  if (r.ok) return r;
+  log.warn("inbound call hung up: no usable answer in the ACK", { from, reason: r.reason });
+  return null;
 }

@@ -151,15 +151,16 @@ export class SipCall {
 
   /**
    * Hangs up (BYE) unless the call already ended; resolves on the BYE's final answer, its timeout,
-   * or at the latest after `waitMs`. The call counts as ended as soon as the BYE is sent.
+   * or at the latest after `waitMs`. The call counts as ended as soon as the BYE is sent. `headers`
+   * go on the BYE (a `Reason`, RFC 3326, when the media failed).
    */
-  hangup(waitMs = 5000): Promise<void> {
+  hangup(waitMs = 5000, headers: [string, string][] = []): Promise<void> {
     if (this.byeSent) return this.byeSent;
     if (this.isEnded) return Promise.resolve();
     const target = this.target();
     const bye = this.dialog.createRequest("BYE", {
       via: this.via(target),
-      headers: [["User-Agent", this.opts.endpoint.userAgent]],
+      headers: [["User-Agent", this.opts.endpoint.userAgent], ...headers],
     });
     this.end("local-bye");
     this.byeSent = new Promise<void>((resolve) => {

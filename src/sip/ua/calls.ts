@@ -10,14 +10,15 @@ import type { SipCall } from "./call.ts";
 
 interface Entry {
   call: SipCall;
-  onAck?: () => void;
+  /** Gets the ACK itself: after a late offer (an INVITE without SDP) it carries the answer. */
+  onAck?: (ack: SipRequest) => void;
 }
 
 export class CallRegistry {
   private readonly byKey = new Map<string, Entry>();
 
   /** Tracks `call` until it ends; `onAck` receives the ACK of our 2xx (calls we answered). */
-  add(call: SipCall, onAck?: () => void): void {
+  add(call: SipCall, onAck?: (ack: SipRequest) => void): void {
     const key = call.dialog.key;
     this.byKey.set(key, { call, onAck });
     void call.ended.then(() => {
@@ -51,7 +52,7 @@ export class CallRegistry {
   /** The ACK of a 2xx; ignored when no call knows it. */
   ack(req: SipRequest): void {
     const id = incomingDialogId(req);
-    if (id) this.byKey.get(dialogKey(id))?.onAck?.();
+    if (id) this.byKey.get(dialogKey(id))?.onAck?.(req);
   }
 
   /** Every live call, for shutdown. */

@@ -4,6 +4,9 @@
  * our Contact and the request's Record-Route echoed; on UDP the 2xx is retransmitted (T1, doubling
  * to T2) until its ACK arrives — the transaction layer leaves that to us (RFC 6026) — and a call
  * whose ACK never comes (64·T1) is hung up (§13.3.1.4).
+ *
+ * Late offer (RFC 3261 §13.2.1, RFC 3264): an INVITE without SDP gets our offer in the 2xx, and the
+ * answer arrives in the ACK; the ACK is kept (`ackBody`) for the owner to read once `confirmed`.
  */
 import type { Clock, TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
@@ -28,7 +31,7 @@ export interface InboundCallOptions {
   t1?: number;
   t2?: number;
   /** Called with the call as soon as it is accepted, so its ACK and in-dialog requests find it. */
-  onAccepted?: (call: SipCall, ack: () => void) => void;
+  onAccepted?: (call: SipCall, ack: (req: SipRequest) => void) => void;
 }
 
 export class InboundCall {
@@ -39,6 +42,7 @@ export class InboundCall {
   private retransmit: TimerHandle | undefined;
   private giveUp: TimerHandle | undefined;
   private acked = false;
+  private ackedWith: SipRequest | undefined;
   private cancelled = false;
   /** Resolves when the ACK of our 2xx arrived (true) or never did (false). */
   readonly confirmed: Promise<boolean>;
@@ -55,6 +59,11 @@ export class InboundCall {
 
   get isCancelled(): boolean {
     return this.cancelled;
+  }
+
+  /** The body of the ACK of our 2xx (empty before it, or when it has none): the answer to a late offer. */
+  get ackBody(): Uint8Array {
+    return this.ackedWith?.body ?? new Uint8Array(0);
   }
 
   /** A final non-2xx (e.g. 488 for an offer we cannot take, 486 when every port is busy). */
@@ -97,7 +106,7 @@ export class InboundCall {
       logger: this.o.logger,
     });
     this.answeredWith = resp;
-    this.o.onAccepted?.(this.call, () => this.ack());
+    this.o.onAccepted?.(this.call, (req) => this.ack(req));
     this.send();
     const t1 = this.o.t1 ?? T1;
     if (!isReliable(this.o.tx.source)) this.scheduleRetransmit(t1);
@@ -105,10 +114,11 @@ export class InboundCall {
     return this.call;
   }
 
-  /** The ACK of our 2xx (the registry matched its dialog). */
-  ack(): void {
+  /** The ACK of our 2xx (the registry matched its dialog); retransmitted ACKs after the first change nothing. */
+  ack(req?: SipRequest): void {
     if (this.acked) return;
     this.acked = true;
+    this.ackedWith = req;
     this.o.clock.clearTimeout(this.retransmit);
     this.o.clock.clearTimeout(this.giveUp);
     this.resolveConfirmed(true);
