@@ -1,6 +1,6 @@
 /**
  * Which system peers the tests and benchmarks can use: real third-party programs from Debian
- * packages (Kamailio, sipp, linphonec, openssl, libsrtp through python3-pylibsrtp), found on this
+ * packages (Kamailio, sipp, linphonec, baresip, openssl, libsrtp through python3-pylibsrtp), found on this
  * machine or not. Their configs and scenarios live in test/peers/fixtures; only the programs come
  * from the system.
  *
@@ -37,6 +37,7 @@ export const PEERS = {
   "kamailio-tls": { package: "kamailio-tls-modules", commands: ["kamailio"], present: kamailioTlsModule },
   sipp: { package: "sip-tester", commands: ["sipp"] },
   linphonec: { package: "linphone-cli", commands: ["linphonec", "linphonecsh"] },
+  baresip: { package: "baresip-core", commands: ["baresip"], present: baresipSrtpModule },
   openssl: { package: "openssl", commands: ["openssl"] },
   pylibsrtp: { package: "python3-pylibsrtp", commands: [], present: pylibsrtpModule },
 } satisfies Record<string, PeerSpec>;
@@ -96,6 +97,11 @@ function kamailioTlsModule(): boolean {
     return [lib, ...multiarch.map((d) => join(lib, d))];
   });
   return dirs.some((d) => existsSync(join(d, "kamailio/modules/tls.so")));
+}
+
+/** baresip's SDES module (Debian's baresip-core ships it with the program). */
+function baresipSrtpModule(): boolean {
+  return existsSync("/usr/lib/baresip/modules/srtp.so");
 }
 
 /**
