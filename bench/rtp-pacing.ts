@@ -1,14 +1,20 @@
 /**
  * (h) 24 calls each playing a 10 s μ-law prompt, all started in the same millisecond (the top of a
  * wake-up hour, the worst case: every stream's frames fall due together), to plain UDP sockets on
- * 127.0.0.1. At the receivers: the gap between consecutive packets of a stream, as its deviation from
- * 20 ms (what a phone's jitter buffer has to absorb), and packets lost. At the sender: how late each
- * pacing timer fired against its frame's deadline, through a pacing clock that records both.
+ * 127.0.0.1 — first as plain RTP (the baseline), then the same again with SRTP
+ * (AES_CM_128_HMAC_SHA1_80, Zoom's default suite, a fresh key per call) in the same run. At the
+ * receivers: the gap between consecutive packets of a stream, as its deviation from 20 ms (what a
+ * phone's jitter buffer has to absorb), and packets lost; with SRTP every packet is unprotected with
+ * the call's key and the failures counted (authentication, replay, other: all must be 0), and the
+ * SRTCP sender reports arriving on RTP + 1 are authenticated too. At the sender: how late each pacing
+ * timer fired against its frame's deadline, through a pacing clock that records both, and the CPU
+ * time of the sending thread (pacing, packetizing, protecting, sending) per call.
  *
  * The receivers run in a worker thread, as a phone runs on its own hardware: in the sender's event
  * loop a packet's arrival would be stamped only once the loop got round to it, adding the sender's
- * own scheduling delay to the figure a second time.
+ * own scheduling delay to the figure a second time. Its CPU is not in the per-call figure.
  */
+import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { type Clock, FakeClock, monotonicClock } from "../src/lib/clock.ts";
@@ -16,12 +22,14 @@ import { silentLogger } from "../src/lib/logger.ts";
 import { linearToUlaw } from "../src/sip/rtp/g711.ts";
 import { parseRtp } from "../src/sip/rtp/packet.ts";
 import { RtpPortPool, RtpSession } from "../src/sip/rtp/session.ts";
+import { isRtcpPacket, SRTP_SUITES, SrtpContext, type SrtpSuite } from "../src/sip/rtp/srtp/index.ts";
 import { fmt, line } from "./util.ts";
 
 const STREAMS = 24;
 const SECONDS = 10;
 const FRAMES = SECONDS * 50;
 const TARGET_P99_MS = 2;
+const SUITE: SrtpSuite = "AES_CM_128_HMAC_SHA1_80";
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -35,12 +43,16 @@ function tone(seconds: number): Uint8Array {
   return linearToUlaw(pcm);
 }
 
-/** monotonicClock, noting for every timer how long after its due time it fired. */
+/**
+ * monotonicClock, noting for every pacing timer how long after its due time it fired. Timers of
+ * more than 100 ms (the SRTCP reports' 5 s) are not frames and are not noted.
+ */
 function recordingClock(): { clock: Clock; lateness: number[] } {
   const lateness: number[] = [];
   const clock: Clock = {
     now: monotonicClock.now,
     setTimeout(fn, ms) {
+      if (ms > 100) return monotonicClock.setTimeout(fn, ms);
       const due = monotonicClock.now() + ms;
       return monotonicClock.setTimeout(() => {
         lateness.push(monotonicClock.now() - due);
@@ -54,38 +66,105 @@ function recordingClock(): { clock: Clock; lateness: number[] } {
 
 const WORKER_ROLE = "rtp-pacing-receivers";
 
-/** What one receiving socket saw: arrival times (ms, the worker's clock) and distinct sequence numbers. */
-interface Heard {
-  arrivals: number[];
-  distinct: number;
+interface ReceiverSetup {
+  role: typeof WORKER_ROLE;
+  streams: number;
+  /** SRTP: the suite and each stream's sender key ‖ salt; null for plain RTP. */
+  srtp: { suite: SrtpSuite; keys: Uint8Array[] } | null;
 }
 
-/** Worker side: binds `n` sockets, posts their ports, and on any message posts what each heard. */
-async function runReceivers(n: number): Promise<void> {
+/** What one receiving socket pair saw. */
+interface Heard {
+  /** Arrival times (ms, the worker's clock) of the packets taken. */
+  arrivals: number[];
+  /** Distinct sequence numbers taken. */
+  distinct: number;
+  authFailures: number;
+  replays: number;
+  /** Dropped for another reason (too short, not RTP). */
+  otherDrops: number;
+  /** SRTCP reports authenticated / refused on RTP + 1. */
+  rtcpOk: number;
+  rtcpFailed: number;
+}
+
+function bind(port: number): Promise<dgram.Socket | null> {
+  const socket = dgram.createSocket("udp4");
+  return new Promise((resolve) => {
+    socket.once("error", () => {
+      socket.close();
+      resolve(null);
+    });
+    socket.bind(port, "127.0.0.1", () => resolve(socket));
+  });
+}
+
+/** An even RTP port and the RTCP port above it, both free. */
+async function bindPair(): Promise<[dgram.Socket, dgram.Socket]> {
+  for (;;) {
+    const rtp = await bind(0);
+    if (!rtp) continue;
+    const p = rtp.address().port;
+    const rtcp = p % 2 === 0 ? await bind(p + 1) : null;
+    if (rtcp) return [rtp, rtcp];
+    rtp.close();
+  }
+}
+
+/** Worker side: binds `n` port pairs, posts their RTP ports, and on any message posts what each heard. */
+async function runReceivers(setup: ReceiverSetup): Promise<void> {
   const port = parentPort;
   if (!port) return;
   const sockets: dgram.Socket[] = [];
-  const heard: { arrivals: number[]; seqs: Set<number> }[] = [];
-  for (let i = 0; i < n; i++) {
-    const socket = dgram.createSocket("udp4");
-    const h = { arrivals: [] as number[], seqs: new Set<number>() };
-    socket.on("message", (msg: Uint8Array) => {
+  const heard: (Heard & { seqs: Set<number> })[] = [];
+  for (let i = 0; i < setup.streams; i++) {
+    const [rtp, rtcp] = await bindPair();
+    const h = {
+      arrivals: [] as number[],
+      seqs: new Set<number>(),
+      distinct: 0,
+      authFailures: 0,
+      replays: 0,
+      otherDrops: 0,
+      rtcpOk: 0,
+      rtcpFailed: 0,
+    };
+    const key = setup.srtp?.keys[i];
+    const ctx = setup.srtp && key ? new SrtpContext(setup.srtp.suite, key) : null;
+    rtp.on("message", (msg: Uint8Array) => {
       const at = performance.now();
-      const r = parseRtp(msg);
-      if (!r.ok) return;
+      let bytes = msg;
+      if (ctx) {
+        const r = ctx.unprotectRtp(msg);
+        if (!r.ok) {
+          if (r.reason === "auth") h.authFailures++;
+          else if (r.reason === "replay") h.replays++;
+          else h.otherDrops++;
+          return;
+        }
+        bytes = r.packet;
+      }
+      const r = parseRtp(bytes);
+      if (!r.ok) {
+        h.otherDrops++;
+        return;
+      }
       h.arrivals.push(at);
       h.seqs.add(r.packet.sequence);
     });
-    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
-    sockets.push(socket);
+    rtcp.on("message", (msg: Uint8Array) => {
+      if (ctx && isRtcpPacket(msg) && ctx.unprotectRtcp(msg).ok) h.rtcpOk++;
+      else h.rtcpFailed++;
+    });
+    sockets.push(rtp, rtcp);
     heard.push(h);
   }
   port.on("message", () => {
-    const out: Heard[] = heard.map((h) => ({ arrivals: h.arrivals, distinct: h.seqs.size }));
+    const out: Heard[] = heard.map(({ seqs, ...h }) => ({ ...h, distinct: seqs.size }));
     for (const s of sockets) s.close();
     port.postMessage(out);
   });
-  port.postMessage(sockets.map((s) => s.address().port));
+  port.postMessage(heard.map((_, i) => (sockets[2 * i] as dgram.Socket).address().port));
 }
 
 function nextMessage<T>(w: Worker): Promise<T> {
@@ -95,15 +174,34 @@ function nextMessage<T>(w: Worker): Promise<T> {
   });
 }
 
-export async function benchRtpPacing(): Promise<void> {
+interface PacingResult {
+  sent: number;
+  received: number;
+  lost: number;
+  deviations: number[];
+  lateness: number[];
+  wallMs: number;
+  /** CPU time of the sending thread while the prompts played, ms. */
+  senderCpuMs: number;
+  authFailures: number;
+  replays: number;
+  otherDrops: number;
+  rtcpOk: number;
+  rtcpFailed: number;
+}
+
+async function runPacing(srtp: boolean, seconds = SECONDS): Promise<PacingResult> {
   const base = 20000 + 2 * Math.floor(Math.random() * 4000);
   const ports = new RtpPortPool(base, base + 2 * (STREAMS + 50));
   const { clock: pacingClock, lateness } = recordingClock();
-  const worker = new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE, streams: STREAMS } });
+  const s = SRTP_SUITES[SUITE];
+  const keys = Array.from({ length: STREAMS }, () => Uint8Array.from(randomBytes(s.keyLength + s.saltLength)));
+  const setup: ReceiverSetup = { role: WORKER_ROLE, streams: STREAMS, srtp: srtp ? { suite: SUITE, keys } : null };
+  const worker = new Worker(new URL(import.meta.url), { workerData: setup });
   const sessions: RtpSession[] = [];
   try {
     const rxPorts = await nextMessage<number[]>(worker);
-    for (const rxPort of rxPorts) {
+    for (const [i, rxPort] of rxPorts.entries()) {
       const session = await RtpSession.open({
         bind: "127.0.0.1",
         ports,
@@ -118,49 +216,101 @@ export async function benchRtpPacing(): Promise<void> {
         payloadType: 0,
         dtmfPayloadType: 101,
       });
+      if (srtp) {
+        // The remote key only checks what the receivers would send back: they send nothing.
+        const remote = Uint8Array.from(randomBytes(s.keyLength + s.saltLength));
+        session.setSrtp({ suite: SUITE, local: keys[i] as Uint8Array, remote, rtcpMux: false });
+      }
       sessions.push(session);
     }
-    const audio = tone(SECONDS);
+    const audio = tone(seconds);
+    const cpu0 = process.threadCpuUsage();
     const t0 = performance.now();
-    const results = await Promise.all(sessions.map((s) => s.play(audio)));
-    const wall = performance.now() - t0;
+    const results = await Promise.all(sessions.map((x) => x.play(audio)));
+    const wallMs = performance.now() - t0;
+    const cpu = process.threadCpuUsage(cpu0);
     await new Promise((r) => setTimeout(r, 100)); // the last packets in flight
     const heardBy = nextMessage<Heard[]>(worker);
     worker.postMessage("report");
     const streams = await heardBy;
 
     const deviations: number[] = [];
-    let received = 0;
-    for (const s of streams) {
-      received += s.distinct;
-      for (let i = 1; i < s.arrivals.length; i++) {
-        deviations.push(Math.abs((s.arrivals[i] as number) - (s.arrivals[i - 1] as number) - 20));
+    const sum = (f: (h: Heard) => number) => streams.reduce((n, h) => n + f(h), 0);
+    for (const h of streams) {
+      for (let i = 1; i < h.arrivals.length; i++) {
+        deviations.push(Math.abs((h.arrivals[i] as number) - (h.arrivals[i - 1] as number) - 20));
       }
     }
     deviations.sort((a, b) => a - b);
     lateness.sort((a, b) => a - b);
-    const sent = results.reduce((n, r) => n + r.packets, 0);
-    const lost = STREAMS * FRAMES - received;
-    const p99 = percentile(deviations, 99);
-    const ms = (x: number) => fmt(x, 2);
-
-    line(`${STREAMS} concurrent ${SECONDS} s prompts, packets sent / received`, `${sent} / ${received}`);
-    line("  packets lost", String(lost), "0");
-    line(
-      "  |inter-arrival − 20 ms|, p50/p99/max, ms",
-      `${ms(percentile(deviations, 50))} / ${ms(p99)} / ${ms(deviations.at(-1) ?? Number.NaN)}`,
-    );
-    line(`  p99 deviation ≤ ${TARGET_P99_MS} ms, no loss`, p99 <= TARGET_P99_MS && lost === 0 ? "PASS" : "FAIL");
-    line(
-      "  sender: send − deadline, p50/p99/max, ms",
-      `${ms(percentile(lateness, 50))} / ${ms(percentile(lateness, 99))} / ${ms(lateness.at(-1) ?? Number.NaN)}`,
-    );
-    line("  wall time, first to last frame of 24, s", fmt(wall / 1000, 3), fmt(((FRAMES - 1) * 20) / 1000, 2));
+    const received = sum((h) => h.distinct);
+    return {
+      sent: results.reduce((n, r) => n + r.packets, 0),
+      received,
+      lost: STREAMS * seconds * 50 - received,
+      deviations,
+      lateness,
+      wallMs,
+      senderCpuMs: (cpu.user + cpu.system) / 1000,
+      authFailures: sum((h) => h.authFailures),
+      replays: sum((h) => h.replays),
+      otherDrops: sum((h) => h.otherDrops),
+      rtcpOk: sum((h) => h.rtcpOk),
+      rtcpFailed: sum((h) => h.rtcpFailed),
+    };
   } finally {
-    await Promise.all(sessions.map((s) => s.close()));
+    await Promise.all(sessions.map((x) => x.close()));
     await worker.terminate();
   }
 }
 
-if (!isMainThread && workerData?.role === WORKER_ROLE) await runReceivers(workerData.streams);
-else if (import.meta.main) await benchRtpPacing();
+const ms = (x: number) => fmt(x, 2);
+/** Share of one core per call, %. */
+const perCall = (r: PacingResult) => (r.senderCpuMs / r.wallMs / STREAMS) * 100;
+
+/** `clean`: with SRTP, whether nothing was dropped at the receivers (null: plain RTP). */
+function report(name: string, r: PacingResult, clean: boolean | null): void {
+  const p99 = percentile(r.deviations, 99);
+  line(`${name}: packets sent / received`, `${r.sent} / ${r.received}`);
+  line("  packets lost", String(r.lost), "0");
+  line(
+    "  |inter-arrival − 20 ms|, p50/p99/max, ms",
+    `${ms(percentile(r.deviations, 50))} / ${ms(p99)} / ${ms(r.deviations.at(-1) ?? Number.NaN)}`,
+  );
+  line(
+    "  sender: send − deadline, p50/p99/max, ms",
+    `${ms(percentile(r.lateness, 50))} / ${ms(percentile(r.lateness, 99))} / ${ms(r.lateness.at(-1) ?? Number.NaN)}`,
+  );
+  line("  wall time, first to last frame of 24, s", fmt(r.wallMs / 1000, 3), fmt(((FRAMES - 1) * 20) / 1000, 2));
+  line("  sender thread CPU per call, % of one core", fmt(perCall(r), 3));
+  line(
+    `  p99 deviation ≤ ${TARGET_P99_MS} ms, no loss${clean === null ? "" : ", no SRTP drop"}`,
+    p99 <= TARGET_P99_MS && r.lost === 0 && clean !== false ? "PASS" : "FAIL",
+  );
+}
+
+export async function benchRtpPacing(): Promise<void> {
+  console.log(`${STREAMS} concurrent ${SECONDS} s prompts, plain RTP (baseline) then SRTP ${SUITE}`);
+  // A 1 s round of each first, untimed: the first run would otherwise pay the JIT for both.
+  await runPacing(false, 1);
+  await runPacing(true, 1);
+  const plain = await runPacing(false);
+  report("plain RTP (baseline)", plain, null);
+  const srtp = await runPacing(true);
+  line(
+    "SRTP: auth failures / replays / other drops",
+    `${srtp.authFailures} / ${srtp.replays} / ${srtp.otherDrops}`,
+    "0",
+  );
+  line("  SRTCP reports authenticated / refused", `${srtp.rtcpOk} / ${srtp.rtcpFailed}`, "> 0 / 0");
+  const clean = srtp.authFailures + srtp.replays + srtp.otherDrops + srtp.rtcpFailed === 0 && srtp.rtcpOk > 0;
+  report("SRTP", srtp, clean);
+  line(
+    "SRTP / plain: p99 deviation, sender CPU per call",
+    `${fmt(percentile(srtp.deviations, 99) / percentile(plain.deviations, 99), 2)}× / ${fmt(perCall(srtp) / perCall(plain), 2)}×`,
+  );
+}
+
+if (!isMainThread && (workerData as ReceiverSetup | undefined)?.role === WORKER_ROLE) {
+  await runReceivers(workerData as ReceiverSetup);
+} else if (import.meta.main) await benchRtpPacing();
