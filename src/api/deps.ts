@@ -3,6 +3,7 @@ import type { LinkStatus } from "../jobs/runner.ts";
 import type { NetworkSet } from "../lib/networks.ts";
 import type { ServiceContext } from "../services/context.ts";
 import type { PmsMonitor } from "../services/pms-monitor.ts";
+import type { MediaCounters } from "../sip/rtp/media-tally.ts";
 import type { EndpointLimitStats } from "../sip/ua/endpoint.ts";
 import type { SipTraffic } from "../sip/ua/ports.ts";
 import type { PortStatus } from "../sip/ua/registration.ts";
@@ -17,8 +18,10 @@ export interface ApiDeps {
   pbxStatus(): Promise<LinkStatus[]>;
   /** Switches a PBX link's debug packet log at run time; false for an unknown link. */
   setLinkDebug(name: string, on: boolean): boolean;
-  /** SIP port registrations and traffic counters; undefined when SIP is off (no PBX configured). */
-  sipPorts(): { ports: PortStatus[]; traffic: SipTraffic; limits?: EndpointLimitStats } | undefined;
+  /** SIP port registrations, traffic and media counters; undefined when SIP is off (no PBX configured). */
+  sipPorts():
+    | { ports: PortStatus[]; traffic: SipTraffic; limits?: EndpointLimitStats; media?: MediaCounters }
+    | undefined;
   /** Voice prompts (built-in and uploaded); absent, the prompt routes answer 503. */
   prompts?: PromptLibrary;
   /** `api.allow`; undefined = any address. */

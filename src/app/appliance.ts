@@ -324,7 +324,10 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     pms: monitor,
     pbxStatus: () => (runner as PbxJobRunner).status(),
     setLinkDebug: (name, on) => (runner as PbxJobRunner).setDebug(name, on),
-    sipPorts: () => (sip ? { ports: sip.status(), traffic: sip.traffic(), limits: sip.limits() } : undefined),
+    sipPorts: () =>
+      sip
+        ? { ports: sip.status(), traffic: sip.traffic(), limits: sip.limits(), media: rtpPorts.media.snapshot() }
+        : undefined,
     prompts,
     authenticate: (token) => store.read((db) => findToken(db, token)),
     ...(config.api.allow ? { allow: networkSet(config.api.allow) } : {}),

@@ -55,11 +55,22 @@ const Limits = v.object({
   malformed: v.object({ received: count, answered400: count, dropped: count }),
 });
 
+/** The calls' media since start (sip/rtp/media-tally.ts): ended calls plus live ones. */
+const Media = v.object({
+  callsSrtp: count,
+  callsRtp: count,
+  callsLive: count,
+  srtpAuthFailures: count,
+  srtpReplays: count,
+  srtpNotSrtp: count,
+});
+
 const PortList = v.object({
   enabled: v.boolean(),
   ports: v.array(PortStatus),
   traffic: v.nullable(Traffic),
   limits: v.nullable(Limits),
+  media: v.nullable(Media),
 });
 
 export function sipRoutes(deps: ApiDeps): Route[] {
@@ -69,14 +80,18 @@ export function sipRoutes(deps: ApiDeps): Route[] {
       path: "/api/v1/sip/ports",
       operationId: "listSipPorts",
       summary:
-        "Each SIP port: registration state, registered until, last response, last error, its TLS flow; SIP traffic counters",
+        "Each SIP port: registration state, registered until, last response, last error, its TLS flow; SIP traffic " +
+        "and call media counters",
       description:
         "`enabled` is false when no PBX is configured (sip.pbx.address). `traffic` counts what reached the SIP " +
         "sockets, and what was dropped: not from the PBX, the proxy or the phone networks; oversized; unparseable. " +
         "`limits` shows each cap of sip.limits with what is live under it and what it refused (answered 503 or " +
         "closed): live server transactions (and requests answered without one: `stateless`; retransmissions " +
         "answered by their transaction), MWI subscriptions, TCP/TLS connections per source, and malformed " +
-        "messages (answered 400 when a response was possible, else dropped).",
+        "messages (answered 400 when a response was possible, else dropped). `media` counts the calls since start " +
+        "(live ones included, `callsLive` of them now) by media, SRTP or plain RTP, and the SRTP packets dropped " +
+        "silently, summed over those calls: failed authentication, replays, and what was not SRTP at all (STUN, a " +
+        "plain RTCP ping).",
       tag: "sip",
       roles: ["admin", "installer", "frontdesk"],
       responses: { 200: { description: "The ports, in configuration order", schema: PortList } },
@@ -88,6 +103,7 @@ export function sipRoutes(deps: ApiDeps): Route[] {
             ports: sip?.ports ?? [],
             traffic: sip?.traffic ?? null,
             limits: sip?.limits ?? null,
+            media: sip?.media ?? null,
           },
         };
       },

@@ -5,6 +5,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import { AppError } from "../../lib/errors.ts";
+import { MediaTally } from "./media-tally.ts";
 
 /** No port of the range could be bound: all taken by live sessions or by other programs. */
 export class RtpPortsExhaustedError extends AppError {
@@ -21,6 +22,8 @@ export class RtpPortsExhaustedError extends AppError {
 export class RtpPortPool {
   readonly first: number;
   readonly last: number;
+  /** The media counters of every session on this range: the pool is the one thing they all share. */
+  readonly media = new MediaTally();
   private readonly taken = new Set<number>();
   private cursor = 0;
 

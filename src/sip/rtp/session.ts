@@ -139,6 +139,7 @@ export class RtpSession {
     this.local = { address: normalize(a.address), port: a.port };
     this.pacing = opts.pacingClock ?? monotonicClock;
     this.log = opts.logger.child({ rtpPort: a.port });
+    opts.ports.media.opened(this);
     socket.on("error", (err: Error) => this.log.warn("rtp: socket error", { error: err.message }));
     socket.on("message", (msg: Uint8Array, rinfo: dgram.RemoteInfo) => {
       try {
@@ -298,12 +299,18 @@ export class RtpSession {
     return { ...this.counters, srtp: this.srtp?.stats() ?? null };
   }
 
+  /** Whether the SDP gave the session a far end: a call with media, for the appliance's counters. */
+  get hasMedia(): boolean {
+    return this.remote !== null;
+  }
+
   /** Stops playback, drops a half-received key press and frees the port; safe to call twice. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.stopPlayback();
     this.receiver?.dispose();
     this.receiver = null;
+    this.opts.ports.media.closed(this);
     this.closing = Promise.all([closeSocket(this.socket), this.rtcp?.stop()]).then(() =>
       this.opts.ports.release(this.local.port),
     );
