@@ -19,7 +19,8 @@ export type WakeupCallOutcome = "confirmed" | "snoozed" | "answered" | "no-answe
 export type WakeupCallEvent =
   | { type: "placed"; port: string }
   | { type: "ringing" }
-  | { type: "answered" }
+  /** `media`: what the answer settled, `srtp <suite>` or `rtp` (absent when it was unusable). */
+  | { type: "answered"; media?: string }
   | { type: "key"; digit: string };
 
 export interface WakeupCall {

@@ -345,6 +345,7 @@ export class WakeupScheduler {
       const detail: Record<string, unknown> = escalation ? { escalation: true } : {};
       if (ev.type === "placed") detail.port = ev.port;
       if (ev.type === "key") detail.digit = ev.digit;
+      if (ev.type === "answered" && ev.media) detail.media = ev.media;
       const event = { wakeupId: row.id, event: progressEvent[ev.type], attempt, detail };
       // Stamped now: the write may wait behind other store work.
       const at = this.clock.now();

@@ -77,9 +77,10 @@ export class SipWakeupDialer implements WakeupDialer {
         onRinging: () => event({ type: "ringing" }),
       });
       if (!r.answered) return { outcome: r.outcome, detail: r.reason };
-      event({ type: "answered" });
       channel = new SipChannel(r.call, rtp, this.o.clock);
       const media = applyAnswer(rtp, r.remoteSdp, this.o.codecs, offer.crypto, policy);
+      // The history says which media the call used; an unusable answer's reason is the failure's detail.
+      event(media.ok ? { type: "answered", media: media.media } : { type: "answered" });
       if (!media.ok) {
         // Answered, but nothing can be played to the guest (or not safely: a wrong SRTP answer): not
         // a wake-up; the finally below hangs up (the ACK went out with the answer) and it is tried again.

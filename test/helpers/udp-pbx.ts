@@ -111,7 +111,7 @@ export class UdpPbx {
   hangUpWakeup(invite: SipRequest): void {
     const lines = [
       `BYE ${invite.headers.get("Contact")?.replace(/^.*<|>.*$/g, "")} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${HOST}:${this.port};branch=z9hG4bKbye${invite.callId};rport`,
+      `Via: SIP/2.0/UDP ${HOST}:${this.port};branch=z9hG4bKbye${invite.callId.replace(/[^A-Za-z0-9]/g, "")};rport`,
       "Max-Forwards: 70",
       `From: ${invite.headers.get("To")};tag=room`,
       `To: ${invite.headers.get("From")}`,

@@ -5,6 +5,7 @@
  * (its own or the session's), at least one m=. Lines it does not model are kept, ordered as RFC 4566
  * §5 orders them, so `parseSdp(formatSdp(x))` gives `x` back.
  */
+import { maskSdpKeys } from "./crypto.ts";
 import type { Attribute, Connection, Direction, Media, ParseSdpResult, Sdp, SdpLine, Timing } from "./types.ts";
 
 class SdpError extends Error {}
@@ -163,7 +164,9 @@ function parseInto(text: string): Sdp {
     line = line.slice(0, end);
     const type = line[0];
     if (line.length < 2 || line[1] !== "=" || type < "a" || type > "z") {
-      fail(`line ${n + 1}: expected "<type>=<value>", got "${line.slice(0, 40)}"`);
+      // The reason reaches logs, a 488's Warning and a wake-up's history: a broken a=crypto line
+      // must not carry its key there (masked first, then cut).
+      fail(`line ${n + 1}: expected "<type>=<value>", got "${maskSdpKeys(line).slice(0, 40)}"`);
     }
     const value = line.slice(2);
     if (!sawVersion) {

@@ -202,3 +202,14 @@ describe("formatSdp", () => {
     });
   }
 });
+
+describe("parse failures never quote an a=crypto key", () => {
+  test("a line without '=' that holds an inline key is quoted masked", () => {
+    const key = "WnD7c1ksDGs+dIefCEo8omPg4uO8DYIinNGL5yxQ";
+    const r = reason(
+      lines("v=0", "o=- 1 1 IN IP4 10.0.0.1", "s=-", "c=IN IP4 10.0.0.1", `crypto:1 AEAD_AES_128_GCM inline:${key}`),
+    );
+    assert.match(r, /^line 5: /);
+    assert.ok(!r.includes(key.slice(0, 4)), r);
+  });
+});
