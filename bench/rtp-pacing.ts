@@ -16,6 +16,7 @@
  */
 import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
+import { loadavg } from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { type Clock, FakeClock, monotonicClock } from "../src/lib/clock.ts";
 import { silentLogger } from "../src/lib/logger.ts";
@@ -291,6 +292,8 @@ function report(name: string, r: PacingResult, clean: boolean | null): void {
 
 export async function benchRtpPacing(): Promise<void> {
   console.log(`${STREAMS} concurrent ${SECONDS} s prompts, plain RTP (baseline) then SRTP ${SUITE}`);
+  // Other programs on the machine's cores push the deviations up: say how busy it was.
+  line("machine load average (1 min) before the run", fmt(loadavg()[0] ?? 0, 2));
   // A 1 s round of each first, untimed: the first run would otherwise pay the JIT for both.
   await runPacing(false, 1);
   await runPacing(true, 1);
