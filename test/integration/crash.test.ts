@@ -3,10 +3,16 @@
  * previous run was unclean, ask the PMS for a resync (DR) right after link-up, and end with exactly
  * the hotel's in-house guests: no doubled stays, no leftovers. A clean SIGTERM stop exits 0, and the
  * restart after it asks for nothing.
+ *
+ * kill -9 in the middle of an answered wake-up call: the restart calls the room again and the PMS
+ * gets exactly one WA. Once with plain RTP (a sipp phone over UDP that presses 1), once the Zoom way
+ * (issue 11 §4): the port registered over TLS, `sip.media.srtp: "mandatory"`, and baresip as the
+ * guest phone (SRTP mandatory, registered over TLS, auto-answers, presses nothing, records what it
+ * decrypts); both calls are SRTP, on baresip's side and in the wake-up history.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -15,14 +21,15 @@ import { toWallTime } from "../../src/lib/zoned-time.ts";
 import { fiasDate, fiasTime } from "../../src/pms/fias/datetime.ts";
 import { wrapFrame } from "../../src/pms/fias/frame.ts";
 import { type FiasRecord, recordFromText, serializeRecord } from "../../src/pms/fias/record.ts";
-import { generateHotel, guestFields, resyncRecords } from "../../src/sim/pms/hotel.ts";
+import { type Guest, generateHotel, guestFields, resyncRecords } from "../../src/sim/pms/hotel.ts";
 import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
 import { DB_FILE } from "../../src/store/db.ts";
 import { tempDir } from "../helpers/store.ts";
 import { peerSkip } from "../peers/available.ts";
-import { startKamailio } from "../peers/kamailio.ts";
+import { type Baresip, kamailioTls, startBaresip, wavStats } from "../peers/baresip.ts";
+import { type Kamailio, startKamailio } from "../peers/kamailio.ts";
 import { startSipp } from "../peers/sipp.ts";
-import { eventually, freePort, HOST, sleep } from "./support.ts";
+import { eventually, explained, freePort, HOST, sleep } from "./support.ts";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "../..");
 const STAMP = "DA260115|TI120000|";
@@ -109,6 +116,27 @@ function frames(records: FiasRecord[]): Uint8Array {
   return out;
 }
 
+/** A read-only view of the binary's database, once the binary created it; closed after the file. */
+function openDb(dataDir: string): Client {
+  const db = createClient({ url: pathToFileURL(join(dataDir, DB_FILE)).href });
+  closers.push(() => db.close());
+  return db;
+}
+
+/** Calls baresip auto-answered (it logs `call: answering call on line N from <caller>`). */
+function incomingCalls(phone: Baresip): number {
+  return (phone.log().match(/call: answering call on line \d+ from/g) ?? []).length;
+}
+
+/** Size of a file, 0 when it is not there (yet). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 async function scalar(db: Client, sql: string): Promise<number> {
   const rs = await db.execute(sql);
   return Number(rs.rows[0]?.[0] ?? 0);
@@ -131,6 +159,72 @@ const killPoints: { name: string; reached: (db: Client) => Promise<boolean> }[] 
     reached: async (db) => (await scalar(db, "select count(*) from stays where active = 1")) > 3,
   },
 ];
+
+/** The guest, the PMS simulator, Kamailio and the binary's config of a wake-up crash test. */
+interface WakeupRig {
+  k: Kamailio;
+  sim: PmsSimulator;
+  guest: Guest;
+  room: string;
+  apiPort: number;
+  configFile: string;
+  dataDir: string;
+}
+
+/**
+ * Kamailio (with TLS when `tls`), a one-room hotel whose guest the PMS simulator holds, and the
+ * binary's config: one port (2001) registered with Kamailio, over TLS with `sip.media.srtp:
+ * "mandatory"` when `tls`; `wakeup` is merged into the wake-up settings.
+ */
+async function wakeupRig(prefix: string, o: { tls?: boolean; wakeup?: Record<string, unknown> }): Promise<WakeupRig> {
+  const k = await startKamailio({
+    sipPort: await freePort(),
+    ...(o.tls ? { tlsPort: await freePort() } : {}),
+    ctlPort: await freePort(),
+    lastUser: 2200,
+  });
+  closers.push(() => k.stop());
+  // The PMS's own hotel holds the guest: the resync the restart asks for (DR) must keep the stay,
+  // or its check-out would cancel the wake-up.
+  const hotel = generateHotel({ rooms: 1, occupancy: 1 });
+  const guest = hotel.guests[0] as Guest;
+  const sim = new PmsSimulator({ hotel });
+  closers.push(() => sim.close());
+  const pmsPort = await sim.listen(0, HOST);
+  const apiPort = await freePort();
+  const base = tempDir(prefix);
+  closers.push(() => base.cleanup());
+  const dataDir = join(base.dir, "data");
+  const configFile = join(base.dir, "config.json");
+  const rtp = 24000 + 2 * Math.floor(Math.random() * 1000);
+  const media = { portMin: rtp, portMax: rtp + 100 };
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      site: { timezone: "Europe/Rome" },
+      api: { listen: `${HOST}:${apiPort}` },
+      pms: { mode: "client", host: HOST, port: pmsPort },
+      rooms: { extensionTemplate: "2${room}" },
+      sip: o.tls
+        ? {
+            local: { port: await freePort(), transport: "tls" },
+            pbx: { address: HOST, port: k.tlsPort, expiresSeconds: 600 },
+            tls: { caFile: k.caFile ?? null, serverName: "localhost" },
+            ports: [{ user: "2001", password: "secret" }],
+            media: { ...media, srtp: "mandatory" },
+          }
+        : {
+            local: { port: await freePort() },
+            pbx: { address: HOST, port: k.sipPort, expiresSeconds: 600 },
+            ports: [{ user: "2001", password: "secret" }],
+            media,
+          },
+      wakeup: { pollSeconds: 1, ...o.wakeup },
+      log: { level: "warn" },
+    }),
+  );
+  return { k, sim, guest, room: guest.room, apiPort, configFile, dataDir };
+}
 
 describe("crash recovery of the compiled binary", () => {
   for (const kill of killPoints) {
@@ -169,8 +263,7 @@ describe("crash recovery of the compiled binary", () => {
       await linked;
       await apiReady(apiPort, ["linked"]);
       // Opened once the binary created and migrated the file; reads only.
-      const db = createClient({ url: pathToFileURL(join(dataDir, DB_FILE)).href });
-      closers.push(() => db.close());
+      const db = openDb(dataDir);
       // Stays the coming resync does not list: checked out once it completes. The first ghost holds a
       // real in-house reservation in the wrong room (a room move the PMS sent while we were down): the
       // resync lists it in its own room, and the stale stay must not survive as a second one.
@@ -285,47 +378,14 @@ describe("crash recovery of the compiled binary", () => {
     skip: peerSkip("kamailio", "sipp"),
     timeout: 90_000,
   }, async () => {
-    const bin = binary();
-    const k = await startKamailio({ sipPort: await freePort(), ctlPort: await freePort(), lastUser: 2200 });
-    closers.push(() => k.stop());
-    // The PMS's own hotel holds the guest: the resync the restart asks for (DR) must keep the stay,
-    // or its check-out would cancel the wake-up.
-    const hotel = generateHotel({ rooms: 1, occupancy: 1 });
-    const guest = hotel.guests[0];
-    const room = guest.room;
-    const sim = new PmsSimulator({ hotel });
-    closers.push(() => sim.close());
-    const pmsPort = await sim.listen(0, HOST);
-    const apiPort = await freePort();
-    const base = tempDir("bellhop-crash-wakeup-");
-    closers.push(() => base.cleanup());
-    const dataDir = join(base.dir, "data");
-    const configFile = join(base.dir, "config.json");
-    const rtp = 24000 + 2 * Math.floor(Math.random() * 1000);
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        site: { timezone: "Europe/Rome" },
-        api: { listen: `${HOST}:${apiPort}` },
-        pms: { mode: "client", host: HOST, port: pmsPort },
-        rooms: { extensionTemplate: "2${room}" },
-        sip: {
-          local: { port: await freePort() },
-          pbx: { address: HOST, port: k.sipPort, expiresSeconds: 600 },
-          ports: [{ user: "2001", password: "secret" }],
-          media: { portMin: rtp, portMax: rtp + 100 },
-        },
-        wakeup: { pollSeconds: 1 },
-        log: { level: "warn" },
-      }),
-    );
+    const { k, sim, guest, room, apiPort, configFile, dataDir } = await wakeupRig("bellhop-crash-wakeup-", {});
     const phone = await startSipp({ scenario: "uas-guest-phone.xml", user: `2${room}`, registrar: k.sipPort });
     closers.push(() => phone.stop());
     const invites = () => (phone.messages().match(new RegExp(`INVITE sip:2${room}@`, "g")) ?? []).length;
 
     // ---- run 1: the wake-up is answered, and the binary dies in the middle of the call -------------
     let linked = once(sim, "linked");
-    const run1 = startBinary(bin, configFile, dataDir);
+    const run1 = startBinary(binary(), configFile, dataDir);
     await linked;
     await apiReady(apiPort, ["linked"]);
     await eventually("port registered", () => k.ulDump().includes("sip:2001@"), 10_000);
@@ -341,12 +401,111 @@ describe("crash recovery of the compiled binary", () => {
 
     // ---- run 2: the call in flight is placed again; the guest presses 1; one WA ASOK ---------------
     linked = once(sim, "linked");
-    const run2 = startBinary(bin, configFile, dataDir);
+    const run2 = startBinary(binary(), configFile, dataDir);
     await linked;
     const wa = await sim.waitFor((r) => r.type === "WA" && r.fields.RN === room, 30_000);
     assert.equal(wa.fields.AS, "OK");
     assert.equal(wa.fields.TI, fiasTime(wall));
     assert.equal(invites(), 2, "called again once after the restart");
+    await sleep(1500);
+    assert.equal(sim.received.filter((r) => r.record.type === "WA").length, 1, "one WA, never doubled");
+    run2.proc.kill("SIGTERM");
+    assert.equal(await run2.proc.exited, 0, await run2.log);
+  });
+
+  test("kill -9 during an SRTP wake-up call (TLS ports, srtp mandatory, baresip): the restart calls the room again over SRTP and the PMS gets one WA", {
+    skip: peerSkip("kamailio", "kamailio-tls", "openssl", "baresip"),
+    timeout: 120_000,
+  }, async () => {
+    const { k, sim, guest, room, apiPort, configFile, dataDir } = await wakeupRig("bellhop-crash-srtp-", {
+      tls: true,
+      // baresip auto-answers and presses no key: that counts as answered (WA ASOK), deterministically.
+      wakeup: { answeredWithoutKey: "answered", menuRepeats: 1, keyWaitSeconds: 2, rings: 3, retries: 0 },
+    });
+    const phone = await startBaresip({
+      user: `2${room}`,
+      registrar: `127.0.0.1:${k.tlsPort};transport=tls`,
+      mediaenc: "srtp-mand",
+      tls: kamailioTls(k),
+    });
+    closers.push(() => phone.stop());
+    const diag = () => `baresip:\n${phone.log().slice(-3000)}\nkamailio:\n${k.log().slice(-1500)}`;
+    await explained(
+      eventually(
+        "baresip registered over TLS",
+        () => new RegExp(`sip:2${room}[-@][^\\n]*transport=tls`, "i").test(k.ulDump()),
+        20_000,
+      ),
+      diag,
+    );
+    let db: Client | undefined;
+    /** The `answered` events of the room's wake-up history, read from the binary's database. */
+    const answered = async () => {
+      db ??= openDb(dataDir);
+      const rs = await db.execute({
+        sql: "select e.detail from wakeup_events e join wakeups w on w.id = e.wakeup_id where w.room = ? and e.event = 'answered' order by e.id",
+        args: [room],
+      });
+      return rs.rows.map((r) => JSON.parse(String(r.detail ?? "{}")) as { media?: string });
+    };
+
+    // ---- run 1: baresip answers, the call is SRTP, the prompt plays; the binary dies mid-call ------
+    let linked = once(sim, "linked");
+    const run1 = startBinary(binary(), configFile, dataDir);
+    await linked;
+    await apiReady(apiPort, ["linked"]);
+    await eventually("port 2001 registered over TLS", () => /sip:2001@[^\n]*transport=tls/i.test(k.ulDump()), 10_000);
+    const wall = toWallTime(Date.now() + 1000, "Europe/Rome");
+    sim.send({ type: "GI", fields: guestFields(guest) });
+    sim.send(`WR|RN${room}|DA${fiasDate(wall)}|TI${fiasTime(wall)}|`);
+    await explained(phone.waitForLog("SRTP is Enabled", 20_000), diag);
+    await eventually("the answered event in the history", async () => (await answered()).length === 1, 10_000, 50);
+    // What baresip decrypts reaches its recording: the prompt is playing when the kill lands.
+    await explained(
+      eventually(
+        "baresip records the prompt",
+        () => phone.recordings().some((f) => fileSize(f) > 44 + 16_000),
+        10_000,
+        20,
+      ),
+      diag,
+    );
+    run1.proc.kill("SIGKILL");
+    await run1.proc.exited;
+    assert.equal(run1.proc.signalCode, "SIGKILL");
+    assert.equal(incomingCalls(phone), 1);
+    assert.match((await answered())[0]?.media ?? "", /^srtp (AES|AEAD)_\w+$/, "the history names the SRTP suite");
+    assert.ok(!sim.received.some((r) => r.record.type === "WA"), "no WA from the killed run");
+
+    // ---- run 2: the call in flight is placed again, over SRTP; no key → one WA ASOK -----------------
+    linked = once(sim, "linked");
+    const run2 = startBinary(binary(), configFile, dataDir);
+    await linked;
+    const wa = await explained(
+      sim.waitFor((r) => r.type === "WA" && r.fields.RN === room, 45_000),
+      diag,
+    );
+    assert.equal(wa.fields.AS, "OK", "answered without a key counts as answered here");
+    assert.equal(wa.fields.TI, fiasTime(wall));
+    assert.equal(incomingCalls(phone), 2, `called again once after the restart\n${diag()}`);
+    // Both calls were SRTP, on baresip's side and in the history, which names the suite baresip used.
+    const suites = [...phone.log().matchAll(/SRTP is Enabled \(cryptosuite=(\w+)\)/g)].map((m) => `srtp ${m[1]}`);
+    assert.equal(suites.length, 2, `baresip: ${JSON.stringify(suites)}`);
+    const media = (await answered()).map((d) => d.media);
+    assert.deepEqual(media, suites, "the history's answered events name the media");
+    assert.doesNotMatch(phone.log(), /failed to decrypt|srtp: .*error/i, "every packet of ours authenticated");
+    // The restart's call ends with our BYE once its menu ran out; what baresip decrypted of it is the prompt.
+    await explained(
+      eventually("the restart's call ended on baresip", () => /Call with \S+ terminated/.test(phone.log()), 15_000, 50),
+      diag,
+    );
+    const recordings = phone.recordings().sort();
+    assert.equal(recordings.length, 2, `one recording per call: ${recordings}`);
+    const audio = wavStats(readFileSync(recordings[1] as string));
+    const prompt = statSync(join(ROOT, "prompts/en/wakeup.ul")).size / 8000;
+    assert.ok(audio.seconds >= prompt, `recorded ${audio.seconds.toFixed(2)} s, the prompt is ${prompt.toFixed(2)} s`);
+    assert.ok(audio.activeSeconds >= prompt * 0.5, `speech in the recording: ${audio.activeSeconds.toFixed(2)} s`);
+    assert.ok(audio.rms > 500, `not silence: RMS ${audio.rms.toFixed(0)}`);
     await sleep(1500);
     assert.equal(sim.received.filter((r) => r.record.type === "WA").length, 1, "one WA, never doubled");
     run2.proc.kill("SIGTERM");

@@ -29,10 +29,10 @@ import { RtpSession } from "../../src/sip/rtp/session.ts";
 import { wakeupHistory } from "../../src/store/wakeup-history.ts";
 import { MIGRATIONS, tempDir } from "../helpers/store.ts";
 import { PEER_FIXTURES, peerSkip } from "../peers/available.ts";
-import { type Baresip, startBaresip } from "../peers/baresip.ts";
+import { type Baresip, kamailioTls, startBaresip, wavStats } from "../peers/baresip.ts";
 import { type Kamailio, startKamailio } from "../peers/kamailio.ts";
 import { startSipp } from "../peers/sipp.ts";
-import { eventually, freePort, HOST } from "./support.ts";
+import { eventually, explained, freePort, HOST } from "./support.ts";
 
 const TZ = "Europe/Rome";
 const PORTS = ["2001", "2002", "2003", "2004"];
@@ -248,15 +248,13 @@ describe("SRTP calls against real SRTP phones through Kamailio over TLS", { skip
     skip: peerSkip("baresip"),
     timeout: 120_000,
   }, async () => {
-    const pem = join(tmp.dir, "baresip-tls.pem");
-    writeFileSync(pem, readFileSync(join(k.dir, "cert.pem"), "utf8") + readFileSync(join(k.dir, "key.pem"), "utf8"));
     let phone: Baresip | undefined;
     try {
       phone = await startBaresip({
         user: "2102",
         registrar: `127.0.0.1:${k.tlsPort};transport=tls`,
         mediaenc: "srtp-mand",
-        tls: { caFile: k.caFile ?? "", certAndKeyFile: pem },
+        tls: kamailioTls(k),
       });
       const b = phone;
       await explained(
@@ -292,48 +290,4 @@ describe("SRTP calls against real SRTP phones through Kamailio over TLS", { skip
   });
 });
 
-/** `p`, with `diag()` appended to its error: what the peers logged. */
-async function explained<T>(p: Promise<T>, diag: () => string): Promise<T> {
-  try {
-    return await p;
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n${diag()}`);
-  }
-}
-
 const was = (room: string) => (r: FiasRecord) => r.type === "WA" && r.fields.RN === room;
-
-/** Duration, RMS and seconds above a speech threshold of a 16-bit PCM WAV (any rate, channel 1). */
-function wavStats(buf: Uint8Array): { seconds: number; rms: number; activeSeconds: number } {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let off = 12;
-  let rate = 8000;
-  let channels = 1;
-  let data: DataView | undefined;
-  while (off + 8 <= buf.length) {
-    const id = String.fromCharCode(buf[off] ?? 0, buf[off + 1] ?? 0, buf[off + 2] ?? 0, buf[off + 3] ?? 0);
-    const size = dv.getUint32(off + 4, true);
-    if (id === "fmt ") {
-      channels = dv.getUint16(off + 10, true);
-      rate = dv.getUint32(off + 12, true);
-    }
-    if (id === "data") data = new DataView(buf.buffer, buf.byteOffset + off + 8, Math.min(size, buf.length - off - 8));
-    off += 8 + size + (size % 2);
-  }
-  if (!data) throw new Error("no data chunk in the recording");
-  const frames = Math.floor(data.byteLength / (2 * channels));
-  let sum = 0;
-  let active = 0;
-  const win = Math.max(1, Math.floor(rate / 50));
-  let winSum = 0;
-  for (let i = 0; i < frames; i++) {
-    const s = data.getInt16(i * 2 * channels, true);
-    sum += s * s;
-    winSum += s * s;
-    if ((i + 1) % win === 0) {
-      if (Math.sqrt(winSum / win) > 300) active += win;
-      winSum = 0;
-    }
-  }
-  return { seconds: frames / rate, rms: Math.sqrt(sum / Math.max(1, frames)), activeSeconds: active / rate };
-}

@@ -32,3 +32,12 @@ export async function eventually(
     await sleep(everyMs);
   }
 }
+
+/** `p`, with `diag()` appended to its error: what the peers logged. */
+export async function explained<T>(p: Promise<T>, diag: () => string): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${diag()}`);
+  }
+}
