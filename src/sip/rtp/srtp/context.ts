@@ -13,8 +13,9 @@
  *
  * Keys live in private fields; `toJSON` and inspect show the suite and counters only.
  */
-import { type CipherGCMTypes, createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from "node:crypto";
-import { cmIv, deriveSessionKeys, gcmIv, type SessionKeys } from "./kdf.ts";
+import { type CipherGCMTypes, createCipheriv, createDecipheriv, timingSafeEqual } from "node:crypto";
+import { AesCmHmac } from "./cm.ts";
+import { deriveSessionKeys, gcmIv, type SessionKeys } from "./kdf.ts";
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from "./replay.ts";
 import { SRTP_SUITES, type SrtpSuite, type SrtpSuiteInfo } from "./suites.ts";
 
@@ -60,7 +61,9 @@ export class SrtpContext {
   readonly #info: SrtpSuiteInfo;
   readonly #rtp: SessionKeys;
   readonly #rtcp: SessionKeys;
-  readonly #ctr: string;
+  /** AES-CM + HMAC-SHA1 engines for RTP and RTCP; null for the GCM suites. */
+  readonly #rtpCm: AesCmHmac | null;
+  readonly #rtcpCm: AesCmHmac | null;
   readonly #gcm: CipherGCMTypes;
   readonly #windowSize: number;
   readonly #maxStreams: number;
@@ -92,7 +95,8 @@ export class SrtpContext {
     const keys = deriveSessionKeys(suite, keySalt.subarray(0, info.keyLength), keySalt.subarray(info.keyLength));
     this.#rtp = keys.rtp;
     this.#rtcp = keys.rtcp;
-    this.#ctr = `aes-${info.keyLength * 8}-ctr`;
+    this.#rtpCm = info.aead ? null : new AesCmHmac(keys.rtp);
+    this.#rtcpCm = info.aead ? null : new AesCmHmac(keys.rtcp);
     this.#gcm = info.keyLength === 32 ? "aes-256-gcm" : "aes-128-gcm";
     this.#windowSize = options.replayWindow ?? DEFAULT_REPLAY_WINDOW;
     new ReplayWindow(this.#windowSize); // validates the size now rather than at the first packet
@@ -125,11 +129,12 @@ export class SrtpContext {
       c.final();
       out.set(c.getAuthTag(), len);
     } else {
+      const cm = this.#rtpCm as AesCmHmac;
       const tagLength = this.#info.rtpTagLength;
       out = new Uint8Array(len + tagLength);
-      out.set(rtp.subarray(0, hl));
-      out.set(this.#aesCm(this.#rtp, ssrc, index, rtp.subarray(hl)), hl);
-      out.set(this.#hmac(this.#rtp, out.subarray(0, len), rocOf(index)).subarray(0, tagLength), len);
+      out.set(rtp);
+      cm.xor(ssrc, index, out, hl, len);
+      copyInto(out, len, cm.tag(out.subarray(0, len), rocOf(index)), tagLength);
     }
     this.#counters.protectedRtp++;
     return out;
@@ -159,11 +164,12 @@ export class SrtpContext {
       out.set(d.update(srtp.subarray(hl, end)), hl);
       if (!gcmFinal(d)) return this.#drop("auth");
     } else {
-      const tag = this.#hmac(this.#rtp, srtp.subarray(0, end), rocOf(index));
+      const cm = this.#rtpCm as AesCmHmac;
+      const tag = cm.tag(srtp.subarray(0, end), rocOf(index));
       if (!timingSafeEqual(tag.subarray(0, tagLength), srtp.subarray(end))) return this.#drop("auth");
       out = new Uint8Array(end);
-      out.set(srtp.subarray(0, hl));
-      out.set(this.#aesCm(this.#rtp, ssrc, index, srtp.subarray(hl, end)), hl);
+      out.set(srtp.subarray(0, end));
+      cm.xor(ssrc, index, out, hl, end);
     }
     // Authenticated: only now may ROC, highest index and window move.
     if (window) window.commit(index);
@@ -183,10 +189,11 @@ export class SrtpContext {
     if (index > MAX_SRTCP_INDEX) throw new RangeError("SRTCP protect: index exhausted, the call needs a new key");
     remember(this.#rtcpTx, ssrc, index, this.#maxStreams);
     const len = rtcp.length;
-    const trailer = new Uint8Array(SRTCP_TRAILER);
-    new DataView(trailer.buffer).setUint32(0, (SRTCP_E | index) >>> 0);
+    const word = (SRTCP_E | index) >>> 0;
     let out: Uint8Array;
     if (this.#info.aead) {
+      const trailer = new Uint8Array(SRTCP_TRAILER);
+      new DataView(trailer.buffer).setUint32(0, word);
       const c = createCipheriv(this.#gcm, this.#rtcp.key, gcmIv(this.#rtcp.salt, ssrc, index));
       c.setAAD(concat(rtcp.subarray(0, 8), trailer));
       out = new Uint8Array(len + GCM_TAG + SRTCP_TRAILER);
@@ -196,12 +203,12 @@ export class SrtpContext {
       out.set(c.getAuthTag(), len);
       out.set(trailer, len + GCM_TAG);
     } else {
+      const cm = this.#rtcpCm as AesCmHmac;
       out = new Uint8Array(len + SRTCP_TRAILER + HMAC_SHA1_TAG);
-      out.set(rtcp.subarray(0, 8));
-      out.set(this.#aesCm(this.#rtcp, ssrc, index, rtcp.subarray(8)), 8);
-      out.set(trailer, len);
-      const tag = this.#hmac(this.#rtcp, out.subarray(0, len + SRTCP_TRAILER), null);
-      out.set(tag.subarray(0, HMAC_SHA1_TAG), len + SRTCP_TRAILER);
+      out.set(rtcp);
+      cm.xor(ssrc, index, out, 8, len);
+      new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(len, word);
+      copyInto(out, len + SRTCP_TRAILER, cm.tag(out.subarray(0, len + SRTCP_TRAILER), null), HMAC_SHA1_TAG);
     }
     this.#counters.protectedRtcp++;
     return out;
@@ -273,29 +280,15 @@ export class SrtpContext {
       out.set(e ? d.update(p.subarray(8, dataEnd)) : p.subarray(8, dataEnd), 8);
       return gcmFinal(d) ? out : null;
     }
-    const tag = this.#hmac(this.#rtcp, p.subarray(0, dataEnd + SRTCP_TRAILER), null);
+    const cm = this.#rtcpCm as AesCmHmac;
+    const tag = cm.tag(p.subarray(0, dataEnd + SRTCP_TRAILER), null);
     if (!timingSafeEqual(tag.subarray(0, p.length - dataEnd - SRTCP_TRAILER), p.subarray(dataEnd + SRTCP_TRAILER))) {
       return null;
     }
+    out.set(p.subarray(8, dataEnd), 8);
     // E=0: the sender left it unencrypted (UNENCRYPTED_SRTCP); still authenticated, so taken as is.
-    out.set(e ? this.#aesCm(this.#rtcp, ssrc, index, p.subarray(8, dataEnd)) : p.subarray(8, dataEnd), 8);
+    if (e) cm.xor(ssrc, index, out, 8, dataEnd);
     return out;
-  }
-
-  #aesCm(keys: SessionKeys, ssrc: number, index: number, data: Uint8Array): Uint8Array {
-    // A CTR cipher's IV is fixed at creation, so one object per packet (cheap: see srtp.md §3).
-    return createCipheriv(this.#ctr, keys.key, cmIv(keys.salt, ssrc, index)).update(data);
-  }
-
-  /** HMAC-SHA1 over `data` ‖ ROC (RTP) or `data` alone (RTCP: the index is inside it). */
-  #hmac(keys: SessionKeys, data: Uint8Array, roc: number | null): Uint8Array {
-    const h = createHmac("sha1", keys.auth).update(data);
-    if (roc !== null) {
-      const r = new Uint8Array(4);
-      new DataView(r.buffer).setUint32(0, roc);
-      h.update(r);
-    }
-    return h.digest();
   }
 
   #newWindow(index: number): ReplayWindow {
@@ -346,6 +339,11 @@ function u16(p: Uint8Array, at: number): number {
 
 function u32(p: Uint8Array, at: number): number {
   return ((p[at] << 24) | (p[at + 1] << 16) | (p[at + 2] << 8) | p[at + 3]) >>> 0;
+}
+
+/** The first `n` octets of `src` into `out` at `at`, without a subarray. */
+function copyInto(out: Uint8Array, at: number, src: Uint8Array, n: number): void {
+  for (let i = 0; i < n; i++) out[at + i] = src[i];
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

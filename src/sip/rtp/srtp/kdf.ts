@@ -60,8 +60,14 @@ export function deriveSessionKeys(
  * XORed into octets 4–7, the 48-bit index (ROC ‖ SEQ, or the SRTCP index) into octets 8–13.
  */
 export function cmIv(salt: Uint8Array, ssrc: number, index: number): Uint8Array {
-  const iv = new Uint8Array(16);
+  return cmIvInto(new Uint8Array(16), salt, ssrc, index);
+}
+
+/** `cmIv` written into the first 16 octets of `iv` (a reused buffer), which it returns. */
+export function cmIvInto(iv: Uint8Array, salt: Uint8Array, ssrc: number, index: number): Uint8Array {
   iv.set(salt);
+  iv[14] = 0;
+  iv[15] = 0;
   xorIdentity(iv, 4, ssrc, index);
   return iv;
 }
