@@ -20,8 +20,10 @@
  * string conversion, parse failures never quote the line, and `maskSdpKeys` blanks every `inline:` key
  * in any SDP or SIP text (for the debug packet log).
  */
+
 import { Buffer } from "node:buffer";
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { denoInspect, nodeInspect } from "../../lib/inspect.ts";
 import type { Attribute, Media } from "./types.ts";
 
 /** The suites we can key (the same names and lengths as sip/rtp/srtp/suites.ts). */
@@ -99,11 +101,11 @@ export class SdesKey {
     return MASKED;
   }
 
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
+  [nodeInspect](): string {
     return MASKED;
   }
 
-  [Symbol.for("Deno.customInspect")](): string {
+  [denoInspect](): string {
     return MASKED;
   }
 }

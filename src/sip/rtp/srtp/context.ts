@@ -13,7 +13,9 @@
  *
  * Keys live in private fields; `toJSON` and inspect show the suite and counters only.
  */
+
 import { type CipherGCMTypes, createCipheriv, createDecipheriv, timingSafeEqual } from "node:crypto";
+import { denoInspect, nodeInspect } from "../../../lib/inspect.ts";
 import { AesCmHmac } from "./cm.ts";
 import { deriveSessionKeys, gcmIv, type SessionKeys } from "./kdf.ts";
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from "./replay.ts";
@@ -47,8 +49,6 @@ const GCM_TAG = 16;
 const SRTCP_TRAILER = 4;
 const SRTCP_E = 0x8000_0000;
 const MAX_SRTCP_INDEX = 0x7fff_ffff;
-const INSPECT = Symbol.for("nodejs.util.inspect.custom");
-const DENO_INSPECT = Symbol.for("Deno.customInspect");
 
 interface RtcpRxStream {
   window: ReplayWindow;
@@ -259,12 +259,12 @@ export class SrtpContext {
     return { suite: this.suite, counters: this.counters };
   }
 
-  [INSPECT](): string {
+  [nodeInspect](): string {
     return `SrtpContext ${JSON.stringify(this.toJSON())}`;
   }
 
-  [DENO_INSPECT](): string {
-    return this[INSPECT]();
+  [denoInspect](): string {
+    return this[nodeInspect]();
   }
 
   /** Verifies and decrypts SRTCP whose RTCP data ends at `dataEnd`; null when the tag does not verify. */
