@@ -38,16 +38,13 @@ import { wakeupSchema } from "../config/schema.ts";
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import { isoWithOffset } from "../lib/zoned-time.ts";
-import { fiasDate, fiasTime } from "../pms/fias/datetime.ts";
 import type { ServiceContext } from "../services/context.ts";
-import { departureOf, hasVipGuest, recordWakeupResult, type WakeupStatus } from "../services/wakeups.ts";
-import type { Queryable } from "../store/db.ts";
+import { hasVipGuest, recordWakeupResult, type WakeupStatus } from "../services/wakeups.ts";
 import { loadRoom } from "../store/rooms.ts";
 import { addWakeupEvents, type NewWakeupEvent, type WakeupEventType } from "../store/wakeup-history.ts";
 import {
   claimWakeup,
   getWakeup,
-  insertWakeup,
   nextAttemptOf,
   pendingWakeups,
   type Reschedule,
@@ -55,9 +52,10 @@ import {
   resetInterruptedCalls,
   type WakeupRow,
 } from "../store/wakeups.ts";
+import { callFor } from "./call-for.ts";
 import type { WakeupCall, WakeupCallEvent, WakeupCallOutcome, WakeupDialer } from "./dialer.ts";
+import { scheduleNextOccurrence } from "./next-occurrence.ts";
 import { decideDeskCall, decideGuestCall, missedWakeup, type OutcomePolicy } from "./outcome.ts";
-import { nextOccurrence } from "./recurrence.ts";
 
 /** `config.wakeup` as written in the config file: keys left out take their defaults. */
 export type WakeupSchedulerConfig = v.InferInput<typeof wakeupSchema>;
@@ -287,7 +285,7 @@ export class WakeupScheduler {
         claimed = await this.ctx.store.tx(async (tx) => {
           const row = await claimWakeup(tx, e.id, now);
           if (!row) return undefined;
-          return { row, call: await this.callFor(tx, row) };
+          return { row, call: await callFor(tx, row, { escalation: this.escalation, snoozeLimit: this.snoozeLimit }) };
         });
       } catch (err) {
         this.inFlight.delete(e.id);
@@ -310,31 +308,6 @@ export class WakeupScheduler {
       }
       this.place(claimed.row, claimed.call);
     }
-  }
-
-  private async callFor(tx: Queryable, row: WakeupRow): Promise<WakeupCall> {
-    if (row.pendingResult) {
-      const call: WakeupCall = {
-        id: row.id,
-        room: row.room,
-        kind: "escalation",
-        snoozeAllowed: false,
-        language: this.escalation.language,
-      };
-      if (this.escalation.extension) call.extension = this.escalation.extension;
-      return call;
-    }
-    const room = await loadRoom(tx, row.room);
-    const language = room?.room.guests.find((g) => g.language)?.language;
-    const call: WakeupCall = {
-      id: row.id,
-      room: row.room,
-      kind: "wakeup",
-      snoozeAllowed: row.snoozes < this.snoozeLimit,
-    };
-    if (room) call.extension = room.room.extension;
-    if (language) call.language = language;
-    return call;
   }
 
   private place(row: WakeupRow, call: WakeupCall): void {
@@ -428,46 +401,13 @@ export class WakeupScheduler {
       this.log.info("wake-up cancelled, not reported", { id: row.id });
       return;
     }
-    if (cur.recurrence !== "once" && (await this.scheduleNext(cur)) && this.running) this.requestPump(true);
+    if (
+      cur.recurrence !== "once" &&
+      (await scheduleNextOccurrence(this.ctx, cur, this.clock.now(), this.log)) &&
+      this.running
+    )
+      this.requestPump(true);
     await recordWakeupResult(this.ctx, row.id, status, attempts);
-  }
-
-  /** The next occurrence of a recurring wake-up; false when the series has ended. */
-  private async scheduleNext(cur: WakeupRow): Promise<boolean> {
-    const now = this.clock.now();
-    const tz = this.ctx.timezone;
-    return this.ctx.store.tx(async (tx) => {
-      let last = cur.until ?? undefined;
-      if (cur.untilDeparture) {
-        // A guest gone or a departure no longer known ends the series: no one to wake.
-        const room = await loadRoom(tx, cur.room);
-        const departure = room ? departureOf(room.room.guests) : undefined;
-        if (!departure) return false;
-        if (last === undefined || departure < last) last = departure;
-      }
-      const next = nextOccurrence(cur, tz, now, last);
-      if (!next) {
-        this.log.info("recurring wake-up ended", { id: cur.id, room: cur.room, until: last });
-        return false;
-      }
-      await insertWakeup(
-        tx,
-        {
-          room: cur.room,
-          dueAt: next.dueAt,
-          fiasDate: fiasDate(next.wall),
-          fiasTime: fiasTime(next.wall),
-          recurrence: cur.recurrence,
-          source: cur.source,
-          weekdays: cur.weekdays,
-          until: cur.until,
-          untilDeparture: cur.untilDeparture,
-        },
-        now,
-        { after: cur.id },
-      );
-      return true;
-    });
   }
 
   private iso(ms: number): string {

@@ -25,8 +25,9 @@ import { type Guest, generateHotel, guestFields, resyncRecords } from "../../src
 import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
 import { DB_FILE } from "../../src/store/db.ts";
 import { tempDir } from "../helpers/store.ts";
+import { wavStats } from "../helpers/wav-stats.ts";
 import { peerSkip } from "../peers/available.ts";
-import { type Baresip, kamailioTls, startBaresip, wavStats } from "../peers/baresip.ts";
+import { type Baresip, kamailioTls, startBaresip } from "../peers/baresip.ts";
 import { type Kamailio, startKamailio } from "../peers/kamailio.ts";
 import { startSipp } from "../peers/sipp.ts";
 import { eventually, explained, freePort, HOST, sleep } from "./support.ts";
