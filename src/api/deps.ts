@@ -8,7 +8,7 @@ import type { EndpointLimitStats } from "../sip/ua/endpoint.ts";
 import type { SipTraffic } from "../sip/ua/ports.ts";
 import type { PortStatus } from "../sip/ua/registration.ts";
 import type { Role } from "../store/tokens.ts";
-import type { PromptLibrary } from "../wakeup/prompt-library.ts";
+import type { PromptLibrary } from "../voice/prompt-library.ts";
 
 export interface ApiDeps {
   ctx: ServiceContext;

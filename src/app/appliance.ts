@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Hono } from "hono";
 import { createApi } from "../api/app.ts";
 import { type Config, srtpMode } from "../config/schema.ts";
-import { answerInboundCalls } from "../ivr/sip-inbound.ts";
+import { answerInboundCalls } from "../inbound/sip-inbound.ts";
 import { PbxJobRunner, type RunnerLink } from "../jobs/runner.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
@@ -18,6 +18,7 @@ import { settlesWithin } from "../lib/within.ts";
 import { systemTimeZone, toWallTime } from "../lib/zoned-time.ts";
 import type { PbxDriver } from "../pbx/driver.ts";
 import { createDriver } from "../pbx/factory.ts";
+import { SipMwiDriver } from "../pbx/sip-mwi/driver.ts";
 import type { FiasConnector } from "../pms/fias/connection.ts";
 import { framingOf } from "../pms/fias/frame.ts";
 import { FiasLink, type FiasLinkOptions } from "../pms/fias/link.ts";
@@ -38,8 +39,8 @@ import { openStore, type Store } from "../store/db.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
 import { loadRoom, roomByExtension, roomPhone } from "../store/rooms.ts";
 import { findToken } from "../store/tokens.ts";
+import { PromptLibrary } from "../voice/prompt-library.ts";
 import type { WakeupDialer } from "../wakeup/dialer.ts";
-import { PromptLibrary } from "../wakeup/prompt-library.ts";
 import { WakeupScheduler } from "../wakeup/scheduler.ts";
 import { SipWakeupDialer } from "../wakeup/sip-dialer.ts";
 
@@ -209,11 +210,13 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       concurrency: mwi.concurrency,
       driver:
         opts.drivers?.[MWI_LINK] ??
-        new MwiSender(sip.endpoint, {
-          domain: config.sip.pbx.domain ?? config.sip.bind,
-          subscriptions: sip.subscriptions,
-          phoneOf: (room) => store.read((db) => roomPhone(db, room)),
-        }),
+        new SipMwiDriver(
+          new MwiSender(sip.endpoint, {
+            domain: config.sip.pbx.domain ?? config.sip.bind,
+            subscriptions: sip.subscriptions,
+            phoneOf: (room) => store.read((db) => roomPhone(db, room)),
+          }),
+        ),
     });
   }
   // Wake-up calls go out on the SIP ports; without SIP nothing can ring, and a wake-up ends NR once

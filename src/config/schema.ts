@@ -10,6 +10,7 @@ import { ucmLinkProblem, ucmLinkSchema } from "../pbx/ucm/config.ts";
 import { zoomLinkSchema } from "../pbx/zoom/config.ts";
 import { framings } from "../pms/fias/frame.ts";
 import { linkCommon } from "./link-common.ts";
+import { voicemailSchema } from "./voicemail-schema.ts";
 
 const hostPort = v.pipe(
   v.string(),
@@ -338,6 +339,7 @@ export const configSchema = v.strictObject({
   sip: v.optional(sipSchema, {}),
   wakeup: v.optional(wakeupSchema, {}),
   ivr: v.optional(ivrSchema, {}),
+  voicemail: v.optional(voicemailSchema, {}),
   log: v.optional(logSchema, {}),
   /** Where the libSQL file lives; the --data flag wins. */
   dataDir: v.optional(v.string(), "./data"),
@@ -362,3 +364,4 @@ export type SipConfig = Config["sip"];
 export type WakeupConfig = Config["wakeup"];
 export type IvrConfig = Config["ivr"];
 export type PbxLinkConfig = v.InferOutput<typeof pbxLinkSchema>;
+export type { VoicemailConfig } from "./voicemail-schema.ts";

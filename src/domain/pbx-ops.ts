@@ -51,8 +51,11 @@ export type PbxOp =
       language: string;
     }
   | { op: "voicemail-cleanup"; room: string; extension: string }
-  /** The room phone's message lamp: `count` messages waiting (0 = off). */
-  | { op: "lamp"; room: string; extension: string; count: number };
+  /**
+   * The room phone's message lamp: `count` new messages waiting (0 = off); `old` saved voice
+   * messages, for the phone's Voice-Message line (absent = 0).
+   */
+  | { op: "lamp"; room: string; extension: string; count: number; old?: number };
 
 export const opCapability: Record<PbxOp["op"], Capability> = {
   checkin: "checkin-state",

@@ -4,9 +4,9 @@
  * and the room number digit by digit, said twice so a busy receptionist catches it, then hang up.
  */
 
-import type { PromptLanguage, PromptSource } from "../wakeup/prompts.ts";
-import type { CallChannel } from "./channel.ts";
-import { digitPrompts, endCall, say, silence } from "./flow.ts";
+import type { CallChannel } from "../voice/channel.ts";
+import type { PromptLanguage, PromptSource } from "../voice/prompts.ts";
+import { digitPrompts, endCall, say, silence } from "../voice/speak.ts";
 
 export interface EscalationCallOptions {
   prompts: PromptSource;

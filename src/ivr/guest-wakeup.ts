@@ -5,9 +5,9 @@
  */
 
 import type { Logger } from "../lib/logger.ts";
-import type { PromptId, PromptLanguage, PromptSource } from "../wakeup/prompts.ts";
-import type { CallChannel } from "./channel.ts";
-import { collectKeys, digitPrompts, endCall, say, type Voice } from "./flow.ts";
+import type { CallChannel } from "../voice/channel.ts";
+import type { PromptId, PromptLanguage, PromptSource } from "../voice/prompts.ts";
+import { collectKeys, digitPrompts, endCall, say, type Voice } from "../voice/speak.ts";
 
 export interface WakeupTime {
   hh: number;

@@ -7,9 +7,9 @@
  */
 
 import type { Logger } from "../lib/logger.ts";
-import type { PromptLanguage, PromptSource } from "../wakeup/prompts.ts";
-import type { CallChannel } from "./channel.ts";
-import { collectKeys, endCall, say, type Voice } from "./flow.ts";
+import type { CallChannel } from "../voice/channel.ts";
+import type { PromptLanguage, PromptSource } from "../voice/prompts.ts";
+import { collectKeys, endCall, say, type Voice } from "../voice/speak.ts";
 
 export interface MaidCode {
   /** FIAS RS 1–6. */

@@ -5,10 +5,9 @@
  * dialer places the call and turns the result into the wake-up's history and outcome.
  */
 
-import type { WakeupCallOutcome } from "../wakeup/dialer.ts";
-import type { PromptLanguage, PromptSource } from "../wakeup/prompts.ts";
-import type { CallChannel, Digit } from "./channel.ts";
-import { endCall, say, type Voice } from "./flow.ts";
+import type { CallChannel, Digit } from "../voice/channel.ts";
+import type { PromptLanguage, PromptSource } from "../voice/prompts.ts";
+import { endCall, say, type Voice } from "../voice/speak.ts";
 
 export interface WakeupCallFlowOptions {
   prompts: PromptSource;
@@ -23,7 +22,7 @@ export interface WakeupCallFlowOptions {
   onKey?: (digit: Digit) => void;
 }
 
-export type WakeupCallFlowOutcome = Extract<WakeupCallOutcome, "confirmed" | "snoozed" | "answered">;
+export type WakeupCallFlowOutcome = "confirmed" | "snoozed" | "answered";
 
 export interface WakeupCallFlowResult {
   /** `answered`: the guest hung up, or the menu ran out, without a deciding key. */

@@ -7,6 +7,7 @@
 import { checkIn, checkOut, moveGuest } from "../domain/room.ts";
 import { roomNumberProblem } from "../domain/room-number.ts";
 import { AppError } from "../lib/errors.ts";
+import { nextWallTimeOfDay } from "../lib/time-of-day.ts";
 import { fromWallTime, toWallTime } from "../lib/zoned-time.ts";
 import { type FiasTimeOfDay, fiasDate, parseFiasDateTime, parseFiasTime } from "../pms/fias/datetime.ts";
 import type { FiasRecord } from "../pms/fias/record.ts";
@@ -21,7 +22,6 @@ import {
   updateWakeup,
   type WakeupRow,
 } from "../store/wakeups.ts";
-import { nextWallTimeOfDay } from "../wakeup/recurrence.ts";
 import type { ServiceContext } from "./context.ts";
 import { guestPatchFromFields, parseClassOfService, parseYesNo } from "./fias-guest.ts";
 import { finishResync, type ResyncState, startResync } from "./resync.ts";

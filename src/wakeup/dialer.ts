@@ -3,6 +3,7 @@
  * What the wake-up scheduler needs from whatever places the calls (the SIP ports). The scheduler is
  * written against this interface only; tests drive it with a scripted fake.
  */
+import type { WakeupCallFlowOutcome } from "../ivr/wakeup-call.ts";
 
 /**
  * How one call attempt ended.
@@ -13,7 +14,7 @@
  * - `busy`: 486 / 600.
  * - `failed`: anything else (no free port after all, 404, 5xx, no registration, media failure).
  */
-export type WakeupCallOutcome = "confirmed" | "snoozed" | "answered" | "no-answer" | "busy" | "failed";
+export type WakeupCallOutcome = WakeupCallFlowOutcome | "no-answer" | "busy" | "failed";
 
 /** What happened during one attempt, for the wake-up's history (in order). */
 export type WakeupCallEvent =

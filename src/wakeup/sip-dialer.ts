@@ -6,9 +6,7 @@
  * `freePorts()` count is right before the first await.
  */
 import type { WakeupConfig } from "../config/schema.ts";
-import { applyAnswer, guardReoffers, offerFor } from "../ivr/call-media.ts";
 import { runEscalationCall } from "../ivr/escalation-call.ts";
-import { SipChannel } from "../ivr/sip-channel.ts";
 import { runWakeupCall } from "../ivr/wakeup-call.ts";
 import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
@@ -16,8 +14,10 @@ import type { Logger } from "../lib/logger.ts";
 import { type RtpPortPool, RtpSession } from "../sip/rtp/session.ts";
 import type { G711, SrtpPolicy } from "../sip/sdp/index.ts";
 import type { SipPorts } from "../sip/ua/ports.ts";
+import { applyAnswer, guardReoffers, offerFor } from "../voice/call-media.ts";
+import { type PromptSource, promptLanguage } from "../voice/prompts.ts";
+import { SipChannel } from "../voice/sip-channel.ts";
 import type { WakeupCall, WakeupCallOutcome, WakeupDialer } from "./dialer.ts";
-import { type PromptSource, promptLanguage } from "./prompts.ts";
 
 export interface SipDialerOptions {
   ports: SipPorts;

@@ -6,11 +6,11 @@ import { fileURLToPath } from "node:url";
 import * as v from "valibot";
 import { createApi } from "../../src/api/app.ts";
 import { MAX_PROMPT_UPLOAD_BYTES, PromptList, UploadedPrompt } from "../../src/api/routes/prompts.ts";
-import { PromptLibrary } from "../../src/wakeup/prompt-library.ts";
-import { PROMPT_IDS, PROMPT_LANGUAGES } from "../../src/wakeup/prompts.ts";
-import { wavToUlaw } from "../../src/wakeup/wav.ts";
+import { PromptLibrary } from "../../src/voice/prompt-library.ts";
+import { PROMPT_IDS, PROMPT_LANGUAGES } from "../../src/voice/prompts.ts";
+import { wavToUlaw } from "../../src/voice/wav.ts";
 import { tempDir } from "../helpers/store.ts";
-import { sine, wav } from "../wakeup/wav-fixture.ts";
+import { sine, wav } from "../voice/wav-fixture.ts";
 import { type ApiFixture, withApi } from "./fixture.ts";
 
 const SHIPPED = fileURLToPath(new URL("../../prompts", import.meta.url));

@@ -15,8 +15,8 @@
  * Anchors on prompts resolve when the prompt plays; a key whose anchor never comes is never pressed.
  */
 
-import type { CallChannel, Digit, PlayResult } from "../../src/ivr/channel.ts";
-import type { PromptId, PromptLanguage, PromptSource } from "../../src/wakeup/prompts.ts";
+import type { CallChannel, Digit, PlayResult } from "../../src/voice/channel.ts";
+import type { PromptId, PromptLanguage, PromptSource } from "../../src/voice/prompts.ts";
 
 export type When =
   | { at: number }

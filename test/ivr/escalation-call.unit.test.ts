@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { runEscalationCall } from "../../src/ivr/escalation-call.ts";
-import { digitPrompts } from "../../src/ivr/flow.ts";
+import { digitPrompts } from "../../src/voice/speak.ts";
 import { fakeCall } from "../helpers/fake-channel.ts";
 
 const ROOM_101 = ["frontdesk-room", "digit-1", "digit-0", "digit-1"];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Digit } from "../../src/ivr/channel.ts";
 import { runWakeupCall, type WakeupCallFlowOptions } from "../../src/ivr/wakeup-call.ts";
+import type { Digit } from "../../src/voice/channel.ts";
 import { type FakeChannelOptions, fakeCall, fakePrompts } from "../helpers/fake-channel.ts";
 
 const KEY_WAIT = 6000;

@@ -2,19 +2,19 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { asc } from "drizzle-orm";
 import { parseConfig } from "../../src/config/load.ts";
+import { runInboundCall } from "../../src/inbound/dispatch.ts";
 import type { InboundCallInfo } from "../../src/ivr/route.ts";
 import { AppError } from "../../src/lib/errors.ts";
 import { memoryLogger } from "../../src/lib/logger.ts";
+import { nextTimeOfDay } from "../../src/lib/time-of-day.ts";
 import {
   roomForExtension,
   roomPromptLanguage,
-  runInboundCall,
   setHousekeepingFromPhone,
   setWakeupFromPhone,
 } from "../../src/services/ivr.ts";
 import { checkInRoom, defineRoom, getRoom } from "../../src/services/rooms.ts";
 import { audit, pmsOutbox, wakeups } from "../../src/store/schema/index.ts";
-import { nextTimeOfDay } from "../../src/wakeup/recurrence.ts";
 import { type FakePrompts, fakeCall, fakePrompts, typed } from "../helpers/fake-channel.ts";
 import { type TestContext, tempStore, testContext } from "../helpers/store.ts";
 

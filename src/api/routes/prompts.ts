@@ -7,9 +7,9 @@
 import * as v from "valibot";
 import { AppError } from "../../lib/errors.ts";
 import { writeAuditEntry } from "../../services/audit.ts";
-import type { PromptLibrary } from "../../wakeup/prompt-library.ts";
-import { PROMPT_IDS, PROMPT_LANGUAGES, type PromptId, type PromptLanguage } from "../../wakeup/prompts.ts";
-import { encodeWavUlaw, MAX_PROMPT_SECONDS } from "../../wakeup/wav.ts";
+import type { PromptLibrary } from "../../voice/prompt-library.ts";
+import { PROMPT_IDS, PROMPT_LANGUAGES, type PromptId, type PromptLanguage } from "../../voice/prompts.ts";
+import { encodeWavUlaw, MAX_PROMPT_SECONDS } from "../../voice/wav.ts";
 import type { ApiDeps } from "../deps.ts";
 import { defineRoute, type Route } from "../registry.ts";
 

@@ -5,13 +5,12 @@
  * to that address, unless its own subscription already carried it there. Subscriptions (only the
  * room's phone and the PBX/proxy may hold one: mwi-subscribe-request.ts) get their NOTIFYs in
  * addition, never instead: a subscriber can neither darken the phone's lamp nor stand in for it.
- * Runs as the built-in `sip-mwi` PBX link, so every NOTIFY is a persisted job with retries and a
- * visible outcome: the phone's answer decides it, or the subscriptions' when no phone is known.
+ * The built-in `sip-mwi` PBX link drives it (pbx/sip-mwi.ts), so every NOTIFY is a persisted job
+ * with retries and a visible outcome: the phone's answer decides it, or the subscriptions' when no
+ * phone is known. Failures are {@link MwiError}s; the driver turns them into the PBX layer's errors.
  */
 import { randomBytes } from "node:crypto";
-import type { PbxOp } from "../../domain/pbx-ops.ts";
 import { canonicalIp } from "../../domain/phone.ts";
-import { type PbxDriver, PbxError } from "../../pbx/driver.ts";
 import { newTag, type SipResponse, sipUri } from "../message/index.ts";
 import type { Target } from "../transaction/types.ts";
 import type { TransportKind } from "../transport/types.ts";
@@ -41,25 +40,40 @@ export interface MwiSenderOptions {
   domain: string;
 }
 
+/** A lamp that could not be set; `retryable` false when trying again cannot help. */
+export class MwiError extends Error {
+  readonly retryable: boolean;
+  constructor(message: string, opts: { retryable?: boolean } = {}) {
+    super(message);
+    this.name = "MwiError";
+    this.retryable = opts.retryable ?? true;
+  }
+}
+
+/** One room phone's lamp: the counts its NOTIFY carries (Voice-Message new/old). */
+export interface LampState {
+  room: string;
+  extension: string;
+  newMessages: number;
+  oldMessages: number;
+}
+
 /** Answers that a retry cannot change: the phone does not take unsolicited NOTIFYs, or not from us. */
 const FINAL_REFUSALS = new Set([403, 404, 405, 481, 489, 501]);
 
-export class MwiSender implements PbxDriver {
-  readonly type = "sip-mwi";
-  readonly capabilities = ["message-lamp"] as const;
-
+export class MwiSender {
   constructor(
     private readonly ep: SipEndpoint,
     private readonly opts: MwiSenderOptions,
   ) {}
 
-  async execute(op: PbxOp): Promise<void> {
-    if (op.op !== "lamp") throw new PbxError(`sip-mwi does not handle ${op.op}`, { retryable: false });
+  /** Sets the lamp of `op.room`'s phone (and tells its subscribers); rejects with an {@link MwiError}. */
+  async lamp(op: LampState): Promise<void> {
     const summary: MessageSummary = {
-      waiting: op.count > 0,
+      waiting: op.newMessages > 0,
       account: `sip:${op.extension}@${this.opts.domain}`,
-      newMessages: op.count,
-      oldMessages: 0,
+      newMessages: op.newMessages,
+      oldMessages: op.oldMessages,
     };
     const subs = this.opts.subscriptions;
     // Started at once and awaited last: a slow subscriber never holds back the phone's NOTIFY.
@@ -67,7 +81,7 @@ export class MwiSender implements PbxDriver {
     const phone = await this.opts.phoneOf(op.room);
     if (!phone?.address) {
       if (((await watchers)?.sent ?? 0) > 0) return;
-      throw new PbxError(
+      throw new MwiError(
         `room ${op.room} has no phone address (set it with PUT /api/v1/rooms/${op.room} or a phone event)`,
         { retryable: false },
       );
@@ -79,7 +93,7 @@ export class MwiSender implements PbxDriver {
     if (subs?.targets(op.extension).some(isPhone) && (await watchers)?.reached.some(isPhone)) return;
     const [resp] = await Promise.all([this.send(op.extension, target, summary), watchers]);
     if (resp.status >= 200 && resp.status < 300) return;
-    throw new PbxError(`phone ${phone.address} answered ${resp.status} ${resp.reason}`, {
+    throw new MwiError(`phone ${phone.address} answered ${resp.status} ${resp.reason}`, {
       retryable: !FINAL_REFUSALS.has(resp.status),
     });
   }
@@ -107,8 +121,8 @@ export class MwiSender implements PbxDriver {
     return new Promise((resolve, reject) => {
       this.ep.transactions.request(req, target, {
         onFinal: resolve,
-        onTimeout: () => reject(new PbxError(`no answer from the phone at ${target.address}:${target.port} (timeout)`)),
-        onTransportError: (err) => reject(new PbxError(`cannot reach the phone: ${err.message}`)),
+        onTimeout: () => reject(new MwiError(`no answer from the phone at ${target.address}:${target.port} (timeout)`)),
+        onTransportError: (err) => reject(new MwiError(`cannot reach the phone: ${err.message}`)),
       });
     });
   }

@@ -1,5 +1,5 @@
 /**
- * @module ivr/call-media
+ * @module voice/call-media
  * The SDP side of a call's media: our offer for a wake-up call (or an inbound INVITE without SDP),
  * the codec and telephone-event taken from the far end's answer (in its 200 OK, or in the ACK of
  * ours), and our answer to an inbound offer; with SRTP (`sip.media.srtp`, rules in

@@ -1,5 +1,5 @@
 /**
- * @module wakeup/wav
+ * @module voice/wav
  * Uploaded prompt recordings: a WAV file as an installer's audio editor or phone app exports it →
  * the 8 kHz mono μ-law the calls play; and a prompt back as a WAV anyone can play. Every refusal is
  * a WavError whose message says what is wrong with the file in an installer's words and, where it

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ulawToLinear } from "../../src/sip/rtp/g711.ts";
-import { encodeWavUlaw, WavError, wavToUlaw } from "../../src/wakeup/wav.ts";
+import { encodeWavUlaw, WavError, wavToUlaw } from "../../src/voice/wav.ts";
 import { type Encoding, sine, wav } from "./wav-fixture.ts";
 
 /** RMS of decoded μ-law, −1…1, skipping the filter's start and end transients. */

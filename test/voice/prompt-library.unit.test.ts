@@ -6,9 +6,9 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { AppError } from "../../src/lib/errors.ts";
 import { memoryLogger } from "../../src/lib/logger.ts";
-import { PromptLibrary } from "../../src/wakeup/prompt-library.ts";
-import { PROMPT_IDS, PROMPT_LANGUAGES } from "../../src/wakeup/prompts.ts";
-import { WavError, wavToUlaw } from "../../src/wakeup/wav.ts";
+import { PromptLibrary } from "../../src/voice/prompt-library.ts";
+import { PROMPT_IDS, PROMPT_LANGUAGES } from "../../src/voice/prompts.ts";
+import { WavError, wavToUlaw } from "../../src/voice/wav.ts";
 import { sine, wav } from "./wav-fixture.ts";
 
 const SHIPPED = fileURLToPath(new URL("../../prompts", import.meta.url));

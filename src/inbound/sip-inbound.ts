@@ -1,5 +1,5 @@
 /**
- * @module ivr/sip-inbound
+ * @module inbound/sip-inbound
  * Calls that reach the ports (guests dialling a feature number the PBX routes to a port): answer
  * with our SDP, wait for the ACK, run the IVR service for the caller's room, hang up, free the port.
  * An INVITE without SDP (late offer) gets our offer in the 200 (SRTP per `sip.media.srtp`, as a
@@ -15,7 +15,6 @@ import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { settlesWithin } from "../lib/within.ts";
 import type { ServiceContext } from "../services/context.ts";
-import { runInboundCall } from "../services/ivr.ts";
 import { type RtpPortPool, RtpSession } from "../sip/rtp/session.ts";
 import {
   type G711,
@@ -27,9 +26,10 @@ import {
 } from "../sip/sdp/index.ts";
 import { inboundParties } from "../sip/ua/inbound-info.ts";
 import type { IncomingCall, SipPorts } from "../sip/ua/ports.ts";
-import type { PromptSource } from "../wakeup/prompts.ts";
-import { answerOffer, applyAnswer, guardReoffers, offerFor } from "./call-media.ts";
-import { SipChannel } from "./sip-channel.ts";
+import { answerOffer, applyAnswer, guardReoffers, offerFor } from "../voice/call-media.ts";
+import type { PromptSource } from "../voice/prompts.ts";
+import { SipChannel } from "../voice/sip-channel.ts";
+import { runInboundCall } from "./dispatch.ts";
 
 /** How long a hang-up at stop waits for the BYE's answer (the one after it reuses that BYE). */
 const HANGUP_WAIT_MS = 1000;

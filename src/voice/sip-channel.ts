@@ -1,5 +1,5 @@
 /**
- * @module ivr/sip-channel
+ * @module voice/sip-channel
  * A {@link CallChannel} over a SIP call and its RTP session. Keys come from RFC 4733 events and from
  * SIP INFO alike and are buffered from the moment the channel exists. A key pressed before or while
  * an interruptible prompt plays stops it (the guest is ahead of the prompt); the key stays buffered.

@@ -1,11 +1,11 @@
 /**
- * @module ivr/flow
+ * @module voice/speak
  * What every voice flow does the same way: play prompts in the caller's language, collect an entry
  * of keys, read a number back digit by digit, and end the call without ever leaving it open.
  */
 
-import type { PromptId, PromptLanguage, PromptSource } from "../wakeup/prompts.ts";
 import type { CallChannel, Digit, PlayResult } from "./channel.ts";
+import type { PromptId, PromptLanguage, PromptSource } from "./prompts.ts";
 
 /** The channel and the prompt set a flow speaks with. */
 export interface Voice {

@@ -1,5 +1,5 @@
 /**
- * @module wakeup/prompt-library
+ * @module voice/prompt-library
  * The prompts the calls play: a hotel's own recording where one was uploaded, else the built-in
  * one, else English. Custom prompts live in their own folder under the data dir (e.g.
  * /var/lib/bellhop/prompts/<lang>/<id>.ul), so a firmware update, which replaces the built-in set,

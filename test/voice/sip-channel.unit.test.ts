@@ -1,10 +1,10 @@
 /** The SIP channel's key handling: RFC 4733 and SIP INFO keys alike, type-ahead, barge-in, hang-up. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { SipChannel } from "../../src/ivr/sip-channel.ts";
 import { FakeClock } from "../../src/lib/clock.ts";
 import type { RtpSession } from "../../src/sip/rtp/session.ts";
 import type { CallEndReason, SipCall } from "../../src/sip/ua/call.ts";
+import { SipChannel } from "../../src/voice/sip-channel.ts";
 
 function fakes() {
   let end!: (r: CallEndReason) => void;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ulawToLinear } from "../../src/sip/rtp/g711.ts";
-import { loadPrompt, PROMPT_IDS, PROMPT_LANGUAGES, promptLanguage } from "../../src/wakeup/prompts.ts";
+import { loadPrompt, PROMPT_IDS, PROMPT_LANGUAGES, promptLanguage } from "../../src/voice/prompts.ts";
 
 const PROMPTS_DIR = fileURLToPath(new URL("../../prompts", import.meta.url));
 const BYTES_PER_SECOND = 8000; // μ-law, 8 kHz mono

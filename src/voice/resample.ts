@@ -1,5 +1,5 @@
 /**
- * @module wakeup/resample
+ * @module voice/resample
  * Sample-rate conversion of uploaded prompts to the 8 kHz of a phone call: a Kaiser-windowed sinc
  * low-pass evaluated at each output instant. Plain decimation or linear interpolation would fold
  * everything above 4 kHz (sibilants, cymbals, hiss) back into the speech band as audible aliasing.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { nextTimeOfDay, nextWallTimeOfDay } from "../../src/wakeup/recurrence.ts";
+import { nextTimeOfDay, nextWallTimeOfDay } from "../../src/lib/time-of-day.ts";
 
 const ROME = "Europe/Rome";
 const utc = (y: number, mo: number, d: number, h: number, mi = 0, s = 0) => Date.UTC(y, mo - 1, d, h, mi, s);

@@ -1,5 +1,5 @@
 /**
- * @module ivr/channel
+ * @module voice/channel
  * One answered call as the voice flows see it: play audio, read keys, hang up. The SIP ports
  * implement it over a dialog and its RTP session; tests implement it with a scripted fake. Keys are
  * buffered from the moment the call is answered, so a guest who types ahead loses nothing.
