@@ -4,7 +4,7 @@
 #   appliance/prompts/generate.sh        (from anywhere; needs espeak-ng and sox:
 #                                         apt-get install -y espeak-ng sox)
 #
-# Reads appliance/prompts/texts.tsv (lang<TAB>id<TAB>text, '#' lines ignored) and writes, for each
+# Reads appliance/prompts/*.tsv (texts.tsv, voicemail.tsv, speaking.tsv: lang<TAB>id<TAB>text, '#' lines ignored) and writes, for each
 # row, prompts/<lang>/<id>.ul at the repository top: headerless G.711 μ-law, 8 kHz, mono — the
 # payload RTP PCMU carries, so the dialer streams the bytes as they are (and transcodes for PCMA).
 #
@@ -16,7 +16,6 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-table="$here/texts.tsv"
 out="$root/prompts"
 
 for tool in espeak-ng sox; do
@@ -42,7 +41,7 @@ while IFS=$'\t' read -r lang id text || [[ -n "${lang:-}" ]]; do
   mv -f "$tmp/$lang-$id.ul" "$out/$lang/$id.ul"
   wanted["$lang/$id.ul"]=1
   count=$((count + 1))
-done <"$table"
+done < <(cat "$here"/*.tsv)
 
 # Drop prompts whose row was removed from the table.
 shopt -s nullglob

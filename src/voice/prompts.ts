@@ -8,13 +8,15 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { SPEAKING_PROMPT_IDS } from "./prompt-ids-speaking.ts";
+import { VOICEMAIL_PROMPT_IDS } from "./prompt-ids-voicemail.ts";
 
 /** The languages there is a prompt set for. */
 export const PROMPT_LANGUAGES = ["en", "de", "fr", "es", "it"] as const;
 export type PromptLanguage = (typeof PROMPT_LANGUAGES)[number];
 
-/** The prompts every language has (texts in appliance/prompts/texts.tsv). */
-export const PROMPT_IDS = [
+/** The wake-up and IVR prompts every language has (texts in appliance/prompts/texts.tsv). */
+const CORE_PROMPT_IDS = [
   // wake-up call
   "wakeup",
   "menu",
@@ -50,6 +52,9 @@ export const PROMPT_IDS = [
   "room-unknown",
   "service-unknown",
 ] as const;
+
+/** Every prompt: the core set, voicemail's (voicemail.tsv) and the words numbers and dates are spoken with (speaking.tsv). */
+export const PROMPT_IDS = [...CORE_PROMPT_IDS, ...VOICEMAIL_PROMPT_IDS, ...SPEAKING_PROMPT_IDS] as const;
 export type PromptId = (typeof PROMPT_IDS)[number];
 
 /** Where the voice flows get their audio (built-in prompts, or a custom upload that replaces one). */

@@ -7,7 +7,7 @@
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import type { RtpSession } from "../sip/rtp/session.ts";
 import type { SipCall } from "../sip/ua/call.ts";
-import type { CallChannel, Digit, PlayResult } from "./channel.ts";
+import type { CallChannel, Digit, PlayResult, RecordOptions, RecordResult } from "./channel.ts";
 
 const DIGITS = "0123456789*#ABCD";
 
@@ -88,6 +88,16 @@ export class SipChannel implements CallChannel {
 
   clearDigits(): void {
     this.digits.length = 0;
+  }
+
+  record(_opts: RecordOptions): Promise<RecordResult> {
+    // TODO(issue 12): voice/recorder.ts
+    return Promise.reject(new Error("recording is not implemented yet"));
+  }
+
+  transfer(_target: string): Promise<"accepted" | "refused"> {
+    // TODO(issue 12): REFER
+    return Promise.resolve("refused");
   }
 
   async hangup(): Promise<void> {

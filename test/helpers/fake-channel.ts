@@ -15,7 +15,7 @@
  * Anchors on prompts resolve when the prompt plays; a key whose anchor never comes is never pressed.
  */
 
-import type { CallChannel, Digit, PlayResult } from "../../src/voice/channel.ts";
+import type { CallChannel, Digit, PlayResult, RecordOptions, RecordResult } from "../../src/voice/channel.ts";
 import type { PromptId, PromptLanguage, PromptSource } from "../../src/voice/prompts.ts";
 
 export type When =
@@ -114,6 +114,14 @@ export class FakeChannel implements CallChannel {
   /** Scripted keys never pressed (their time or anchor did not come). */
   unpressed(): Digit[] {
     return this.keys.filter((k) => !k.done).map((k) => k.key);
+  }
+
+  record(_opts: RecordOptions): Promise<RecordResult> {
+    return Promise.reject(new Error("FakeChannel: recording is not scripted"));
+  }
+
+  transfer(_target: string): Promise<"accepted" | "refused"> {
+    return Promise.resolve("refused");
   }
 
   async play(ulaw: Uint8Array, opts?: { interruptible?: boolean }): Promise<PlayResult> {
