@@ -5,6 +5,11 @@
  * An INVITE without SDP (late offer) gets our offer in the 200 (SRTP per `sip.media.srtp`, as a
  * wake-up call offers) and its answer is read from the ACK; an unusable one ends the call (BYE).
  *
+ * An optional `decide` hook is asked first, before any media is set up, whether to answer, redirect
+ * (302) or reject the call (voicemail: a deposit for a vacant room goes to the operator). It is
+ * bounded by `decideTimeoutMs`; a hook that throws, times out or answers nonsense gets the call
+ * answered as if there were no hook, so a bug never leaves a caller ringing.
+ *
  * A stop ends the calls instead of waiting for them (systemd kills the process after TimeoutStopSec):
  * an INVITE not answered yet gets 503, an answered call is hung up (BYE), and one whose ACK has not
  * come is given up at once rather than after 64·T1 (32 s) of 2xx retransmissions.
@@ -24,7 +29,7 @@ import {
   type SrtpPolicy,
   warningValue,
 } from "../sip/sdp/index.ts";
-import { inboundParties } from "../sip/ua/inbound-info.ts";
+import { type InboundParties, inboundParties } from "../sip/ua/inbound-info.ts";
 import type { IncomingCall, SipPorts } from "../sip/ua/ports.ts";
 import { answerOffer, applyAnswer, guardReoffers, offerFor } from "../voice/call-media.ts";
 import type { PromptSource } from "../voice/prompts.ts";
@@ -33,6 +38,23 @@ import { runInboundCall } from "./dispatch.ts";
 
 /** How long a hang-up at stop waits for the BYE's answer (the one after it reuses that BYE). */
 const HANGUP_WAIT_MS = 1000;
+
+/** How long the pre-answer decision may take before the call is answered anyway. */
+export const DECIDE_TIMEOUT_MS = 2000;
+
+/** What to do with an inbound call before answering it. */
+export type InboundDecision =
+  | { action: "answer" }
+  /** 302 Moved Temporarily, `Contact: <sip:target@domain>` (a number, or a whole sip:/tel: URI). */
+  | { action: "redirect"; target: string }
+  /** A final 400–699, e.g. 480 Temporarily Unavailable. */
+  | { action: "reject"; status: number; reason: string };
+
+/** The call a decision is asked about: who calls whom (the INVITE's parties) and on which port. */
+export interface InboundDecisionCall {
+  info: InboundParties;
+  port: string;
+}
 
 export interface InboundOptions {
   ctx: ServiceContext;
@@ -46,6 +68,10 @@ export interface InboundOptions {
   ivr: IvrConfig;
   clock: Clock;
   logger: Logger;
+  /** Asked before answering each call (after the transaction's 100 Trying); none: every call is answered. */
+  decide?: (call: InboundDecisionCall) => Promise<InboundDecision>;
+  /** Bound on `decide` (default {@link DECIDE_TIMEOUT_MS}); past it the call is answered. */
+  decideTimeoutMs?: number;
 }
 
 /** The inbound calls the ports are answering. */
@@ -103,6 +129,11 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
   // Before the answer: refuse it. Once answered: BYE (bounded wait), and stop waiting for the ACK.
   live.end = () => invite.reject(503, "Service Unavailable");
   try {
+    if (o.decide) {
+      const decision = await decideWithin(o, log, { info: parties, port: lease.user });
+      if (live.stopping || invite.answered) return;
+      if (decision.action !== "answer" && sendDecision(log, invite, decision, parties, lease.user)) return;
+    }
     rtp = await RtpSession.open({ bind: o.bind, ports: o.rtpPorts, clock: o.clock, logger: log });
     if (live.stopping) return;
     const policy = o.srtp ?? "off";
@@ -157,6 +188,62 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
     await channel?.hangup().catch(() => {});
     await rtp?.close().catch(() => {});
     lease.release();
+  }
+}
+
+/**
+ * The hook's decision within the time bound; `answer` when it throws, times out or says something
+ * we cannot send (logged: that is a bug above us, and the guest must not pay for it).
+ */
+async function decideWithin(o: InboundOptions, log: Logger, call: InboundDecisionCall): Promise<InboundDecision> {
+  const decide = o.decide;
+  if (!decide) return { action: "answer" };
+  const ms = o.decideTimeoutMs ?? DECIDE_TIMEOUT_MS;
+  let timer: ReturnType<Clock["setTimeout"]> | undefined;
+  const late = new Promise<"timeout">((r) => {
+    timer = o.clock.setTimeout(() => r("timeout"), ms);
+  });
+  try {
+    const d = await Promise.race([Promise.resolve().then(() => decide(call)), late]);
+    if (d === "timeout") {
+      log.warn("inbound call decision timed out; answering", { port: call.port, ms });
+      return { action: "answer" };
+    }
+    return d ?? { action: "answer" };
+  } catch (err) {
+    log.error("inbound call decision failed; answering", { port: call.port, error: errorMessage(err) });
+    return { action: "answer" };
+  } finally {
+    o.clock.clearTimeout(timer);
+  }
+}
+
+/** Sends a redirect or a rejection; false (logged) when it cannot be sent as given: the call is answered. */
+function sendDecision(
+  log: Logger,
+  invite: IncomingCall["invite"],
+  d: Exclude<InboundDecision, { action: "answer" }>,
+  parties: InboundParties,
+  port: string,
+): boolean {
+  try {
+    if (d.action === "redirect") {
+      invite.redirect(d.target);
+      log.info("inbound call redirected", { port, from: parties.fromUser, target: d.target });
+      return true;
+    }
+    if (d.action === "reject") {
+      // 3xx needs a Contact (redirect does that); 1xx/2xx are no rejection.
+      if (!Number.isInteger(d.status) || d.status < 400 || d.status > 699)
+        throw new TypeError(`a rejection needs a status of 400-699, not ${d.status}`);
+      invite.reject(d.status, typeof d.reason === "string" && d.reason.trim() ? d.reason : "Rejected");
+      log.info("inbound call rejected", { port, from: parties.fromUser, status: d.status });
+      return true;
+    }
+    throw new TypeError(`unknown decision ${JSON.stringify((d as { action?: unknown }).action)}`);
+  } catch (err) {
+    log.error("inbound call decision not sent; answering", { port, error: errorMessage(err) });
+    return false;
   }
 }
 

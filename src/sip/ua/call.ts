@@ -4,18 +4,24 @@
  * inside it and our BYE. What the call carries (RTP, prompts) is the owner's business; this module
  * reports what the far end does: hang up (BYE), press keys by SIP INFO (the fallback of RFC 4733:
  * `application/dtmf-relay` and `application/dtmf` bodies), refresh or hold the session (re-INVITE,
- * answered with our unchanged SDP: we neither stop nor move our media).
+ * answered with our unchanged SDP: we neither stop nor move our media). It also moves the caller on
+ * by a blind transfer (REFER, RFC 3515): the NOTIFYs of that REFER arrive in this dialog and are
+ * answered here; other NOTIFYs get the 405 they always got.
  */
 import type { Clock, TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
+import type { DigestSession } from "../auth/session.ts";
 import type { Dialog } from "../dialog/dialog.ts";
-import { buildErrorResponse, type SipRequest, type SipResponse } from "../message/index.ts";
+import { buildErrorResponse, formatNameAddr, type SipRequest, type SipResponse } from "../message/index.ts";
 import type { ServerTransaction } from "../transaction/server.ts";
 import type { Target } from "../transaction/types.ts";
 import { dialogTarget } from "./dialog-target.ts";
 import type { SipEndpoint } from "./endpoint.ts";
 import { CALL_ALLOW } from "./invite-request.ts";
+import { isReferNotify, readReferNotify } from "./refer.ts";
+import { targetHeader } from "./refer-target.ts";
+import { type ReferReport, type ReferResult, ReferTransfer } from "./refer-transfer.ts";
 
 export type CallEndReason = "remote-bye" | "local-bye" | "closed";
 
@@ -33,6 +39,15 @@ export interface SipCallOptions {
   localSdp: Uint8Array;
   clock: Clock;
   logger: Logger;
+  /**
+   * The host our ports register with (the PBX domain): a transfer target `100` is referred as
+   * `sip:100@<domain>`. Default: the host of our URI in the dialog (a call we placed: the domain).
+   */
+  domain?: string;
+  /** The port's user (Referred-By `sip:<user>@<domain>`); default our URI in the dialog. */
+  user?: string;
+  /** The port's digest session: a REFER the PBX challenges is sent again with credentials. */
+  auth?: DigestSession;
 }
 
 export class SipCall {
@@ -50,6 +65,10 @@ export class SipCall {
   private resolveEnded!: (r: CallEndReason) => void;
   private byeSent: Promise<void> | undefined;
   private readonly log: Logger;
+  /** The transfer in progress (at most one at a time). */
+  private transfer: ReferTransfer | undefined;
+  /** A REFER went out: NOTIFYs for `refer` are answered 200 for the rest of the call. */
+  private referred = false;
 
   constructor(private readonly opts: SipCallOptions) {
     this.dialog = opts.dialog;
@@ -121,6 +140,14 @@ export class SipCall {
       case "OPTIONS":
         reply(200, "OK", (r) => r.headers.append("Allow", CALL_ALLOW));
         return;
+      case "NOTIFY":
+        if (this.referred && isReferNotify(req)) {
+          reply(200, "OK");
+          this.transfer?.notify(readReferNotify(req));
+          return;
+        }
+        reply(405, "Method Not Allowed", (r) => r.headers.append("Allow", CALL_ALLOW));
+        return;
       default:
         reply(405, "Method Not Allowed", (r) => r.headers.append("Allow", CALL_ALLOW));
     }
@@ -132,6 +159,56 @@ export class SipCall {
     } catch (err) {
       return { ok: false, reason: errorMessage(err), warning: null };
     }
+  }
+
+  /**
+   * Blind transfer (RFC 3515): REFER with `Refer-To: <sip:target@domain>` (or `target` itself when
+   * it is a sip:/sips:/tel: URI) and `Referred-By` the port. `accepted`: the far end took it (2xx),
+   * reported the referred call's final status or ended the subscription (or `waitMs` passed, 32 s),
+   * and our leg is ended (our BYE, unless the far end already hung up). `refused`: a non-2xx, no
+   * answer, or a target that cannot be sent; the call goes on. Never rejects.
+   */
+  async refer(target: string, opts: { waitMs?: number } = {}): Promise<ReferResult> {
+    return (await this.referReport(target, opts)).result;
+  }
+
+  /** {@link refer} with what happened on the wire, for the owner's log. */
+  async referReport(target: string, opts: { waitMs?: number } = {}): Promise<ReferReport> {
+    if (this.transfer) return { result: "refused", end: "not-sent", reason: "a transfer is in progress" };
+    const local = this.dialog.local.uri;
+    const domain = this.opts.domain ?? (local.kind === "sip" ? local.host : undefined);
+    let referTo: string;
+    try {
+      if (domain === undefined) throw new TypeError("no domain to refer to");
+      referTo = targetHeader(target, domain);
+    } catch (err) {
+      this.log.warn("transfer not sent", { target, error: errorMessage(err) });
+      return { result: "refused", end: "not-sent", reason: errorMessage(err) };
+    }
+    const referredBy =
+      this.opts.user !== undefined && domain !== undefined
+        ? targetHeader(this.opts.user, domain)
+        : formatNameAddr({ uri: local });
+    const transfer = new ReferTransfer({
+      leg: this,
+      endpoint: this.opts.endpoint,
+      contact: this.opts.contact,
+      referTo,
+      referredBy,
+      clock: this.opts.clock,
+      logger: this.log,
+      auth: this.opts.auth,
+      waitMs: opts.waitMs,
+    });
+    this.transfer = transfer;
+    this.referred = true;
+    void this.ended.then(() => transfer.legEnded());
+    transfer.start();
+    const report = await transfer.done;
+    this.transfer = undefined;
+    this.log.info("transfer", { target, referTo, ...report });
+    if (report.result === "accepted") await this.hangup();
+    return report;
   }
 
   /** Where our in-dialog requests go: the next hop when it is an IP address, else the fallback. */

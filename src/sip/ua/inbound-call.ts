@@ -7,10 +7,16 @@
  *
  * Late offer (RFC 3261 §13.2.1, RFC 3264): an INVITE without SDP gets our offer in the 2xx, and the
  * answer arrives in the ACK; the ACK is kept (`ackBody`) for the owner to read once `confirmed`.
+ *
+ * Instead of answering, the owner may send the call elsewhere (302 with the target as Contact,
+ * RFC 3261 §21.3.3) or refuse it; the ACK of such a final answer is the INVITE server
+ * transaction's, as for every non-2xx (§17.2.1). One final answer per INVITE: whichever comes
+ * first (answer, redirect, reject, the caller's CANCEL) wins, and the others do nothing.
  */
 import type { Clock, TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
+import type { DigestSession } from "../auth/session.ts";
 import { Dialog } from "../dialog/dialog.ts";
 import { buildErrorResponse, newTag, type SipRequest, type SipResponse } from "../message/index.ts";
 import type { ServerTransaction } from "../transaction/server.ts";
@@ -19,6 +25,7 @@ import { isReliable } from "../transaction/types.ts";
 import { SipCall } from "./call.ts";
 import type { SipEndpoint } from "./endpoint.ts";
 import { CALL_ALLOW, portContact } from "./invite-request.ts";
+import { targetHeader } from "./refer-target.ts";
 
 export interface InboundCallOptions {
   endpoint: SipEndpoint;
@@ -26,6 +33,15 @@ export interface InboundCallOptions {
   request: SipRequest;
   /** The port user answering (our Contact). */
   user: string;
+  /**
+   * The host the ports register with: a redirect or transfer target `100` becomes
+   * `sip:100@<domain>`. Default: the Request-URI's host.
+   */
+  domain?: string;
+  /** The port the call is on (Referred-By of a transfer); default `user`. */
+  port?: string;
+  /** That port's digest session (a challenged REFER). */
+  auth?: DigestSession;
   clock: Clock;
   logger: Logger;
   t1?: number;
@@ -44,6 +60,8 @@ export class InboundCall {
   private acked = false;
   private ackedWith: SipRequest | undefined;
   private cancelled = false;
+  /** A final non-2xx went out (reject, redirect). */
+  private refused = false;
   /** Resolves when the ACK of our 2xx arrived (true) or never did (false). */
   readonly confirmed: Promise<boolean>;
   private resolveConfirmed!: (ok: boolean) => void;
@@ -66,24 +84,49 @@ export class InboundCall {
     return this.ackedWith?.body ?? new Uint8Array(0);
   }
 
-  /** A final non-2xx (e.g. 488 for an offer we cannot take, 486 when every port is busy). */
-  reject(status: number, reason: string, extra: [string, string][] = []): void {
-    if (this.answeredWith || this.cancelled) return;
+  /** Whether a final answer (2xx, redirect, reject, 487 after CANCEL) was sent. */
+  get answered(): boolean {
+    return this.answeredWith !== undefined || this.cancelled || this.refused;
+  }
+
+  /**
+   * A final non-2xx (e.g. 488 for an offer we cannot take, 486 when every port is busy); false when
+   * the INVITE already had its final answer. Throws TypeError for a status outside 300–699.
+   */
+  reject(status: number, reason: string, extra: [string, string][] = []): boolean {
+    if (!Number.isInteger(status) || status < 300 || status > 699)
+      throw new TypeError(`a rejection needs a status of 300-699, not ${status}`);
+    if (this.answered) return false;
+    this.refused = true;
     const resp = buildErrorResponse(this.request, status, reason, { toTag: this.localTag });
     for (const [n, v] of extra) resp.headers.append(n, v);
     this.o.tx.respond(resp).catch(() => {});
     this.resolveConfirmed(false);
+    return true;
+  }
+
+  /**
+   * 302 Moved Temporarily with `Contact: <sip:target@domain>` (or `target` itself when it is a
+   * sip:/sips:/tel: URI): the PBX calls the target instead. False when the INVITE already had its
+   * final answer; throws TypeError for a target that cannot be sent (nothing is sent then).
+   */
+  redirect(target: string): boolean {
+    const uri = this.request.uri;
+    const domain = this.o.domain ?? (uri.kind === "sip" ? uri.host : undefined);
+    if (domain === undefined) throw new TypeError("no domain to redirect to");
+    const contact = targetHeader(target, domain);
+    return this.reject(302, "Moved Temporarily", [["Contact", contact]]);
   }
 
   /** 180 Ringing while the media is prepared (optional). */
   ringing(): void {
-    if (this.answeredWith || this.cancelled) return;
+    if (this.answered) return;
     this.o.tx.respond(buildErrorResponse(this.request, 180, "Ringing", { toTag: this.localTag })).catch(() => {});
   }
 
   /** Answers 200 with `sdp`; the returned call is live at once (media may start), confirmed on ACK. */
   accept(sdp: Uint8Array): SipCall | undefined {
-    if (this.cancelled) return undefined;
+    if (this.cancelled || this.refused) return undefined;
     if (this.call) return this.call;
     const req = this.request;
     const local = { address: this.o.endpoint.bind, port: this.o.endpoint.port, transport: this.o.endpoint.kind };
@@ -104,6 +147,9 @@ export class InboundCall {
       localSdp: sdp,
       clock: this.o.clock,
       logger: this.o.logger,
+      domain: this.o.domain,
+      user: this.o.port ?? this.o.user,
+      auth: this.o.auth,
     });
     this.answeredWith = resp;
     this.o.onAccepted?.(this.call, (req) => this.ack(req));
@@ -126,7 +172,7 @@ export class InboundCall {
 
   /** CANCEL before our 2xx: 487 to the INVITE (the CANCEL itself is answered by the caller of this). */
   cancel(): boolean {
-    if (this.answeredWith || this.cancelled) return false;
+    if (this.answered) return false;
     this.cancelled = true;
     this.o.tx
       .respond(buildErrorResponse(this.request, 487, "Request Terminated", { toTag: this.localTag }))

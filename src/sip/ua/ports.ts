@@ -49,7 +49,7 @@ export interface PlaceCallOptions {
   onRinging?: () => void;
 }
 
-/** An INVITE that reached a port, not yet answered; the owner accepts or rejects it. */
+/** An INVITE that reached a port, not yet answered; the owner accepts, redirects or rejects it. */
 export interface IncomingCall {
   readonly invite: InboundCall;
   /** The port it is for, taken for the duration of the call (release it when the call is over). */
@@ -209,35 +209,40 @@ export class SipPorts {
 
   /** A new INVITE: a port answers it through `onInvite`, else 480/486. */
   private incomingInvite(tx: ServerTransaction, req: SipRequest): void {
-    const inbound = new InboundCall({
-      endpoint: this.endpoint,
-      tx,
-      request: req,
-      user: req.uri.kind === "sip" && req.uri.user ? req.uri.user : (this.pool.accounts[0]?.user ?? "bellhop"),
-      clock: this.clock,
-      logger: this.log,
-      t1: this.timers?.t1,
-      t2: this.timers?.t2,
-      onAccepted: (call, ack) => this.calls.add(call, ack),
-    });
+    const inbound = (lease?: PortLease) =>
+      new InboundCall({
+        endpoint: this.endpoint,
+        tx,
+        request: req,
+        user: req.uri.kind === "sip" && req.uri.user ? req.uri.user : (this.pool.accounts[0]?.user ?? "bellhop"),
+        domain: this.domain,
+        port: lease?.user,
+        auth: lease ? this.pool.auth(lease.user) : undefined,
+        clock: this.clock,
+        logger: this.log,
+        t1: this.timers?.t1,
+        t2: this.timers?.t2,
+        onAccepted: (call, ack) => this.calls.add(call, ack),
+      });
     if (!this.onInvite) {
-      inbound.reject(480, "Temporarily Unavailable");
+      inbound().reject(480, "Temporarily Unavailable");
       return;
     }
     // The port the PBX delivered the call to, when the Request-URI names one; else any free one.
     const lease = this.pool.leaseFor(req.uri.kind === "sip" ? req.uri.user : undefined);
     if (!lease) {
-      inbound.reject(486, "Busy Here");
+      inbound().reject(486, "Busy Here");
       return;
     }
+    const call = inbound(lease);
     const key = tx.key;
-    this.pendingInvites.set(key, inbound);
-    void inbound.confirmed.then(() => this.pendingInvites.delete(key));
+    this.pendingInvites.set(key, call);
+    void call.confirmed.then(() => this.pendingInvites.delete(key));
     try {
-      this.onInvite({ invite: inbound, lease });
+      this.onInvite({ invite: call, lease });
     } catch (err) {
       lease.release();
-      inbound.reject(500, "Server Internal Error");
+      call.reject(500, "Server Internal Error");
       this.log.error("inbound call handler failed", { error: String(err) });
     }
   }
