@@ -109,6 +109,12 @@ export const RoomView = v.object({
   dnd: v.boolean(),
   classOfService: v.pipe(v.number(), v.integer()),
   messageLamp: v.pipe(v.number(), v.integer()),
+  voicemail: v.pipe(
+    v.object({ new: v.pipe(v.number(), v.integer()), saved: v.pipe(v.number(), v.integer()) }),
+    v.metadata({
+      description: "Guest voicemail of the current stay: new and saved messages (new ones light the lamp)",
+    }),
+  ),
   housekeeping: v.nullable(
     v.object({ status: v.pipe(v.number(), v.integer()), maid: v.nullable(v.string()), at: IsoWithOffset }),
   ),

@@ -53,7 +53,7 @@ export type PbxOp =
   | { op: "voicemail-cleanup"; room: string; extension: string }
   /**
    * The room phone's message lamp: `count` new messages waiting (0 = off); `old` saved voice
-   * messages, for the phone's Voice-Message line (absent = 0).
+   * messages, for the phone's Voice-Message line (absent = 0). See {@link lampOf}.
    */
   | { op: "lamp"; room: string; extension: string; count: number; old?: number };
 
@@ -67,6 +67,15 @@ export const opCapability: Record<PbxOp["op"], Capability> = {
   "voicemail-cleanup": "voicemail-cleanup",
   lamp: "message-lamp",
 };
+
+/**
+ * What the room's lamp shows: PMS text messages and new voice messages both light it (a guest must
+ * call either way), saved voice messages are the "old" of the phone's Voice-Message line. Links that
+ * only switch a lamp (Zoom, UCM) read `count`.
+ */
+export function lampOf(room: Room): { count: number; old: number } {
+  return { count: room.messageLamp + room.voiceNew, old: room.voiceSaved };
+}
 
 /** Ops for one room's change, in the order they should reach the phone system. */
 export function pbxOpsFor(before: Room | undefined, after: Room, t: NameTemplates): PbxOp[] {
@@ -109,6 +118,8 @@ export function pbxOpsFor(before: Room | undefined, after: Room, t: NameTemplate
   } else if (before === undefined && after.occupied) {
     ops.push({ op: "cos", ...base, classOfService: after.classOfService });
   }
-  if ((before?.messageLamp ?? 0) !== after.messageLamp) ops.push({ op: "lamp", ...base, count: after.messageLamp });
+  const lamp = lampOf(after);
+  const was = before ? lampOf(before) : { count: 0, old: 0 };
+  if (was.count !== lamp.count || was.old !== lamp.old) ops.push({ op: "lamp", ...base, ...lamp });
   return ops;
 }

@@ -35,8 +35,14 @@ export interface Room {
   dnd: boolean;
   /** FIAS CS: 0 barred, 1 local, 2 national, 3 unrestricted. */
   classOfService: number;
-  /** Messages waiting; the phone's lamp is lit when > 0. */
+  /** PMS text messages waiting (FIAS XL, RE ML); they light the lamp. */
   messageLamp: number;
+  /**
+   * Guest voicemail of the current stay: new (unheard or not yet saved) and saved messages. Kept in
+   * step with the message rows by the services; the lamp is lit by `messageLamp + voiceNew`.
+   */
+  voiceNew: number;
+  voiceSaved: number;
   housekeeping: Housekeeping | null;
   /** Primary guest first; sharers after. */
   guests: Guest[];
@@ -71,6 +77,8 @@ export function newRoom(number: string, extension: string): Room {
     dnd: false,
     classOfService: 0,
     messageLamp: 0,
+    voiceNew: 0,
+    voiceSaved: 0,
     housekeeping: null,
     guests: [],
   };
@@ -112,6 +120,10 @@ export function checkIn(room: Room, input: CheckInInput, rules: RoomRules): Room
       // status: even a resync or GC arrival gets the check-in default unless the record sends CS.
       if (!room.occupied) {
         next = keepStatuses ? { ...next, classOfService: rules.checkinClassOfService } : resetForCheckIn(next, rules);
+      } else if (!keepStatuses) {
+        // The guests replaced left without a check-out we saw: their box goes to the archive (the
+        // services do it), the newcomer's starts empty.
+        next = { ...next, voiceNew: 0, voiceSaved: 0 };
       }
       next.guests = [added];
     }
@@ -122,7 +134,27 @@ export function checkIn(room: Room, input: CheckInInput, rules: RoomRules): Room
 }
 
 function resetForCheckIn(room: Room, rules: RoomRules): Room {
-  return { ...room, dnd: false, messageLamp: 0, classOfService: rules.checkinClassOfService };
+  // A vacant room's box was archived at the last check-out; the services archive whatever a fresh
+  // stay finds left there, so its counts start at zero.
+  return {
+    ...room,
+    dnd: false,
+    messageLamp: 0,
+    voiceNew: 0,
+    voiceSaved: 0,
+    classOfService: rules.checkinClassOfService,
+  };
+}
+
+/**
+ * Whether `after` is a new stay in the room: occupied by reservations none of which were in it
+ * before (a vacant room checked into, or a non-sharer replacing guests whose check-out the PMS never
+ * sent). On an online check-in the services give such a stay a clean mailbox.
+ */
+export function startsNewStay(before: Room | undefined, after: Room): boolean {
+  if (!after.occupied) return false;
+  if (!before?.occupied) return true;
+  return !after.guests.some((g) => before.guests.some((b) => b.reservation === g.reservation));
 }
 
 /** Check-out of one reservation (a sharer) or of everyone (reservation undefined or ""). */
@@ -140,6 +172,9 @@ export function checkOut(room: Room, reservation: string | undefined, rules: Roo
     occupied: false,
     dnd: false,
     messageLamp: 0,
+    // The last guest out: the box is archived with the stay (the services do it in the same commit).
+    voiceNew: 0,
+    voiceSaved: 0,
     classOfService: rules.checkoutClassOfService,
   };
 }
@@ -152,6 +187,8 @@ export interface MoveResult {
 /**
  * Room move: the guest takes names, DND, class of service and the message lamp along; the old room
  * is checked out when nobody is left in it. (Wake-ups move in the store: they are rows of their own.)
+ * The last guest out also takes the voicemail box (the services move its rows in the same commit),
+ * added to what an occupied destination already holds, as the rows are.
  */
 export function moveGuest(
   from: Room,
@@ -176,6 +213,9 @@ export function moveGuest(
       classOfService: from.classOfService,
       messageLamp: lastOut ? from.messageLamp : nextTo.messageLamp,
     };
+  }
+  if (lastOut) {
+    nextTo = { ...nextTo, voiceNew: nextTo.voiceNew + from.voiceNew, voiceSaved: nextTo.voiceSaved + from.voiceSaved };
   }
   const nextFrom = checkOut(from, moving.reservation || undefined, rules);
   return { from: nextFrom, to: nextTo };

@@ -1,5 +1,5 @@
 /** @module services/context: what every service verb is given. */
-import type { PhonesConfig, PmsConfig, RoomsConfig } from "../config/schema.ts";
+import type { PhonesConfig, PmsConfig, RoomsConfig, VoicemailConfig } from "../config/schema.ts";
 import type { Capability } from "../domain/pbx-ops.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -23,6 +23,12 @@ export interface ServiceHooks {
    * follows sees the committed rows.
    */
   wakeupsChanged(): void;
+  /**
+   * A stay's voicemail went to the archive. With `voicemail.archiveDays` 0 the purge should run now
+   * (voicemail/purge.ts `kick`). Fires before the change commits, like `wakeupsChanged`: the purge's
+   * own transaction waits for it. Optional: without it, archives wait for the daily purge.
+   */
+  voicemailArchived?(): void;
 }
 
 export interface ServiceContext {
@@ -42,4 +48,7 @@ export interface ServiceContext {
    */
   pbxLinks: () => readonly PbxLinkInfo[];
   hooks: ServiceHooks;
+  voicemail: VoicemailConfig;
+  /** Absolute `<dataDir>/voicemail`: message files live under it (`msgs/<id>.wav`), named by their rows. */
+  voicemailDir: string;
 }

@@ -1,8 +1,10 @@
 /**
  * @module services/mwi
  * Message-lamp refresh: a lamp job for every room whose phone is known, so phones that missed a
- * change (appliance restart, phone reboot) show the right lamp. The `sip-mwi` link paces them.
+ * change (appliance restart, phone reboot) show the right lamp, with the voicemail counts the phone
+ * shows (Voice-Message new/old). The `sip-mwi` link paces them.
  */
+import { lampOf } from "../domain/pbx-ops.ts";
 import { writeAudit } from "../store/audit.ts";
 import { insertJobs } from "../store/pbx-jobs.ts";
 import { listRooms } from "../store/rooms.ts";
@@ -20,7 +22,7 @@ export async function refreshMwi(ctx: ServiceContext, actor: string): Promise<{ 
         link: MWI_LINK,
         op: "lamp",
         room: room.number,
-        payload: { op: "lamp", room: room.number, extension: room.extension, count: room.messageLamp },
+        payload: { op: "lamp", room: room.number, extension: room.extension, ...lampOf(room) },
       })),
       now,
     );

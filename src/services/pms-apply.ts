@@ -4,7 +4,7 @@
  * inbox row applied, so a record takes effect exactly once even across a crash. Room changes are
  * staged in the RoomUnit; wake-ups and meta are written straight to its transaction.
  */
-import { checkIn, checkOut, moveGuest } from "../domain/room.ts";
+import { checkIn, checkOut, moveGuest, startsNewStay } from "../domain/room.ts";
 import { roomNumberProblem } from "../domain/room-number.ts";
 import { AppError } from "../lib/errors.ts";
 import { nextWallTimeOfDay } from "../lib/time-of-day.ts";
@@ -26,6 +26,7 @@ import type { ServiceContext } from "./context.ts";
 import { guestPatchFromFields, parseClassOfService, parseYesNo } from "./fias-guest.ts";
 import { finishResync, type ResyncState, startResync } from "./resync.ts";
 import { blankRoom, changeRoom, commitChange, loadOrCreate } from "./room-change.ts";
+import { openStayVoicemail } from "./voicemail-stay.ts";
 
 export interface ApplyOutcome {
   /** PBX ops queued by this record. */
@@ -65,12 +66,15 @@ export async function applyRecord(
         : [];
       if (elsewhere.length) return guestChange(ctx, u, { type: "GC", fields: { ...f, RO: elsewhere[0] } }, seen);
       const cos = parseClassOfService(f.CS);
+      const online = f.SF === undefined;
       const r = await changeRoom(
         ctx,
         u,
         { room: roomOf(rec), actor: ACTOR, action: "checkin", create: true, resyncMark: seen },
-        (room) => checkIn(room, { guest, classOfService: cos, keepStatuses: f.SF !== undefined }, ctx.rooms),
+        (room) => checkIn(room, { guest, classOfService: cos, keepStatuses: !online }, ctx.rooms),
       );
+      // Only an online GI opens a clean mailbox; a resync GI (SF) must never take messages away.
+      if (online && startsNewStay(r.before, r.after)) await openStayVoicemail(ctx, u, r.after.number);
       return { ops: r.ops.length };
     }
     case "GO": {

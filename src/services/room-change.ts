@@ -14,6 +14,7 @@ import { moveMessages, retrieveMessages } from "../store/messages.ts";
 import { RoomUnit } from "../store/room-unit.ts";
 import { cancelOpenWakeups, moveOpenWakeups } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
+import { archiveStayVoicemail, moveStayVoicemail, reportVoiceCounts } from "./voicemail-stay.ts";
 
 export interface ChangeOptions {
   room: string;
@@ -68,8 +69,9 @@ export async function changeRoom(
 }
 
 /**
- * Stages an already computed change. A room that empties has its pending wake-ups cancelled and its
- * messages cleared, unless its guest moved (`movedTo`), in which case they follow the guest.
+ * Stages an already computed change. A room that empties has its pending wake-ups cancelled, its
+ * messages cleared and its voicemail archived, unless its guest moved (`movedTo`), in which case they
+ * follow the guest. A change of the voice counts is reported to the PMS (RE VM) in the same commit.
  */
 export async function commitChange(
   ctx: ServiceContext,
@@ -101,10 +103,13 @@ export async function commitChange(
     if (opts.movedTo) {
       await moveOpenWakeups(u.tx, after.number, opts.movedTo, now);
       await moveMessages(u.tx, after.number, opts.movedTo);
+      await moveStayVoicemail(ctx, u, after.number, opts.movedTo);
     } else {
       await cancelOpenWakeups(u.tx, after.number, now);
       await retrieveMessages(u.tx, after.number, undefined, now);
+      await archiveStayVoicemail(ctx, u, after.number);
     }
   }
+  await reportVoiceCounts(ctx, u, before, after);
   return { before, after, ops };
 }

@@ -25,6 +25,8 @@ export interface RoomView {
   dnd: boolean;
   classOfService: number;
   messageLamp: number;
+  /** Guest voicemail of the current stay (the lamp also counts `new`). */
+  voicemail: { new: number; saved: number };
   housekeeping: { status: number; maid: string | null; at: string } | null;
   phone: {
     address: string | null;
@@ -60,6 +62,7 @@ export function roomView(s: StoredRoom, wakeups: WakeupRow[], tz: string, mwi?: 
     dnd: r.dnd,
     classOfService: r.classOfService,
     messageLamp: r.messageLamp,
+    voicemail: { new: r.voiceNew, saved: r.voiceSaved },
     housekeeping: r.housekeeping
       ? { status: r.housekeeping.status, maid: r.housekeeping.maid, at: isoWithOffset(r.housekeeping.at, tz) }
       : null,

@@ -4,7 +4,7 @@
  * PMS, and front-desk/housekeeping changes. They go through the same change path as PMS records.
  */
 
-import { checkIn, checkOut, type GuestPatch, moveGuest } from "../domain/room.ts";
+import { checkIn, checkOut, type GuestPatch, moveGuest, startsNewStay } from "../domain/room.ts";
 import { vipLevel } from "../domain/vip.ts";
 import { AppError } from "../lib/errors.ts";
 import { serializeHousekeeping } from "../pms/fias/outgoing.ts";
@@ -19,6 +19,7 @@ import { MWI_LINK } from "./mwi-link.ts";
 import { refusedClaims } from "./phones.ts";
 import { blankRoom, changeRoom, commitChange, inRoomTx } from "./room-change.ts";
 import { type RoomView, roomView } from "./room-view.ts";
+import { openStayVoicemail } from "./voicemail-stay.ts";
 
 /** One room; unlike the list, with the phone claims refused for it (what the installer looks for). */
 export async function getRoom(ctx: ServiceContext, number: string): Promise<RoomView> {
@@ -115,6 +116,7 @@ export async function checkInRoom(
     const r = await changeRoom(ctx, u, { room: number, actor, action: "checkin", create: true }, (room) =>
       checkIn(room, { guest, classOfService, keepStatuses: false }, ctx.rooms),
     );
+    if (startsNewStay(r.before, r.after)) await openStayVoicemail(ctx, u, r.after.number);
     return r.ops.length;
   });
   if (ops) ctx.hooks.pbxJobsQueued();

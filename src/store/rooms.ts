@@ -58,6 +58,8 @@ export function roomFromRows(r: RoomRow, guestRows: StayRow[]): StoredRoom {
       dnd: r.dnd,
       classOfService: r.classOfService,
       messageLamp: r.messageLamp,
+      voiceNew: r.voiceNew,
+      voiceSaved: r.voiceSaved,
       housekeeping:
         r.housekeepingStatus === null
           ? null
@@ -115,6 +117,8 @@ export async function saveRooms(db: Queryable, writes: RoomWrite[], now: number)
     dnd: after.dnd,
     classOfService: after.classOfService,
     messageLamp: after.messageLamp,
+    voiceNew: after.voiceNew,
+    voiceSaved: after.voiceSaved,
     housekeepingStatus: after.housekeeping?.status ?? null,
     housekeepingMaid: after.housekeeping?.maid ?? null,
     housekeepingAt: after.housekeeping?.at ?? null,
@@ -128,6 +132,8 @@ export async function saveRooms(db: Queryable, writes: RoomWrite[], now: number)
       "dnd",
       "class_of_service",
       "message_lamp",
+      "voice_new",
+      "voice_saved",
       "housekeeping_status",
       "housekeeping_maid",
       "housekeeping_at",

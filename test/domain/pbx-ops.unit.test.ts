@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { opCapability, type PbxOp, pbxOpsFor } from "../../src/domain/pbx-ops.ts";
+import { lampOf, opCapability, type PbxOp, pbxOpsFor } from "../../src/domain/pbx-ops.ts";
 import { checkIn, checkOut, moveGuest, newRoom, type Room } from "../../src/domain/room.ts";
 
 const templates = { nameTemplate: "${vip} ${first} ${last} ${extension}", vacantNameTemplate: "Vacant ${extension}" };
@@ -117,8 +117,24 @@ describe("pbxOpsFor", () => {
   test("a message lamp change is a lamp op (for links that light lamps: SIP MWI)", () => {
     const r = smith();
     assert.deepEqual(pbxOpsFor(r, { ...r, messageLamp: 2 }, templates), [
-      { op: "lamp", room: "101", extension: "2101", count: 2 },
+      { op: "lamp", room: "101", extension: "2101", count: 2, old: 0 },
     ]);
+  });
+
+  test("the lamp counts PMS text messages and new voice messages; saved ones are its `old`", () => {
+    const r = { ...smith(), messageLamp: 1 };
+    assert.deepEqual(pbxOpsFor(r, { ...r, voiceNew: 2 }, templates), [
+      { op: "lamp", room: "101", extension: "2101", count: 3, old: 0 },
+    ]);
+    // Saving a message: one fewer new, one more old; the phone's Voice-Message line changes too.
+    const heard = { ...r, voiceNew: 1, voiceSaved: 1 };
+    assert.deepEqual(pbxOpsFor({ ...r, voiceNew: 2 }, heard, templates), [
+      { op: "lamp", room: "101", extension: "2101", count: 2, old: 1 },
+    ]);
+    assert.deepEqual(pbxOpsFor(heard, { ...heard, voiceSaved: 2 }, templates), [
+      { op: "lamp", room: "101", extension: "2101", count: 2, old: 2 },
+    ]);
+    assert.deepEqual(lampOf(heard), { count: 2, old: 1 });
   });
 
   test("a room move checks the new room in and the old one out", () => {

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { checkIn, checkOut, type GuestPatch, moveGuest, newRoom, type Room } from "../../src/domain/room.ts";
+import {
+  checkIn,
+  checkOut,
+  type GuestPatch,
+  moveGuest,
+  newRoom,
+  type Room,
+  startsNewStay,
+} from "../../src/domain/room.ts";
 
 const rules = { checkinClassOfService: 3, checkoutClassOfService: 0 };
 
@@ -215,5 +223,57 @@ describe("moveGuest", () => {
       ["Smith"],
     );
     assert.equal(b.dnd, true);
+  });
+});
+
+describe("voice counts (guest voicemail follows the stay)", () => {
+  const withVoice = (r: Room): Room => ({ ...r, voiceNew: 2, voiceSaved: 1 });
+
+  test("the last guest out empties the box's counts; a sharer's check-out leaves them", () => {
+    const out = checkOut(withVoice(occupied()), undefined, rules);
+    assert.deepEqual([out.voiceNew, out.voiceSaved], [0, 0]);
+    const sharerOut = checkOut(withVoice(withSharer()), "2", rules);
+    assert.deepEqual([sharerOut.voiceNew, sharerOut.voiceSaved], [2, 1]);
+  });
+
+  test("an online check-in starting a new stay starts at zero; a resync record or a repeat does not", () => {
+    const leftover = withVoice(vacant());
+    const online = checkIn(leftover, { guest: guest("9"), keepStatuses: false }, rules);
+    assert.deepEqual([online.voiceNew, online.voiceSaved], [0, 0]);
+    const replaced = checkIn(withVoice(occupied()), { guest: guest("9"), keepStatuses: false }, rules);
+    assert.deepEqual(
+      [replaced.voiceNew, replaced.voiceSaved],
+      [0, 0],
+      "guests replaced: their box is not the newcomer's",
+    );
+    const resync = checkIn(withVoice(occupied()), { guest: guest("9"), keepStatuses: true }, rules);
+    assert.deepEqual([resync.voiceNew, resync.voiceSaved], [2, 1]);
+    const repeat = checkIn(withVoice(occupied()), { guest: guest("1"), keepStatuses: false }, rules);
+    assert.deepEqual([repeat.voiceNew, repeat.voiceSaved], [2, 1]);
+    const sharer = checkIn(withVoice(occupied()), { guest: guest("2", { sharer: true }), keepStatuses: false }, rules);
+    assert.deepEqual([sharer.voiceNew, sharer.voiceSaved], [2, 1]);
+  });
+
+  test("startsNewStay: occupied by reservations none of which were there", () => {
+    const r = occupied();
+    assert.equal(startsNewStay(undefined, r), true);
+    assert.equal(startsNewStay(vacant(), r), true);
+    assert.equal(startsNewStay(r, r), false);
+    assert.equal(startsNewStay(r, checkIn(r, { guest: guest("9"), keepStatuses: false }, rules)), true);
+    assert.equal(startsNewStay(r, withSharer()), false);
+    assert.equal(startsNewStay(r, checkOut(r, undefined, rules)), false);
+  });
+
+  test("the last guest moving takes the counts, added to an occupied destination's", () => {
+    const { from, to } = moveGuest(withVoice(occupied()), vacant("202"), guest("1"), rules);
+    assert.deepEqual([from.voiceNew, from.voiceSaved, to.voiceNew, to.voiceSaved], [0, 0, 2, 1]);
+    const dest = { ...checkIn(vacant("202"), { guest: guest("5"), keepStatuses: false }, rules), voiceNew: 1 };
+    const joined = moveGuest(withVoice(occupied()), dest, guest("1"), rules);
+    assert.deepEqual([joined.to.voiceNew, joined.to.voiceSaved], [3, 1]);
+  });
+
+  test("a sharer moving out leaves the box with the room", () => {
+    const { from, to } = moveGuest(withVoice(withSharer()), vacant("202"), guest("2"), rules);
+    assert.deepEqual([from.voiceNew, from.voiceSaved, to.voiceNew, to.voiceSaved], [2, 1, 0, 0]);
   });
 });

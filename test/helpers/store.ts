@@ -1,7 +1,7 @@
 /** Test helpers: a real libSQL file in a fresh temp folder, and a service context over it. */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseConfig } from "../../src/config/load.ts";
 import { allCapabilities } from "../../src/domain/pbx-ops.ts";
 import { FakeClock } from "../../src/lib/clock.ts";
@@ -58,6 +58,9 @@ export function testContext(store: Store, opts: { links?: string[]; config?: unk
         counters.wakeups++;
       },
     },
+    voicemail: config.voicemail,
+    // Beside the test's database, so its temp folder's cleanup removes the message files too.
+    voicemailDir: join(dirname(store.file), "voicemail"),
     counters,
   };
 }

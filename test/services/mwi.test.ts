@@ -22,7 +22,7 @@ describe("MWI refresh", () => {
     assert.deepEqual(await refreshMwi(ctx, "api:desk"), { queued: 1 });
     const jobs = await t.store.read((db) => listJobs(db, { link: "sip-mwi", limit: 100 }));
     assert.equal(jobs.length - before, 1);
-    assert.deepEqual(jobs[0].payload, { op: "lamp", room: "101", extension: "101", count: 0 });
+    assert.deepEqual(jobs[0].payload, { op: "lamp", room: "101", extension: "101", count: 0, old: 0 });
   });
 
   test("does nothing when SIP is off (no sip-mwi link)", async () => {

@@ -19,6 +19,9 @@ export const rooms = sqliteTable(
     dnd: integer("dnd", { mode: "boolean" }).notNull().default(false),
     classOfService: integer("class_of_service").notNull().default(0),
     messageLamp: integer("message_lamp").notNull().default(0),
+    /** Guest voicemail of the current stay: new and saved messages (kept in step with voicemail_messages). */
+    voiceNew: integer("voice_new").notNull().default(0),
+    voiceSaved: integer("voice_saved").notNull().default(0),
     housekeepingStatus: integer("housekeeping_status"),
     housekeepingMaid: text("housekeeping_maid"),
     housekeepingAt: integer("housekeeping_at"),
