@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseMessage, type SipRequest } from "../../../src/sip/message/index.ts";
 import { infoDigit } from "../../../src/sip/ua/call.ts";
-import { inboundParties } from "../../../src/sip/ua/inbound-info.ts";
 
 function request(head: string[], body = ""): SipRequest {
   const text = `${head.join("\r\n")}\r\nContent-Length: ${new TextEncoder().encode(body).length}\r\n\r\n${body}`;
@@ -36,45 +35,5 @@ describe("SIP INFO keys", () => {
     assert.equal(infoDigit(info("application/dtmf-relay", "Signal=12")), undefined);
     assert.equal(infoDigit(info("application/dtmf", "x")), undefined);
     assert.equal(infoDigit(info("text/plain", "5")), undefined);
-  });
-});
-
-describe("inbound parties", () => {
-  test("dialled number from the Request-URI, To, Diversion, History-Info; caller from PAI and From", () => {
-    const r = request([
-      "INVITE sip:2001@127.0.0.1:5060 SIP/2.0",
-      "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK2",
-      'From: "Room 101" <sip:101@pbx.test>;tag=x',
-      "To: <sip:500@pbx.test>",
-      "Call-ID: c2",
-      "CSeq: 1 INVITE",
-      "Max-Forwards: 70",
-      "Diversion: <sip:501@pbx.test>;reason=unconditional",
-      "History-Info: <sip:500@pbx.test>;index=1, <sip:2001@127.0.0.1>;index=1.1",
-      "P-Asserted-Identity: <sip:2101@pbx.test>, <tel:+390612345>",
-    ]);
-    assert.deepEqual(inboundParties(r), {
-      requestUser: "2001",
-      toUser: "500",
-      fromUser: "101",
-      diversionUsers: ["501"],
-      historyInfoUsers: ["500", "2001"],
-      assertedUsers: ["2101", "+390612345"],
-    });
-  });
-  test("a header that does not parse is left out, not fatal", () => {
-    const r = request([
-      "INVITE sip:500@127.0.0.1 SIP/2.0",
-      "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK3",
-      "From: <sip:101@pbx.test>;tag=x",
-      "To: <sip:500@pbx.test>",
-      "Call-ID: c3",
-      "CSeq: 1 INVITE",
-      "Max-Forwards: 70",
-      "Diversion: <<<not a uri",
-    ]);
-    const p = inboundParties(r);
-    assert.deepEqual(p.diversionUsers, []);
-    assert.equal(p.requestUser, "500");
   });
 });
