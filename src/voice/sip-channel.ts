@@ -3,36 +3,64 @@
  * A {@link CallChannel} over a SIP call and its RTP session. Keys come from RFC 4733 events and from
  * SIP INFO alike and are buffered from the moment the channel exists. A key pressed before or while
  * an interruptible prompt plays stops it (the guest is ahead of the prompt); the key stays buffered.
+ *
+ * While `record` runs, the session's audio goes to a Recorder (voice/recorder.ts) as well as to
+ * whoever listened before, keys are the recording's: a stop key ends it and is not buffered (the
+ * result carries it), other keys are dropped. Keys buffered before it started stay buffered.
  */
 import type { Clock, TimerHandle } from "../lib/clock.ts";
-import type { RtpSession } from "../sip/rtp/session.ts";
+import type { DtmfPress, RtpSession } from "../sip/rtp/session.ts";
 import type { SipCall } from "../sip/ua/call.ts";
 import type { CallChannel, Digit, PlayResult, RecordOptions, RecordResult } from "./channel.ts";
+import { Recorder } from "./recorder.ts";
+import { warningTone } from "./tone.ts";
 
 const DIGITS = "0123456789*#ABCD";
+
+export interface SipChannelOptions {
+  /**
+   * The negotiated audio codec (call-media's result). A recording stores the packets' static payload
+   * type (0 PCMU, 8 PCMA) whatever this says; it matters for a dynamic payload type and for a
+   * recording that gets no packet at all. Default PCMU; `setCodec` once known.
+   */
+  codec?: "PCMU" | "PCMA";
+}
 
 export class SipChannel implements CallChannel {
   private readonly digits: Digit[] = [];
   private waiter: ((d: Digit | "hangup") => void) | undefined;
   private interrupt: (() => void) | undefined;
   private ended = false;
+  private recorder: Recorder | undefined;
+  private codec: "PCMU" | "PCMA";
 
   constructor(
     private readonly call: SipCall,
     private readonly rtp: RtpSession,
     private readonly clock: Clock,
+    opts: SipChannelOptions = {},
   ) {
-    rtp.onDigit = (press) => this.key(press.digit);
+    this.codec = opts.codec ?? "PCMU";
+    rtp.onDigit = (press) => this.key(press.digit, press);
     call.onInfoDigit = (d) => this.key(d);
     void call.ended.then(() => this.onEnded());
+  }
+
+  /** The codec the SDP negotiated (an answer that came after the channel was made, or a re-INVITE). */
+  setCodec(codec: "PCMU" | "PCMA"): void {
+    this.codec = codec;
   }
 
   get hungUp(): boolean {
     return this.ended;
   }
 
-  private key(d: string): void {
-    if (this.ended || !DIGITS.includes(d)) return;
+  private key(d: string, press?: DtmfPress): void {
+    if (this.ended || d.length !== 1 || !DIGITS.includes(d)) return;
+    if (this.recorder) {
+      this.recorder.key(d as Digit, press);
+      return;
+    }
     const w = this.waiter;
     if (w) {
       this.waiter = undefined;
@@ -45,6 +73,7 @@ export class SipChannel implements CallChannel {
 
   private onEnded(): void {
     this.ended = true;
+    this.recorder?.hangup();
     this.rtp.stopPlayback();
     const w = this.waiter;
     this.waiter = undefined;
@@ -90,9 +119,33 @@ export class SipChannel implements CallChannel {
     this.digits.length = 0;
   }
 
-  record(_opts: RecordOptions): Promise<RecordResult> {
-    // TODO(issue 12): voice/recorder.ts
-    return Promise.reject(new Error("recording is not implemented yet"));
+  /**
+   * Rejects when the file cannot be created (it exists, no space), when a write fails, or when a
+   * recording already runs on this channel.
+   */
+  async record(opts: RecordOptions): Promise<RecordResult> {
+    if (this.recorder) throw new Error("a recording is already running on this call");
+    const rtp = this.rtp;
+    const recorder = new Recorder({
+      ...opts,
+      clock: this.clock,
+      codec: this.codec,
+      // play() only rejects before the SDP gave a codec; then there is no one to warn.
+      onWarning: () => void rtp.play(warningTone()).catch(() => {}),
+    });
+    const before = rtp.onAudio;
+    this.recorder = recorder;
+    rtp.onAudio = (packet) => {
+      recorder.audio(packet);
+      before?.(packet);
+    };
+    if (this.ended) recorder.hangup();
+    try {
+      return await recorder.done;
+    } finally {
+      rtp.onAudio = before;
+      this.recorder = undefined;
+    }
   }
 
   transfer(_target: string): Promise<"accepted" | "refused"> {
