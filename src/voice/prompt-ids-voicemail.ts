@@ -1,2 +1,43 @@
-/** @module voice/prompt-ids-voicemail: the prompts of the voicemail flows (texts in appliance/prompts/voicemail.tsv). */
-export const VOICEMAIL_PROMPT_IDS = [] as const;
+/**
+ * @module voice/prompt-ids-voicemail
+ * The prompts of the voicemail flows (texts in appliance/prompts/voicemail.tsv; used by
+ * src/ivr/voicemail-*.ts).
+ */
+export const VOICEMAIL_PROMPT_IDS = [
+  "vm-greeting",
+  "vm-greeting-room",
+  "vm-greeting-room-end",
+  "vm-not-available",
+  "vm-mailbox-full",
+  "vm-recorded",
+  "vm-not-recorded",
+  "vm-transferring",
+  "vm-operator-unreachable",
+  "vm-you-have",
+  "vm-no-messages",
+  "vm-no-new",
+  "vm-new-one",
+  "vm-new-many",
+  "vm-saved-one",
+  "vm-saved-many",
+  "vm-front-desk",
+  "vm-menu-duvoice",
+  "vm-menu-asterisk",
+  "vm-help-duvoice",
+  "vm-help-asterisk",
+  "vm-help-common",
+  "vm-deleted",
+  "vm-saved",
+  "vm-no-more",
+  "vm-end-menu-duvoice",
+  "vm-end-menu-asterisk",
+  "vm-enter-room",
+  "vm-enter-pin",
+  "vm-login-failed",
+  "vm-no-pin",
+  "vm-enter-new-pin",
+  "vm-confirm-pin",
+  "vm-pins-differ",
+  "vm-pin-set",
+  "vm-pin-not-set",
+] as const;
