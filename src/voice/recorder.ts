@@ -110,6 +110,8 @@ export class Recorder {
       this.resolve = resolve;
       this.reject = reject;
     });
+    // A failure nobody awaited yet must not become an unhandled rejection; awaiting still sees it.
+    this.done.catch(() => {});
     const codec = o.codec ?? "PCMU";
     this.writer = G711WavWriter.create(o.path, codec);
     this.meter = new SoundMeter(codec, o.silenceThreshold ?? DEFAULT_SILENCE_THRESHOLD);
