@@ -25,6 +25,8 @@
  * | GET  /api/v1/audit                         |  yes  |    yes    |     -     |     -               |
  * | GET  /api/v1/prompts, /prompts/{lang}/{id} |  yes  |    yes    |    yes    |     -               |
  * | PUT, DELETE /api/v1/prompts/{lang}/{id}    |  yes  |    yes    |     -     |     -               |
+ * | GET  /api/v1/rooms/{room}/voicemail, /api/v1/voicemail/archive | yes | - | yes | -          |
+ * | GET  /api/v1/voicemail/messages/{id}/audio, DELETE …/messages/{id} (audited) | yes | - | yes | - |
  *
  * No token or an unknown/revoked one: 401. A role not in the row: 403. Services record the caller as
  * `api:<token name>`.
@@ -46,6 +48,7 @@ import { pmsRoutes } from "./routes/pms.ts";
 import { promptRoutes } from "./routes/prompts.ts";
 import { roomRoutes } from "./routes/rooms.ts";
 import { sipRoutes } from "./routes/sip.ts";
+import { voicemailRoutes } from "./routes/voicemail.ts";
 import { wakeupRoutes } from "./routes/wakeups.ts";
 
 /** All routes, in document order. */
@@ -59,6 +62,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...healthRoutes(deps, openapi),
     ...roomRoutes(deps),
     ...messageRoutes(deps),
+    ...voicemailRoutes(deps),
     ...phoneEventRoutes(deps),
     ...sipRoutes(deps),
     ...mwiRoutes(deps),

@@ -41,6 +41,23 @@ export async function voicemailCounts(db: Queryable, room: string): Promise<{ ne
   return { new: of("new"), saved: of("saved") };
 }
 
+/** New and saved counts of every room's current stay (rooms without such messages absent). */
+export async function voicemailCountsByRoom(db: Queryable): Promise<Map<string, { new: number; saved: number }>> {
+  const rows = await db
+    .select({ room: voicemailMessages.room, state: voicemailMessages.state, n: sql<number>`count(*)` })
+    .from(voicemailMessages)
+    .where(and(isNull(voicemailMessages.archivedAt), inArray(voicemailMessages.state, ["new", "saved"])))
+    .groupBy(voicemailMessages.room, voicemailMessages.state);
+  const out = new Map<string, { new: number; saved: number }>();
+  for (const r of rows) {
+    const c = out.get(r.room) ?? { new: 0, saved: 0 };
+    if (r.state === "new") c.new = Number(r.n);
+    else c.saved = Number(r.n);
+    out.set(r.room, c);
+  }
+  return out;
+}
+
 export async function updateVoicemail(
   db: Queryable,
   id: string,
