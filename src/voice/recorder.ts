@@ -121,7 +121,14 @@ export class Recorder {
     this.armSilence(o.silenceMs);
     this.timers.push(o.clock.setTimeout(() => this.end("max"), o.maxMs + MAX_CLOCK_GRACE_MS));
     if (o.warnBeforeMs > 0 && o.warnBeforeMs < o.maxMs) {
-      this.timers.push(o.clock.setTimeout(() => o.onWarning?.(), o.maxMs - o.warnBeforeMs));
+      const warn = () => {
+        try {
+          o.onWarning?.();
+        } catch {
+          // a tone that cannot play costs the warning, not the message
+        }
+      };
+      this.timers.push(o.clock.setTimeout(warn, o.maxMs - o.warnBeforeMs));
     }
   }
 
