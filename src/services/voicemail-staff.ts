@@ -148,7 +148,8 @@ export async function eraseVoicemail(
       room: row.room,
       before: { messageId: id, state: row.state, archived, receivedAt: row.receivedAt },
     });
-    if (!archived) await syncVoiceCounts(ctx, u, row.room, "voicemail-erase");
+    // The room's own audit row (counts before/after) names who made the change as well.
+    if (!archived) await syncVoiceCounts(ctx, u, row.room, "voicemail-counts", actor);
     return { id, room: row.room, archived, file: row.file };
   });
   await unlinkMessageFiles(ctx, [gone.file]);

@@ -226,10 +226,16 @@ export async function checkPin(ctx: ServiceContext, room: string, pin: string): 
  * Brings the room's voice counts in line with its current-stay rows, through the room change path:
  * the lamp op and RE VM follow when they changed. For use inside a room transaction.
  */
-export async function syncVoiceCounts(ctx: ServiceContext, u: RoomUnit, room: string, action: string): Promise<void> {
+export async function syncVoiceCounts(
+  ctx: ServiceContext,
+  u: RoomUnit,
+  room: string,
+  action: string,
+  actor = ACTOR,
+): Promise<void> {
   if (!(await u.get(room))) return;
   const c = await voicemailCounts(u.tx, room);
-  await changeRoom(ctx, u, { room, actor: ACTOR, action, create: false }, (r) =>
+  await changeRoom(ctx, u, { room, actor, action, create: false }, (r) =>
     r.voiceNew === c.new && r.voiceSaved === c.saved ? r : { ...r, voiceNew: c.new, voiceSaved: c.saved },
   );
 }
