@@ -32,6 +32,7 @@ export function defaultLinkRecords(opts: LinkRecordOptions = {}): FiasRecord[] {
     linkRecord("GO", "RNG#GSSF"),
     // RO = the old room of a room move.
     linkRecord("GC", `${GUEST_FIELDS}RO`),
+    // VM = the guest voicemail counts we report after every change (`RE|RN101|VM0100|`).
     linkRecord("RE", "RNRSMLCSDNIDVM"),
     linkRecord("WR", "RNDATI"),
     linkRecord("WC", "RNDATI"),
