@@ -13,6 +13,12 @@
  * `typed("123#", { after: "housekeeping-enter", delay: 300 })` scripts a run of keys 300 ms apart.
  * The hang-up of the far end takes the same forms (`delay` = after the last scripted key).
  * Anchors on prompts resolve when the prompt plays; a key whose anchor never comes is never pressed.
+ *
+ * Recordings and transfers are scripted by their results: `recordings: [{ end: "key", key: "#",
+ * durationMs: 5000, soundMs: 4000 }]` answers the first `record()` (virtual time moves on by
+ * `durationMs`; keys due meanwhile are dropped, as a recording ignores them; `end: "hangup"` ends the
+ * call), `transfer: "accepted"` (or a list, one per call) answers `transfer()`; an accepted transfer
+ * ends our leg. `recorded` and `transfers` keep what the flow asked for.
  */
 
 import type { CallChannel, Digit, PlayResult, RecordOptions, RecordResult } from "../../src/voice/channel.ts";
@@ -31,8 +37,26 @@ export function typed(keys: string, first: When, gapMs = 300): ScriptedKey[] {
   return [...keys].map((key, i) => (i === 0 ? { ...first, key: key as Digit } : { delay: gapMs, key: key as Digit }));
 }
 
+/** The result of one `record()`; `error` makes it reject with that message instead. */
+export interface ScriptedRecording {
+  end: RecordResult["end"];
+  key?: Digit;
+  durationMs: number;
+  /** Default: `durationMs`. */
+  soundMs?: number;
+  /** Default: PCMU. */
+  codec?: RecordResult["codec"];
+  error?: string;
+}
+
+export type ScriptedTransfer = "accepted" | "refused" | { error: string };
+
 export interface FakeChannelOptions {
   keys?: ScriptedKey[];
+  /** Answers to `record()`, in order; a call beyond them rejects. */
+  recordings?: ScriptedRecording[];
+  /** Answers to `transfer()`: one for every call, or one per call in order (then `refused`). Default `refused`. */
+  transfer?: ScriptedTransfer | ScriptedTransfer[];
   /** When the far end hangs up; never when absent. */
   hangup?: When;
   /** The name a played audio is recorded under (e.g. FakePrompts.label); default `describeAudio`. */
@@ -80,8 +104,12 @@ export class FakeChannel implements CallChannel {
   readonly keysRead: Digit[] = [];
   /** A readable trace ("1500 key 1", "2000 play menu", …), for failure messages. */
   readonly log: string[] = [];
-  /** Who ended the call. */
-  hungUpBy: "far" | "us" | undefined;
+  /** Who ended the call (`transfer`: an accepted transfer ended our leg). */
+  hungUpBy: "far" | "us" | "transfer" | undefined;
+  /** The options of every `record()`, in order. */
+  readonly recorded: RecordOptions[] = [];
+  /** The target of every `transfer()`, in order. */
+  readonly transfers: string[] = [];
   hangupCalls = 0;
   /** play/readDigit calls after the call ended (a flow should stop talking). */
   callsAfterHangup = 0;
@@ -92,8 +120,10 @@ export class FakeChannel implements CallChannel {
   private readonly plays = new Map<string, number>();
   private readonly label: (audio: Uint8Array) => string;
   private readonly duration: (audio: Uint8Array) => number;
+  private readonly recordings: ScriptedRecording[];
 
   constructor(private readonly opts: FakeChannelOptions = {}) {
+    this.recordings = [...(opts.recordings ?? [])];
     this.keys = (opts.keys ?? []).map((k) => ({ when: k, key: k.key, done: false }));
     this.farHangup = opts.hangup ? { when: opts.hangup, done: false } : undefined;
     this.label = opts.label ?? describeAudio;
@@ -116,12 +146,49 @@ export class FakeChannel implements CallChannel {
     return this.keys.filter((k) => !k.done).map((k) => k.key);
   }
 
-  record(_opts: RecordOptions): Promise<RecordResult> {
-    return Promise.reject(new Error("FakeChannel: recording is not scripted"));
+  async record(opts: RecordOptions): Promise<RecordResult> {
+    this.recorded.push({ ...opts });
+    if (this.hungUp) {
+      this.callsAfterHangup++;
+      return { end: "hangup", durationMs: 0, soundMs: 0, codec: "PCMU" };
+    }
+    const r = this.recordings.shift();
+    if (!r) throw new Error("FakeChannel: recording is not scripted");
+    this.log.push(`${this.now} record ${opts.path}`);
+    this.deliver(this.now);
+    const kept = this.buffer.length;
+    this.advance(this.now + r.durationMs);
+    // Keys pressed while recording are not for the flow (the stop key is in the result).
+    this.buffer.splice(kept);
+    if (r.end === "hangup" && !this.hungUp) {
+      this.hungUpBy = "far";
+      this.log.push(`${this.now} hangup (far, recording)`);
+    }
+    this.log.push(`${this.now} recorded ${r.error ? `error ${r.error}` : r.end}${r.key ? ` ${r.key}` : ""}`);
+    if (r.error) throw new Error(r.error);
+    const out: RecordResult = {
+      end: r.end,
+      durationMs: r.durationMs,
+      soundMs: r.soundMs ?? r.durationMs,
+      codec: r.codec ?? "PCMU",
+    };
+    if (r.key) out.key = r.key;
+    return out;
   }
 
-  transfer(_target: string): Promise<"accepted" | "refused"> {
-    return Promise.resolve("refused");
+  async transfer(target: string): Promise<"accepted" | "refused"> {
+    const nth = this.transfers.length;
+    this.transfers.push(target);
+    this.log.push(`${this.now} transfer ${target}`);
+    const script = this.opts.transfer;
+    const r = Array.isArray(script) ? (script[nth] ?? "refused") : (script ?? "refused");
+    if (typeof r === "object") throw new Error(r.error);
+    if (this.hungUp) return "refused";
+    if (r === "accepted") {
+      this.hungUpBy = "transfer";
+      this.log.push(`${this.now} transferred`);
+    }
+    return r;
   }
 
   async play(ulaw: Uint8Array, opts?: { interruptible?: boolean }): Promise<PlayResult> {
