@@ -131,6 +131,8 @@ export interface MailboxMessage {
 
 export interface Mailbox {
   room: string;
+  /** A guest is checked in (a vacant room's box takes no deposit: the caller goes to the operator). */
+  occupied: boolean;
   /** FIAS GL of the first guest ("" when the PMS sent none). */
   language: string;
   new: number;
@@ -155,6 +157,7 @@ export async function mailboxOf(ctx: ServiceContext, room: string): Promise<Mail
     }));
     return {
       room,
+      occupied: s.room.occupied,
       language: s.room.guests[0]?.language ?? "",
       new: messages.filter((m) => m.state === "new").length,
       saved: messages.filter((m) => m.state === "saved").length,

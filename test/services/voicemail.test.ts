@@ -98,7 +98,7 @@ describe("guest voicemail: deposit and retrieval", () => {
     await saveMessage(ctx, "101", a);
     const box = await mailboxOf(ctx, "101");
     assert.equal(box.language, "DE");
-    assert.deepEqual([box.new, box.saved, box.textWaiting, box.hasPin], [2, 1, false, false]);
+    assert.deepEqual([box.occupied, box.new, box.saved, box.textWaiting, box.hasPin], [true, 2, 1, false, false]);
     assert.deepEqual(
       box.messages.map((m) => [m.id, m.state, m.caller, m.durationMs]),
       [
@@ -111,6 +111,9 @@ describe("guest voicemail: deposit and retrieval", () => {
     await feed(ingest, "XL|RN101|G#5|MI9|MTCall the desk|");
     assert.equal((await mailboxOf(ctx, "101")).textWaiting, true);
     await assert.rejects(mailboxOf(ctx, "999"), code("NOT_FOUND"));
+    await feed(ingest, "GO|RN101|");
+    const vacant = await mailboxOf(ctx, "101");
+    assert.deepEqual([vacant.occupied, vacant.language, vacant.messages], [false, "", []]);
   });
 
   test("save and delete: counts, lamp (text messages count too) and RE VM after each", async () => {
