@@ -131,7 +131,7 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
   try {
     if (o.decide) {
       const decision = await decideWithin(o, log, { info: parties, port: lease.user });
-      if (live.stopping || invite.answered) return;
+      if (live.stopping || invite.finalSent) return;
       if (decision.action !== "answer" && sendDecision(log, invite, decision, parties, lease.user)) return;
     }
     rtp = await RtpSession.open({ bind: o.bind, ports: o.rtpPorts, clock: o.clock, logger: log });
@@ -178,6 +178,7 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
       ivr: o.ivr,
       info: parties,
       logger: log,
+      port: lease.user,
     });
     log.info("inbound call", { port: lease.user, from: parties.fromUser, media: media.media, ...summary });
   } catch (err) {

@@ -85,7 +85,7 @@ export class InboundCall {
   }
 
   /** Whether a final answer (2xx, redirect, reject, 487 after CANCEL) was sent. */
-  get answered(): boolean {
+  get finalSent(): boolean {
     return this.answeredWith !== undefined || this.cancelled || this.refused;
   }
 
@@ -96,7 +96,7 @@ export class InboundCall {
   reject(status: number, reason: string, extra: [string, string][] = []): boolean {
     if (!Number.isInteger(status) || status < 300 || status > 699)
       throw new TypeError(`a rejection needs a status of 300-699, not ${status}`);
-    if (this.answered) return false;
+    if (this.finalSent) return false;
     this.refused = true;
     const resp = buildErrorResponse(this.request, status, reason, { toTag: this.localTag });
     for (const [n, v] of extra) resp.headers.append(n, v);
@@ -120,7 +120,7 @@ export class InboundCall {
 
   /** 180 Ringing while the media is prepared (optional). */
   ringing(): void {
-    if (this.answered) return;
+    if (this.finalSent) return;
     this.o.tx.respond(buildErrorResponse(this.request, 180, "Ringing", { toTag: this.localTag })).catch(() => {});
   }
 
@@ -172,7 +172,7 @@ export class InboundCall {
 
   /** CANCEL before our 2xx: 487 to the INVITE (the CANCEL itself is answered by the caller of this). */
   cancel(): boolean {
-    if (this.answered) return false;
+    if (this.finalSent) return false;
     this.cancelled = true;
     this.o.tx
       .respond(buildErrorResponse(this.request, 487, "Request Terminated", { toTag: this.localTag }))
