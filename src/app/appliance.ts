@@ -4,10 +4,12 @@
  * Used by `bellhop serve` and by the integration tests, so both run the same assembly. Runtime
  * specifics (HTTP serving) come in as a function, keeping this file runtime-neutral.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Hono } from "hono";
 import { createApi } from "../api/app.ts";
 import { type Config, srtpMode } from "../config/schema.ts";
+import { lampOf } from "../domain/pbx-ops.ts";
+import { decideInboundCall } from "../inbound/dispatch.ts";
 import { answerInboundCalls } from "../inbound/sip-inbound.ts";
 import { PbxJobRunner, type RunnerLink } from "../jobs/runner.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
@@ -40,6 +42,9 @@ import { getMeta, setMeta } from "../store/meta.ts";
 import { loadRoom, roomByExtension, roomPhone } from "../store/rooms.ts";
 import { findToken } from "../store/tokens.ts";
 import { PromptLibrary } from "../voice/prompt-library.ts";
+import { recoverRecording } from "../voice/recorder.ts";
+import { startVoicemailPurge, type VoicemailPurge } from "../voicemail/purge.ts";
+import { reconcileVoicemail } from "../voicemail/reconcile.ts";
 import type { WakeupDialer } from "../wakeup/dialer.ts";
 import { WakeupScheduler } from "../wakeup/scheduler.ts";
 import { SipWakeupDialer } from "../wakeup/sip-dialer.ts";
@@ -147,8 +152,22 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       pbxJobsQueued: () => runner?.kick(),
       pmsOutboxQueued: () => sender?.kick(),
       wakeupsChanged: () => scheduler?.poke(),
+      voicemailArchived: () => purge?.kick(),
     },
+    voicemail: config.voicemail,
+    voicemailDir: join(resolve(opts.dataDir), "voicemail"),
   };
+  let purge: VoicemailPurge | undefined;
+  // Before any call is answered: a recording a crash cut off becomes a message (or goes), and files
+  // and rows agree again.
+  const reconciled = await reconcileVoicemail(ctx, recoverRecording);
+  if (reconciled.recovered.length || reconciled.discarded.length || reconciled.orphanFiles.length)
+    logger.warn("voicemail reconciled after an unclean stop", {
+      recovered: reconciled.recovered.length,
+      discarded: reconciled.discarded.length,
+      orphanFiles: reconciled.orphanFiles.length,
+      missingFiles: reconciled.missingFiles.length,
+    });
 
   for (const l of enabledLinks) {
     // The flag object is shared with the runner, so PATCH /api/v1/pbx/links/{name} reaches the driver.
@@ -185,11 +204,12 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
           const room = number ? (await store.read((db) => loadRoom(db, number)))?.room : undefined;
           if (!room) return undefined;
           const domain = config.sip.pbx.domain ?? config.sip.bind;
+          const lamp = lampOf(room);
           return {
-            waiting: room.messageLamp > 0,
+            waiting: lamp.count > 0,
             account: `sip:${room.extension}@${domain}`,
-            newMessages: room.messageLamp,
-            oldMessages: 0,
+            newMessages: lamp.count,
+            oldMessages: lamp.old,
           };
         },
         mailboxPhoneOf: async (user) => {
@@ -260,6 +280,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         ivr: config.ivr,
         clock,
         logger,
+        decide: ({ info, port }) => decideInboundCall(ctx, config.ivr, info, port),
       })
     : undefined;
 
@@ -352,6 +373,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     await refreshMwi(ctx, "system").catch((err) => logger.error("MWI refresh failed", { error: errorMessage(err) }));
   }
   await scheduler.start();
+  purge = startVoicemailPurge(ctx);
   logger.info("appliance started", { version: opts.version, timezone, pms: `${pms.mode} ${pms.host}:${pms.port}` });
 
   let stopping: Promise<void> | undefined;
@@ -363,6 +385,13 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         // No new calls; the ports hang up the calls in flight, whose outcomes are still recorded
         // (a ringing call cut short is retried after the restart).
         ["wake-ups", () => (scheduler as WakeupScheduler).stop()],
+        [
+          "voicemail purge",
+          async () => {
+            purge?.stop();
+            await purge?.idle();
+          },
+        ],
         // Inbound calls are ended (503, BYE, an unACKed answer given up), not awaited.
         ["inbound calls", async () => inbound?.stop()],
         ["sip ports", async () => sip?.stop()],

@@ -139,7 +139,7 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
     const policy = o.srtp ?? "off";
     // Late offer (no SDP in the INVITE): our offer goes in the 200 and the answer comes in the ACK.
     const late = invite.request.body.length === 0 ? offerFor(rtp, policy) : null;
-    let media: { keys: SdesKeys | null; media: string } | null = null;
+    let media: { keys: SdesKeys | null; media: string; codec: G711 } | null = null;
     let sdp: Uint8Array;
     if (late) sdp = late.sdp;
     else {
@@ -158,13 +158,17 @@ async function serve(o: InboundOptions, log: Logger, { invite, lease }: Incoming
       void call.hangup(HANGUP_WAIT_MS);
     };
     if (media) guardReoffers(call, rtp, policy, media.keys);
-    channel = new SipChannel(call, rtp, o.clock);
+    // The recorder stores what arrives; a dynamic payload type for PCMU/PCMA needs the codec named.
+    channel = new SipChannel(call, rtp, o.clock, media ? { codec: media.codec } : {});
     // A call that ends before its ACK (our stop, the caller's BYE) is not waited for until 64·T1.
     const confirmed = await Promise.race([invite.confirmed, call.ended.then(() => false)]);
     if (!confirmed) return;
     if (late) {
       media = lateAnswer(o, log, rtp, invite.ackBody, late.crypto, policy, parties.fromUser);
-      if (media) guardReoffers(call, rtp, policy, media.keys);
+      if (media) {
+        guardReoffers(call, rtp, policy, media.keys);
+        channel.setCodec(media.codec);
+      }
     }
     if (!media) {
       // Only a late offer gets here. RFC 3326: the caller learns why the call it just set up ends;
@@ -277,7 +281,7 @@ function lateAnswer(
   ours: LocalCrypto[] | null,
   policy: SrtpPolicy,
   from: string | undefined,
-): { keys: SdesKeys | null; media: string } | null {
+): { keys: SdesKeys | null; media: string; codec: G711 } | null {
   const r =
     body.length === 0
       ? { ok: false as const, reason: "the ACK carries no SDP answer to our offer" }

@@ -24,6 +24,11 @@ export async function roomForExtension(ctx: ServiceContext, ext: string): Promis
   return ctx.store.read(async (db) => (await roomByExtension(db, user)) ?? (await loadRoom(db, user))?.room.number);
 }
 
+/** Whether a guest is checked in to `room` (a mailbox can take messages only then). */
+export async function roomOccupied(ctx: ServiceContext, room: string): Promise<boolean> {
+  return (await ctx.store.read((db) => loadRoom(db, room)))?.room.occupied ?? false;
+}
+
 /** The prompt language of a room: its first in-house guest's (FIAS GL), English when vacant. */
 export async function roomPromptLanguage(ctx: ServiceContext, room: string): Promise<PromptLanguage> {
   const stored = await ctx.store.read((db) => loadRoom(db, room));

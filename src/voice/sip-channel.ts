@@ -148,9 +148,10 @@ export class SipChannel implements CallChannel {
     }
   }
 
-  transfer(_target: string): Promise<"accepted" | "refused"> {
-    // TODO(issue 12): REFER
-    return Promise.resolve("refused");
+  /** Blind transfer by REFER; once accepted the SIP call has ended our leg (BYE) and `hungUp` follows. */
+  transfer(target: string): Promise<"accepted" | "refused"> {
+    if (this.ended) return Promise.resolve("refused");
+    return this.call.refer(target);
   }
 
   async hangup(): Promise<void> {
