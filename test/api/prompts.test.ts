@@ -203,7 +203,7 @@ describe("voice prompts API", () => {
         assert.equal(id.status, 404, method);
         assert.match(
           (await json(id)).error.message,
-          /^no prompt "lullaby"; the prompts are wakeup, menu, .*service-unknown$/,
+          /^no prompt "lullaby"; the prompts are wakeup, menu, .*service-unknown, vm-.*$/,
         );
       }
     }));
