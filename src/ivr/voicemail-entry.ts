@@ -43,7 +43,7 @@ export async function chooseNewPin(v: Voice, opts: NewPinOptions): Promise<"set"
   const first = await askEntry(v, "vm-enter-new-pin", opts.digitTimeoutMs);
   if (first.end === "hangup") return "hangup";
   if (first.end === "full" || !NEW_PIN.test(first.keys)) {
-    return notSet(v, [first.keys === "" && first.end === "timeout" ? "no-input" : "invalid", "vm-pin-not-set"]);
+    return notSet(v, [first.keys === "" ? "no-input" : "invalid", "vm-pin-not-set"]);
   }
   v.channel.clearDigits();
   const second = await askEntry(v, "vm-confirm-pin", opts.digitTimeoutMs);
