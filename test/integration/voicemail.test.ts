@@ -207,6 +207,14 @@ describe("guest voicemail against real peers", { skip }, () => {
     assert.ok(!sim.received.some((r) => r.record.type === "RE" && r.record.fields.RN === "105" && r.record.fields.VM));
   });
 
+  test("a room move (GC with RO) takes the messages along: RE VM for both rooms", { timeout: 30_000 }, async () => {
+    sim.send("GC|RN106|RO102|G#102|GNGuest|GLEA|");
+    await sim.waitFor(vm("106", "0100"), 10_000);
+    await sim.waitFor(vm("102", "0000"), 10_000);
+    assert.equal((await mailboxOf(app.ctx, "106")).new, 1);
+    assert.equal((await mailboxOf(app.ctx, "102")).messages.length, 0);
+  });
+
   test("the last GO archives the stay: box empty, RE VM0000, staff see it in the archive", {
     timeout: 30_000,
   }, async () => {
