@@ -134,7 +134,7 @@ describe("PromptLibrary", () => {
     const lib = new PromptLibrary({ builtinDir: SHIPPED, customDir: join(tmpdir(), "bellhop-no-such-dir") });
     for (const p of lib.list()) {
       assert.equal(p.custom, false);
-      assert.ok((p.durationMs ?? 0) >= 500, `${p.lang}/${p.id}`);
+      assert.ok((p.durationMs ?? 0) >= 150, `${p.lang}/${p.id}`);
     }
   });
 });
