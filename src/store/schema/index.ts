@@ -1,4 +1,5 @@
 export * from "./admin.ts";
+export * from "./calls.ts";
 export * from "./jobs.ts";
 export * from "./messages.ts";
 export * from "./pms.ts";
