@@ -3,14 +3,17 @@
  * test/peers/fixtures/baresip is copied into a temp folder, its ports rewritten to free ones, SDES
  * SRTP (`srtp.so`, `mediaenc=…`) and TLS added, and it registers one account with Kamailio. It
  * auto-answers and its `sndfile` module writes what it decodes to `dump-*-dec.wav` in that folder.
- * Tests that start it skip themselves through `peerSkip("baresip", …)` (./available.ts).
+ * It places calls too, through its console (`command("/dial sip:…")`); its microphone is a 440 Hz
+ * sine unless `audioSource` names another, such as a WAV file (`aufile,<path>`), which can also be
+ * switched mid-call (`/ausrc aufile,<path>`). Tests that start it skip themselves through
+ * `peerSkip("baresip", …)` (./available.ts).
  *
  * Quirks: run in the foreground (with `-d` it escapes its parent); its first SIGTERM does not always
  * end it (a stale instance keeps its port and later runs get 404), so `stop` kills by PID and waits.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../integration/support.ts";
@@ -26,6 +29,14 @@ export interface BaresipOptions {
   mediaenc?: "srtp" | "srtp-mand" | "srtp-mandf";
   /** TLS: the CA that signed Kamailio's certificate, and a PEM holding our certificate and key. */
   tls?: { caFile: string; certAndKeyFile: string };
+  /**
+   * Its microphone (`audio_source`), default `ausine,440`. `aufile,<path>` plays a 16-bit WAV whose rate
+   * and channels are `sourceFormat`'s (else baresip refuses it); at the file's end baresip closes the
+   * call (BYE). The aufile module is loaded only when asked for here.
+   */
+  audioSource?: string;
+  /** Sample rate and channels of the microphone (`ausrc_srate`, `ausrc_channels`): default 48000 Hz stereo. */
+  sourceFormat?: { rate: number; channels: number };
 }
 
 export interface Baresip {
@@ -37,6 +48,11 @@ export interface Baresip {
   waitForLog(text: string | RegExp, timeoutMs?: number): Promise<void>;
   /** The WAV files of what it received and decoded (`dump-*-dec.wav`), full paths. */
   recordings(): string[];
+  /**
+   * Types a long command into its console (TCP, a connection per command), e.g. `/dial sip:2101@127.0.0.1`,
+   * `/ausrc aufile,/tmp/x.wav`, `/hangup`; resolves once sent (what it did shows in `log()`).
+   */
+  command(line: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +78,17 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     .replace(/^rtp_ports\s.*$/m, `rtp_ports\t\t${rtpBase}-${rtpBase + 99}`)
     .replace(/^cons_listen\s.*$/m, `cons_listen\t\t127.0.0.1:${consPort}`)
     .replace(/^module\s+sndfile\.so$/m, "module\t\t\tsndfile.so\nmodule\t\t\tsrtp.so");
+  if (o.audioSource) {
+    config = config.replace(/^audio_source\s.*$/m, `audio_source\t\t${o.audioSource}`);
+    if (o.audioSource.startsWith("aufile,")) {
+      config = config.replace(/^module\s+ausine\.so$/m, "module\t\t\tausine.so\nmodule\t\t\taufile.so");
+    }
+  }
+  if (o.sourceFormat) {
+    config = config
+      .replace(/^ausrc_srate\s.*$/m, `ausrc_srate\t\t${o.sourceFormat.rate}`)
+      .replace(/^ausrc_channels\s.*$/m, `ausrc_channels\t\t${o.sourceFormat.channels}`);
+  }
   if (o.tls) config += `\nsip_cafile\t\t${o.tls.caFile}\nsip_certificate\t\t${o.tls.certAndKeyFile}\n`;
   writeFileSync(join(dir, "config"), config);
   const params = [
@@ -97,6 +124,13 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     }
   };
 
+  const command = (line: string) =>
+    new Promise<void>((resolve, reject) => {
+      const socket = connect(consPort, "127.0.0.1", () => socket.end(`${line}\n`, () => resolve()));
+      socket.on("error", reject);
+      socket.on("data", () => {}); // its echo of the keys; the log has what the command did
+    });
+
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
@@ -124,6 +158,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
             .filter((f) => /^dump-.*-dec\.wav$/.test(f))
             .map((f) => join(dir, f))
         : [],
+    command,
     async stop() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
