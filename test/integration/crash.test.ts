@@ -9,10 +9,16 @@
  * (issue 11 §4): the port registered over TLS, `sip.media.srtp: "mandatory"`, and baresip as the
  * guest phone (SRTP mandatory, registered over TLS, auto-answers, presses nothing, records what it
  * decrypts); both calls are SRTP, on baresip's side and in the wake-up history.
+ *
+ * kill -9 in the middle of a voicemail recording (issue 12 §2, §7): a sipp caller forwarded from a
+ * room (Diversion) plays the g711a.pcap audio, and 4 s of it are on disk when the binary dies. The
+ * restart keeps the message as new (it holds more than voicemail.minSeconds of sound), the PMS gets
+ * one `RE VM0100` and the room phone's lamp lights, and the voicemail folder holds that message's
+ * file and nothing else.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -24,6 +30,7 @@ import { type FiasRecord, recordFromText, serializeRecord } from "../../src/pms/
 import { type Guest, generateHotel, guestFields, resyncRecords } from "../../src/sim/pms/hotel.ts";
 import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
 import { DB_FILE } from "../../src/store/db.ts";
+import { WAV_HEADER_BYTES } from "../../src/voice/g711-wav.ts";
 import { tempDir } from "../helpers/store.ts";
 import { wavStats } from "../helpers/wav-stats.ts";
 import { peerSkip } from "../peers/available.ts";
@@ -124,6 +131,19 @@ function openDb(dataDir: string): Client {
   return db;
 }
 
+/** An admin API token made the way an installer makes one: `bellhop token create` (before the first start is fine). */
+function createTokenWithCli(bin: string, dataDir: string): string {
+  const res = Bun.spawnSync([bin, "token", "create", "--data", dataDir, "--role", "admin", "--name", "crash-test"], {
+    cwd: tmp.dir,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  assert.equal(res.exitCode, 0, `token create failed: ${res.stderr.toString()}`);
+  const token = res.stdout.toString().trim().split("\n").pop() ?? "";
+  assert.ok(token.length > 16, `a token: ${res.stdout.toString()}`);
+  return token;
+}
+
 /** Calls baresip auto-answered (it logs `call: answering call on line N from <caller>`). */
 function incomingCalls(phone: Baresip): number {
   return (phone.log().match(/call: answering call on line \d+ from/g) ?? []).length;
@@ -161,13 +181,15 @@ const killPoints: { name: string; reached: (db: Client) => Promise<boolean> }[] 
   },
 ];
 
-/** The guest, the PMS simulator, Kamailio and the binary's config of a wake-up crash test. */
+/** The guest, the PMS simulator, Kamailio and the binary's config of a call crash test. */
 interface WakeupRig {
   k: Kamailio;
   sim: PmsSimulator;
   guest: Guest;
   room: string;
   apiPort: number;
+  /** The binary's SIP port (UDP unless `tls`): where a caller reaches the ports directly. */
+  sipPort: number;
   configFile: string;
   dataDir: string;
 }
@@ -199,6 +221,7 @@ async function wakeupRig(prefix: string, o: { tls?: boolean; wakeup?: Record<str
   const configFile = join(base.dir, "config.json");
   const rtp = 24000 + 2 * Math.floor(Math.random() * 1000);
   const media = { portMin: rtp, portMax: rtp + 100 };
+  const sipPort = await freePort();
   writeFileSync(
     configFile,
     JSON.stringify({
@@ -208,14 +231,14 @@ async function wakeupRig(prefix: string, o: { tls?: boolean; wakeup?: Record<str
       rooms: { extensionTemplate: "2${room}" },
       sip: o.tls
         ? {
-            local: { port: await freePort(), transport: "tls" },
+            local: { port: sipPort, transport: "tls" },
             pbx: { address: HOST, port: k.tlsPort, expiresSeconds: 600 },
             tls: { caFile: k.caFile ?? null, serverName: "localhost" },
             ports: [{ user: "2001", password: "secret" }],
             media: { ...media, srtp: "mandatory" },
           }
         : {
-            local: { port: await freePort() },
+            local: { port: sipPort },
             pbx: { address: HOST, port: k.sipPort, expiresSeconds: 600 },
             ports: [{ user: "2001", password: "secret" }],
             media,
@@ -224,7 +247,7 @@ async function wakeupRig(prefix: string, o: { tls?: boolean; wakeup?: Record<str
       log: { level: "warn" },
     }),
   );
-  return { k, sim, guest, room: guest.room, apiPort, configFile, dataDir };
+  return { k, sim, guest, room: guest.room, apiPort, sipPort, configFile, dataDir };
 }
 
 describe("crash recovery of the compiled binary", () => {
@@ -511,5 +534,108 @@ describe("crash recovery of the compiled binary", () => {
     assert.equal(sim.received.filter((r) => r.record.type === "WA").length, 1, "one WA, never doubled");
     run2.proc.kill("SIGTERM");
     assert.equal(await run2.proc.exited, 0, await run2.log);
+  });
+
+  test("kill -9 during a voicemail recording: the restart keeps the message (new, ≥ 2 s), RE VM0100 reaches the PMS, the lamp lights, no file left over", {
+    skip: peerSkip("kamailio", "sipp"),
+    timeout: 90_000,
+  }, async () => {
+    const { k, sim, guest, room, apiPort, sipPort, configFile, dataDir } = await wakeupRig("bellhop-crash-vm-", {});
+    // The English greeting and the tone (5.6 s) are over before the caller's audio starts (6 s after the 200).
+    guest.language = "EA";
+    const token = createTokenWithCli(binary(), dataDir);
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`http://${HOST}:${apiPort}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      });
+    // The room's phone, for the lamp: NOTIFYs reach it at the address the room is given below.
+    const phone = await startSipp({ scenario: "uas-guest-phone.xml", user: `2${room}` });
+    closers.push(() => phone.stop());
+    const msgsDir = join(dataDir, "voicemail", "msgs");
+    const files = () => (existsSync(msgsDir) ? readdirSync(msgsDir) : []);
+    const vm0100 = (r: FiasRecord) => r.type === "RE" && r.fields.RN === room && r.fields.VM === "0100";
+
+    // ---- run 1: a caller forwarded from the room leaves a message; the binary dies 4 s into it -----
+    let linked = once(sim, "linked");
+    const run1 = startBinary(binary(), configFile, dataDir);
+    await linked;
+    await apiReady(apiPort, ["linked"]);
+    await eventually("port registered", () => k.ulDump().includes("sip:2001@"), 10_000);
+    sim.send({ type: "GI", fields: guestFields(guest) });
+    await eventually(
+      `room ${room} checked in`,
+      async () => (await api(`/api/v1/rooms/${room}/voicemail`)).status === 200,
+      5000,
+      20,
+    );
+    const put = await api(`/api/v1/rooms/${room}`, {
+      method: "PUT",
+      body: JSON.stringify({ phone: { address: `127.0.0.1:${phone.port}` } }),
+    });
+    assert.equal(put.status, 200, await put.text());
+    const caller = await startSipp({
+      scenario: "uac-vm-deposit.xml",
+      user: "600",
+      remote: `127.0.0.1:${sipPort}`,
+      max: 1,
+      extra: [
+        ...["-key", "redirect", `Diversion: <sip:${room}@127.0.0.1>;reason=no-answer`],
+        ...["-key", "todisplay", "", "-key", "caller", "0612345678", "-timeout", "40s"],
+      ],
+    });
+    closers.push(() => caller.stop());
+    // The file grows as the audio arrives: 4 s of the pcap's PCMA (8000 bytes a second) are on disk.
+    const audioBytes = () =>
+      files().reduce((n, f) => n + Math.max(0, fileSize(join(msgsDir, f)) - WAV_HEADER_BYTES), 0);
+    await explained(
+      eventually("4 s of the caller's audio recorded", () => audioBytes() >= 4 * 8000, 20_000, 10),
+      () => `caller:\n${caller.messages().slice(-2000)}`,
+    );
+    run1.proc.kill("SIGKILL");
+    await run1.proc.exited;
+    assert.equal(run1.proc.signalCode, "SIGKILL");
+    const recorded = audioBytes();
+    assert.equal(files().length, 1, `one recording: ${files()}`);
+    assert.ok(!sim.received.some((r) => r.record.type === "RE" && r.record.fields.VM !== undefined), "no RE VM yet");
+    // Its BYE would only meet the restarted binary's 481.
+    await caller.stop();
+
+    // ---- run 2: the recording cut off is kept as a new message, counted, reported, lit -------------
+    linked = once(sim, "linked");
+    const run2 = startBinary(binary(), configFile, dataDir);
+    const [connection2] = (await linked) as [number];
+    await apiReady(apiPort, ["linked", "resync"]);
+    await sim.waitFor(vm0100, 20_000);
+    assert.equal(sim.received.find((r) => vm0100(r.record))?.connection, connection2);
+    const box = (await (await api(`/api/v1/rooms/${room}/voicemail`)).json()) as {
+      new: number;
+      saved: number;
+      messages: { id: string; durationMs: number; caller: string; state: string }[];
+    };
+    assert.deepEqual([box.new, box.saved, box.messages.length], [1, 0, 1], JSON.stringify(box));
+    const m = box.messages[0] as (typeof box.messages)[number];
+    assert.equal(m.state, "new");
+    assert.equal(m.caller, "0612345678");
+    assert.ok(m.durationMs >= 2000, `${m.durationMs} ms kept`);
+    assert.ok(
+      m.durationMs <= (recorded / 8000) * 1000 + 20,
+      `${m.durationMs} ms, ${recorded} bytes on disk at the kill`,
+    );
+    await explained(
+      eventually("the lamp is lit", () => /Messages-Waiting: yes \| Voice-Message: 1\/0/.test(phone.log()), 15_000, 50),
+      () => `phone:\n${phone.log().slice(-1500)}`,
+    );
+    // The message's file and nothing else: no orphan, no second copy, no temporary file.
+    assert.deepEqual(files(), [`${m.id}.wav`]);
+    assert.deepEqual(readdirSync(join(dataDir, "voicemail")), ["msgs"]);
+    // The DR resync the unclean stop asked for keeps the stay, and with it the message.
+    await sim.waitFor("DR", 10_000);
+    await sleep(1500);
+    assert.equal(((await (await api(`/api/v1/rooms/${room}/voicemail`)).json()) as { new: number }).new, 1);
+    assert.equal(sim.received.filter((r) => vm0100(r.record)).length, 1, "RE VM0100 once");
+    run2.proc.kill("SIGTERM");
+    assert.equal(await run2.proc.exited, 0, await run2.log);
+    assert.match(await run2.log, /voicemail reconciled after an unclean stop/);
   });
 });
