@@ -27,6 +27,8 @@
  * | PUT, DELETE /api/v1/prompts/{lang}/{id}    |  yes  |    yes    |     -     |     -               |
  * | GET  /api/v1/rooms/{room}/voicemail, /api/v1/voicemail/archive | yes | - | yes | -          |
  * | GET  /api/v1/voicemail/messages/{id}/audio, DELETE …/messages/{id} (audited) | yes | - | yes | - |
+ * | GET  /api/v1/pbx/voispeed/{link}/events|ivr | no token; the link's key, only from its callbackNetworks |
+ * | GET  /api/v1/calls                         |  yes  |    yes    |    yes    |     -               |
  *
  * No token or an unknown/revoked one: 401. A role not in the row: 403. Services record the caller as
  * `api:<token name>`.
@@ -39,6 +41,7 @@ import { allowFrom } from "./middleware/allow.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { mountRoutes, type Route } from "./registry.ts";
 import { auditRoutes } from "./routes/audit.ts";
+import { callRoutes } from "./routes/calls.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { messageRoutes } from "./routes/messages.ts";
@@ -49,6 +52,7 @@ import { promptRoutes } from "./routes/prompts.ts";
 import { roomRoutes } from "./routes/rooms.ts";
 import { sipRoutes } from "./routes/sip.ts";
 import { voicemailRoutes } from "./routes/voicemail.ts";
+import { voispeedRoutes } from "./routes/voispeed.ts";
 import { wakeupRoutes } from "./routes/wakeups.ts";
 
 /** All routes, in document order. */
@@ -69,6 +73,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...wakeupRoutes(deps),
     ...promptRoutes(deps),
     ...jobRoutes(deps),
+    ...voispeedRoutes(deps),
+    ...callRoutes(deps),
     ...pmsRoutes(deps),
     ...auditRoutes(deps),
   ];

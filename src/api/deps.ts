@@ -3,6 +3,7 @@ import type { LinkStatus } from "../jobs/runner.ts";
 import type { NetworkSet } from "../lib/networks.ts";
 import type { ServiceContext } from "../services/context.ts";
 import type { PmsMonitor } from "../services/pms-monitor.ts";
+import type { VoispeedCallbacks } from "../services/voispeed-events.ts";
 import type { MediaCounters } from "../sip/rtp/media-tally.ts";
 import type { EndpointLimitStats } from "../sip/ua/endpoint.ts";
 import type { SipTraffic } from "../sip/ua/ports.ts";
@@ -28,6 +29,11 @@ export interface ApiDeps {
   allow?: NetworkSet;
   /** Counters the API keeps itself (shown by GET /api/v1/health). */
   counters: { requestsRefused: number };
+  /**
+   * What VOIspeed links call on the appliance (events, IVR script); absent when no VOIspeed link is
+   * configured (those URLs then answer 404).
+   */
+  voispeed?: VoispeedCallbacks;
   /** Resolves a bearer token to its holder; undefined when unknown or revoked. */
   authenticate(token: string): Promise<{ name: string; role: Role } | undefined>;
 }
