@@ -1,7 +1,7 @@
 /**
  * @module cli/commands
- * `bellhop serve | migrate | token create | sim pms | version`. The contract (names and flags) is
- * relied on by installer tooling; keep it stable.
+ * `bellhop serve | migrate | token create | sim pms|zoom|ucm|voispeed | version`. The contract
+ * (names and flags) is relied on by installer tooling; keep it stable.
  */
 import { type ServeFn, startAppliance } from "../app/appliance.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
@@ -37,6 +37,8 @@ export const USAGE = `bellhop — hotel voice appliance
                                                  run the Zoom API simulator (see bellhop sim zoom --help)
   bellhop sim ucm --listen PORT [--http] [--cookie-seconds N]
                                                  run the Grandstream UCM API simulator (see bellhop sim ucm --help)
+  bellhop sim voispeed --listen PORT [--users N] [--notify URL] [--ivr URL]
+                                                 run the VOIspeed PBX simulator (see bellhop sim voispeed --help)
   bellhop version
 `;
 
@@ -66,6 +68,9 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
         if (sub === "pms") return await simPmsCommand(argv.slice(2), env);
         if (sub === "zoom") return await (await import("../sim/zoom/cli.ts")).simZoomCommand(argv.slice(2), env);
         if (sub === "ucm") return await (await import("../sim/ucm/cli.ts")).simUcmCommand(argv.slice(2), env);
+        if (sub === "voispeed") {
+          return await (await import("../sim/voispeed/cli.ts")).simVoispeedCommand(argv.slice(2), env);
+        }
         break;
       case "version":
         env.stdout.write(`${env.version}\n`);
