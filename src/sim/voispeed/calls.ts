@@ -16,21 +16,12 @@
  * - divert mode (4) is one level: call_divert, then the target is rung instead.
  * - call_progress carries `code=180` (T14's codes are the only candidates the seed offers).
  */
-import { ENTITY, OUTCOME, SimFailure, type SimUser } from "./model.ts";
+import { OUTCOME, SimFailure, type SimUser } from "./model.ts";
 import type { SsnEventName, UserEventName } from "./notify.ts";
+import { Parties, type Party } from "./parties.ts";
 import type { VoispeedSimState } from "./state.ts";
 
-export interface Party {
-  type: number;
-  id: number;
-  number: string;
-  desc: string;
-  user?: SimUser;
-  /** Member user ids when the party is a ring group. */
-  members?: number[];
-  /** entity_call_id of this party's leg (get_user_call_report local_id). */
-  localId: number;
-}
+export type { Party } from "./parties.ts";
 
 /** leg1: call_request_ext is ringing its `calling` entity; ringing: the called side rings. */
 export type CallState = "leg1" | "ringing" | "active" | "ended";
@@ -76,42 +67,23 @@ export class CallEngine {
   /** Every call by id, ended ones too. */
   readonly all = new Map<number, SimCall>();
   private nextCallId = 10700;
-  private nextLocalId = 50000;
+  private readonly parties: Parties;
 
   constructor(
     private readonly state: VoispeedSimState,
     private readonly sink: CallSink,
-  ) {}
-
-  /** The entity a dialled number reaches: a user's extension, a group or IVR number, else the carrier. */
-  resolve(number: string): Party {
-    const s = this.state;
-    const u = s.users.find((x) => x.extension === number);
-    if (u) return this.userParty(u);
-    const g = s.groups.find((x) => x.number === number);
-    if (g) return { type: ENTITY.group, id: g.id, number, desc: g.name, members: g.members, localId: this.localId() };
-    const ivr = s.ivrs.find((x) => x.number === number);
-    if (ivr) return { type: ENTITY.ivr, id: ivr.id, number, desc: ivr.name, localId: this.localId() };
-    const gw = s.gateways.find((x) => x.enabled === 1) ?? s.gateways[0];
-    if (!gw) throw new SimFailure("no lines available");
-    return { type: ENTITY.gateway, id: gw.id, number, desc: number, localId: this.localId() };
+  ) {
+    this.parties = new Parties(state);
   }
 
-  /** Coordinates given by a client (call_request_ext, transfers); the number is as given. */
+  /** The entity a dialled number reaches (parties.ts). */
+  resolve(number: string): Party {
+    return this.parties.resolve(number);
+  }
+
+  /** Coordinates given by a client (call_request_ext, transfers). */
   party(type: number, id: number, number: string): Party {
-    const s = this.state;
-    if (type === ENTITY.user) {
-      const u = s.users.find((x) => x.id === id);
-      if (u) return { ...this.userParty(u), number: number || u.extension };
-    }
-    const g = type === ENTITY.group ? s.groups.find((x) => x.id === id) : undefined;
-    if (g) return { type, id, number: number || g.number, desc: g.name, members: g.members, localId: this.localId() };
-    const ivr = type === ENTITY.ivr ? s.ivrs.find((x) => x.id === id) : undefined;
-    if (ivr) return { type, id, number: number || ivr.number, desc: ivr.name, localId: this.localId() };
-    if (type === ENTITY.gateway && s.gateways.some((x) => x.id === id)) {
-      return { type, id, number, desc: number, localId: this.localId() };
-    }
-    throw new SimFailure(`entity not found: type ${type} id ${id}`);
+    return this.parties.byCoords(type, id, number);
   }
 
   /** A communication id (also for IVR sessions that have no call of their own). */
@@ -177,7 +149,7 @@ export class CallEngine {
     const sender = call.b;
     if (call.b.members) {
       const first = this.state.users.find((u) => u.id === call.b.members?.[0]);
-      const picked = member ?? (first ? this.userParty(first) : undefined);
+      const picked = member ?? (first ? this.parties.user(first) : undefined);
       if (picked) call.b = picked;
     }
     call.state = "active";
@@ -372,21 +344,6 @@ export class CallEngine {
 
   private expect(call: SimCall, state: CallState): void {
     if (call.state !== state) throw new SimFailure(`call ${call.callId} is ${call.state}, not ${state}`);
-  }
-
-  private userParty(u: SimUser): Party {
-    return {
-      type: ENTITY.user,
-      id: u.id,
-      number: u.extension,
-      desc: `${u.name} ${u.surname}`,
-      user: u,
-      localId: this.localId(),
-    };
-  }
-
-  private localId(): number {
-    return ++this.nextLocalId;
   }
 
   private ssn(call: SimCall, name: SsnEventName, params: Record<string, string>, at: number): void {

@@ -181,9 +181,11 @@ export function formatEvent(e: SimEvent): string {
 }
 
 export function formatIvrStep(s: IvrStep): string {
-  const reply = s.command === null ? "" : ` command=${s.command} ${maskedPairs(s.params)}`;
+  const params = maskedPairs(s.params);
+  const reply = s.command === null ? "" : ` command=${s.command}${params ? ` ${params}` : ""}`;
   const why = s.error ? ` (${s.error})` : "";
-  return `> ivr script ${maskedPairs(s.query)} → ${s.status ?? "no answer"}${reply} [${s.result}]${why}\n`;
+  const time = new Date().toISOString();
+  return `${time} > ivr script ${maskedPairs(s.query)} → ${s.status ?? "no answer"}${reply} [${s.result}]${why}\n`;
 }
 
 export async function simVoispeedCommand(argv: string[], io: CliIo): Promise<number> {

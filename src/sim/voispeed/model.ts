@@ -286,7 +286,10 @@ export type ReplyFault =
   | { kind: "delay"; ms: number }
   /** No answer at all (the socket stays open until close()). */
   | { kind: "hang" }
-  /** The connection is destroyed without a reply. */
+  /**
+   * The connection is destroyed without a reply. A client may retry a GET on a new connection when a
+   * reused keep-alive one is dropped (Bun's fetch does): give such a client count 2.
+   */
   | { kind: "drop" };
 
 /** An accepted request that fails when it runs: a cmd_failed event with this text. */

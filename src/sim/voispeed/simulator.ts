@@ -188,6 +188,10 @@ export class VoispeedSimulator {
   }
 
   /** Delay before an accepted request runs. */
+  get asyncDelayMs(): number {
+    return this.scheduler.delayMs;
+  }
+
   set asyncDelayMs(ms: number) {
     this.scheduler.delayMs = ms;
   }
@@ -203,7 +207,9 @@ export class VoispeedSimulator {
     if (u.mode !== 1) return MODE_AV_STATUS[u.mode];
     for (const c of this.calls.current.values()) {
       const on = [c.a, c.b].find((p) => p.user?.id === u.id);
-      if (on) return c.state === "active" ? 4 : on === c.b ? 3 : 4;
+      if (!on) continue;
+      const ringing = (c.state === "ringing" && on === c.b) || (c.state === "leg1" && on === c.a);
+      return ringing ? 3 : 4;
     }
     return MODE_AV_STATUS[1];
   }

@@ -1,5 +1,5 @@
 /** Shared by the VOIspeed simulator tests: a simulator on 127.0.0.1, a request helper, an event listener. */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, get as httpGet, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after } from "node:test";
 import { type VoispeedSimOptions, VoispeedSimulator } from "../../../src/sim/voispeed/simulator.ts";
@@ -78,4 +78,23 @@ export async function listener(opts: { status?: number; body?: string | ((r: Rec
 /** event_name of each received notification, with its family's event_type. */
 export function names(got: Received[]): string[] {
   return got.map((r) => `${r.query.get("event_type")}:${r.query.get("event_name")}`);
+}
+
+/**
+ * A GET on a connection of its own: Bun's fetch retries a GET whose reused keep-alive connection is
+ * dropped, which would hide a "drop" fault.
+ */
+export function freshGet(url: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        body += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
 }
