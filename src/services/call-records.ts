@@ -23,7 +23,12 @@
  *   other party is the caller. A room-to-room call is recorded once, for the calling room, `internal`.
  * - Times: `YYYY-MM-DD hh:mm:ss` in the hotel's zone (the PBX's local time), or an ISO 8601
  *   date-time with an offset, or epoch seconds. No `answer_time` in `get_call_report`: an answered
- *   call (outcome 1) was answered at start + ring + IVR + queue time.
+ *   call (outcome 1) was answered at start + ring + queue time, and talked `talk_time` (0 for a call
+ *   into an IVR, whose time is `ivr_time`). The user report has `answer_time`, and `duration` is the
+ *   user's talk (it has no talk_time; as the simulator reads the seed).
+ * - Direction in the user report: `direction` read as out/outgoing/uscente or in/incoming/entrante
+ *   (its values are undocumented), else the call's earlier incoming_call / outgoing_call event, else
+ *   unknown (null).
  * - Trunk: `gateway_out` for an outgoing call, `gateway_in` for an incoming one, else whichever is
  *   set (S1's descriptions of the two look swapped).
  */
@@ -368,7 +373,7 @@ export class CallRecorder {
     const answered = outcome === 1;
     const answerAt =
       answered && startAt !== null
-        ? startAt + ((whole(r.ringTime) ?? 0) + (whole(r.ivrTime) ?? 0) + (whole(r.queueTime) ?? 0)) * 1000
+        ? startAt + ((whole(r.ringTime) ?? 0) + (whole(r.queueTime) ?? 0)) * 1000
         : null;
     const talkSeconds = whole(r.talkTime) ?? (answered ? (whole(r.duration) ?? 0) : 0);
     const base = { startAt, answerAt, talkSeconds, outcome };
@@ -411,14 +416,9 @@ export class CallRecorder {
     const outcome = whole(r.outcome) ?? hint.outcome ?? null;
     const startAt = reportTime(r.startTime, ctx.timezone);
     const answerAt = reportTime(r.answerTime, ctx.timezone);
-    const duration = whole(r.duration) ?? 0;
     const answered = answerAt !== null || outcome === 1;
-    // `duration` is the call's; the talk is what follows the answer.
-    const talkSeconds = !answered
-      ? 0
-      : answerAt !== null && startAt !== null && answerAt >= startAt
-        ? Math.max(0, duration - Math.round((answerAt - startAt) / 1000))
-        : duration;
+    // A user's report gives the user's talk as `duration` (no talk_time there).
+    const talkSeconds = answered ? (whole(r.duration) ?? 0) : 0;
     const otherIsRoom = number !== null && number.length <= 20 && (await roomForExtension(ctx, number)) !== undefined;
     return {
       room,

@@ -277,7 +277,7 @@ describe("VOIspeed events: call records", () => {
           callId: "555",
           startTime: "2026-11-22 09:58:00",
           answerTime: "2026-11-22 09:58:12",
-          duration: 95,
+          duration: 83,
           outcome: 1,
           direction: "out",
           myNumber: "2101",
@@ -339,7 +339,7 @@ describe("VOIspeed events: call records", () => {
       assert.equal(rows.length, 1);
       assert.deepEqual(
         [rows[0]?.callId, rows[0]?.room, rows[0]?.direction, rows[0]?.number, rows[0]?.talkSeconds],
-        ["41", "102", "in", "3473334444", 60],
+        ["41", "102", "in", "3473334444", 65],
       );
     }));
 
