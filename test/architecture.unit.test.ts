@@ -42,6 +42,7 @@ const RANK: Record<string, number> = {
  */
 const ALLOWED: readonly [string, string][] = [
   ["config/schema.ts", "pbx/ucm/config.ts"],
+  ["config/schema.ts", "pbx/voispeed/config.ts"],
   ["config/schema.ts", "pbx/zoom/config.ts"],
   ["config/schema.ts", "pms/fias/frame.ts"],
   ["app/appliance.ts", "runtime/paths.ts"],

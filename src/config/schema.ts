@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { charsets } from "../lib/charset.ts";
 import { cidrProblem } from "../lib/networks.ts";
 import { ucmLinkProblem, ucmLinkSchema } from "../pbx/ucm/config.ts";
+import { voispeedLinkProblem, voispeedLinkSchema } from "../pbx/voispeed/config.ts";
 import { zoomLinkSchema } from "../pbx/zoom/config.ts";
 import { framings } from "../pms/fias/frame.ts";
 import { linkCommon } from "./link-common.ts";
@@ -120,17 +121,18 @@ export const pbxLinkSchema = v.variant("type", [
   v.strictObject({ type: v.literal("log"), ...linkCommon }),
   zoomLinkSchema,
   ucmLinkSchema,
+  voispeedLinkSchema,
 ]);
 
 export const pbxSchema = v.strictObject({
   links: v.optional(
     v.pipe(
       v.array(pbxLinkSchema),
-      // A UCM link over https must pin its certificate (fingerprint or CA); plain http only to loopback.
+      // A UCM or VOIspeed link over https must pin its certificate (fingerprint or CA); plain http only to loopback.
       v.rawCheck(({ dataset, addIssue }) => {
         if (!dataset.typed) return;
         dataset.value.forEach((l, i) => {
-          const problem = l.type === "ucm" ? ucmLinkProblem(l) : null;
+          const problem = l.type === "ucm" ? ucmLinkProblem(l) : l.type === "voispeed" ? voispeedLinkProblem(l) : null;
           if (problem)
             addIssue({
               message: problem,

@@ -4,6 +4,13 @@
  * check-in never overtakes its check-out), with `retries` further attempts `intervalSeconds` apart,
  * then a dead letter. A kill -9 mid-job re-runs that job once at start-up; drivers' ops are
  * idempotent (set name, set DND), so that repeats nothing the phone system would show twice.
+ *
+ * Accepted, not done: a driver may resolve an op with an `externalRef` (VOIspeed's `request_id`: the
+ * PBX validated the request and runs it later). The job is done, and the reference is committed at
+ * once with what a late failure of that attempt means by this link's policy (`lateRetryMs`: retry
+ * after that long, or null = the retries are used up), so `failPbxJobLater` (services/pbx-async.ts)
+ * can reopen it however soon the failure arrives. A job finished while an older job of its room was
+ * reopened meanwhile runs again after that one, so the room ends in the state of its newest op.
  */
 import type { Capability } from "../domain/pbx-ops.ts";
 import { opCapability, type PbxOp } from "../domain/pbx-ops.ts";
@@ -12,10 +19,18 @@ import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { TokenBucket } from "../lib/token-bucket.ts";
 import { yieldToEventLoop } from "../lib/yield.ts";
-import type { PbxDriver } from "../pbx/driver.ts";
+import type { PbxDriver, PbxExecuteResult } from "../pbx/driver.ts";
 import { PbxError } from "../pbx/driver.ts";
 import type { Store } from "../store/db.ts";
-import { dueJobs, finishJob, type JobRow, jobCounts, nextDueAt } from "../store/pbx-jobs.ts";
+import {
+  dueJobs,
+  finishJob,
+  type JobRow,
+  type JobUpdate,
+  jobCounts,
+  nextDueAt,
+  oldestPendingByRoom,
+} from "../store/pbx-jobs.ts";
 
 const STOP_WAIT_MS = 3000;
 const PROBE_RETRY_MS = 30_000;
@@ -52,7 +67,10 @@ export interface LinkStatus {
 
 interface Outcome {
   id: number;
-  set: Parameters<typeof finishJob>[2];
+  room: string | null;
+  set: JobUpdate;
+  /** Commit now, not with the pass: the far end may report on it any moment (an external ref). */
+  urgent?: boolean;
 }
 
 interface LinkRun {
@@ -83,7 +101,7 @@ export class PbxJobRunner {
       limiter: cfg.ratePerSecond ? new TokenBucket(deps.clock, cfg.ratePerSecond) : undefined,
       probed: false,
       nextProbeAt: 0,
-      available: new Set(cfg.driver.capabilities),
+      available: new Set(cfg.driver.capabilities.filter((c) => cfg.driver.unavailable?.[c] === undefined)),
       state: "starting",
       busy: false,
       lastSuccess: null,
@@ -108,8 +126,10 @@ export class PbxJobRunner {
     }
     try {
       const caps = await l.cfg.driver.probe();
-      l.available = new Set(caps.filter((c) => l.cfg.driver.capabilities.includes(c)));
-      const missing = l.cfg.driver.capabilities.filter((c) => !l.available.has(c));
+      const never = l.cfg.driver.unavailable ?? {};
+      l.available = new Set(caps.filter((c) => l.cfg.driver.capabilities.includes(c) && never[c] === undefined));
+      // What the driver never offers is no surprise: only features this installation lacks are warned of.
+      const missing = l.cfg.driver.capabilities.filter((c) => !l.available.has(c) && never[c] === undefined);
       if (missing.length) this.deps.logger.warn("PBX link features disabled", { link: l.cfg.name, missing });
       l.probed = true;
       if (l.state !== "ok") this.deps.logger.info("PBX link ready", { link: l.cfg.name });
@@ -190,15 +210,14 @@ export class PbxJobRunner {
             const job = jobs[next++];
             await l.limiter?.take();
             if (this.stopped) return;
-            outcomes.push(await this.runJob(l, job));
+            const o = await this.runJob(l, job);
+            if (o.urgent) await this.commit(l, [o]);
+            else outcomes.push(o);
             await yieldToEventLoop();
           }
         };
         await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
-        const now = this.deps.clock.now();
-        await this.deps.store.tx(async (tx) => {
-          for (const o of outcomes) await finishJob(tx, o.id, o.set, now);
-        });
+        await this.commit(l, outcomes);
         if (this.stopped) return;
       }
     } finally {
@@ -206,38 +225,96 @@ export class PbxJobRunner {
     }
   }
 
+  /**
+   * Commits outcomes in one transaction. A job done while an older job of its room is pending again
+   * (reopened by a late failure, or retried by staff, while this one ran) goes back to the queue, to
+   * run after that one: otherwise the older op's state would be the last the phone system got.
+   */
+  private async commit(l: LinkRun, outcomes: Outcome[]): Promise<void> {
+    if (!outcomes.length) return;
+    const now = this.deps.clock.now();
+    await this.deps.store.tx(async (tx) => {
+      const done = outcomes.filter((o) => o.set.state === "done");
+      const older = await oldestPendingByRoom(
+        tx,
+        l.cfg.name,
+        done.map((o) => o.room ?? ""),
+        Math.max(0, ...done.map((o) => o.id)),
+      );
+      for (const o of outcomes) {
+        const first = older.get(o.room ?? "");
+        const overtaken = o.set.state === "done" && first !== undefined && first < o.id;
+        const set: JobUpdate = overtaken
+          ? {
+              state: "pending",
+              attempts: 0,
+              nextAttemptAt: now,
+              lastError: `done, runs again after job ${first} of the room, which is pending again`,
+              externalRef: null,
+              lateRetryMs: null,
+            }
+          : o.set;
+        await finishJob(tx, o.id, set, now);
+      }
+    });
+  }
+
+  /** Delay before the next attempt after `attempts` attempts, by the link's policy. */
+  private retryDelayMs(l: LinkRun, attempts: number): number {
+    return l.cfg.intervalSeconds * 1000 * (l.cfg.retryBackoff ? 2 ** Math.max(0, attempts - 1) : 1);
+  }
+
   private async runJob(l: LinkRun, job: JobRow): Promise<Outcome> {
     const op = job.payload as PbxOp;
     const { clock, logger } = this.deps;
     const cap = opCapability[op.op];
+    const base = { id: job.id, room: job.room };
     if (!l.available.has(cap)) {
-      const why = l.cfg.driver.capabilities.includes(cap)
-        ? `skipped: ${cap} is not available on this ${l.cfg.type} installation`
-        : `skipped: ${l.cfg.type} links have no ${cap} capability`;
-      return { id: job.id, set: { state: "skipped", lastError: why } };
+      const never = l.cfg.driver.unavailable?.[cap];
+      const why =
+        never !== undefined
+          ? `skipped: ${never}`
+          : l.cfg.driver.capabilities.includes(cap)
+            ? `skipped: ${cap} is not available on this ${l.cfg.type} installation`
+            : `skipped: ${l.cfg.type} links have no ${cap} capability`;
+      return { ...base, set: { state: "skipped", lastError: why } };
     }
     try {
-      await l.cfg.driver.execute(op);
+      const res = await l.cfg.driver.execute(op);
       l.lastSuccess = clock.now();
       if (l.state !== "ok") logger.info("PBX link working", { link: l.cfg.name });
       l.state = "ok";
-      return { id: job.id, set: { state: "done", attempts: job.attempts + 1, lastError: null } };
+      const attempts = job.attempts + 1;
+      const given = (res as PbxExecuteResult | undefined)?.externalRef;
+      const ref = typeof given === "string" ? given.trim() : "";
+      if (!ref)
+        return { ...base, set: { state: "done", attempts, lastError: null, externalRef: null, lateRetryMs: null } };
+      return {
+        ...base,
+        urgent: true,
+        set: {
+          state: "done",
+          attempts,
+          lastError: null,
+          externalRef: ref,
+          lateRetryMs: attempts > l.cfg.retries ? null : this.retryDelayMs(l, attempts),
+        },
+      };
     } catch (err) {
       const message = errorMessage(err);
       const pe = err instanceof PbxError ? err : undefined;
-      if (pe?.skip) return { id: job.id, set: { state: "skipped", lastError: `skipped: ${message}` } };
+      if (pe?.skip) return { ...base, set: { state: "skipped", lastError: `skipped: ${message}` } };
       const counts = pe?.countsAsAttempt ?? true;
       const attempts = job.attempts + (counts ? 1 : 0);
       const dead = pe?.retryable === false || attempts > l.cfg.retries;
       const now = clock.now();
-      const interval = l.cfg.intervalSeconds * 1000 * (l.cfg.retryBackoff ? 2 ** Math.max(0, attempts - 1) : 1);
-      const asked = pe?.retryAfterMs ?? interval;
+      const asked = pe?.retryAfterMs ?? this.retryDelayMs(l, attempts);
       // A failure that uses up no attempt can repeat without end: with a zero delay the pass would
       // retry it in a tight loop, hammering a PBX that asked us to slow down. Wait a poll at least.
       const delay = counts ? asked : Math.max(asked, this.deps.pollMs);
       this.fail(l, message, { job: job.id, op: op.op, room: job.room, attempts, dead });
       return {
-        id: job.id,
+        ...base,
         set: dead
           ? { state: "dead", attempts, lastError: message }
           : { state: "pending", attempts, nextAttemptAt: now + delay, lastError: message },

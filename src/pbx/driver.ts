@@ -8,13 +8,32 @@ import type { Logger } from "../lib/logger.ts";
 
 export type { Capability, PbxOp };
 
+/**
+ * What `execute` may resolve with. Most drivers resolve with nothing: the op is done.
+ */
+export interface PbxExecuteResult {
+  /**
+   * The far end accepted the op and will carry it out later (VOIspeed: `outcome 0` + `request_id`).
+   * A failure it reports afterwards names this reference: the runner stores it on the job, and
+   * `failPbxJobLater` (services/pbx-async.ts) reopens the job by it.
+   */
+  externalRef?: string;
+}
+
 export interface PbxDriver {
   readonly type: string;
   /** Everything this driver can do in principle. */
   readonly capabilities: readonly Capability[];
+  /**
+   * Capabilities declared above that this driver (with this configuration) never offers, each with
+   * the reason a skipped job records (VOIspeed has no class-of-service service). They are queued
+   * like the others, so every change shows in the job list, and skipped with that reason.
+   */
+  readonly unavailable?: Readonly<Partial<Record<Capability, string>>>;
   /** Start-up probe: which capabilities this installation really offers (scopes, API version…). */
   probe?(): Promise<readonly Capability[]>;
-  execute(op: PbxOp): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: the drivers that complete at once resolve with nothing (Promise<void>)
+  execute(op: PbxOp): Promise<void | PbxExecuteResult>;
   close?(): Promise<void>;
 }
 

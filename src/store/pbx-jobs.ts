@@ -1,5 +1,5 @@
 /** @module store/pbx-jobs: the persisted outbox of PBX-link actions. */
-import { and, asc, count, desc, eq, inArray, lte, max, min, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, lt, lte, max, min, type SQL, sql } from "drizzle-orm";
 import { bulkInsert } from "./bulk.ts";
 import type { Queryable } from "./db.ts";
 import { type jobStates, pbxJobs } from "./schema/index.ts";
@@ -51,12 +51,16 @@ export async function nextDueAt(db: Queryable, link: string): Promise<number | u
   return r?.at;
 }
 
-export async function finishJob(
-  db: Queryable,
-  id: number,
-  set: { state: JobState; attempts?: number; nextAttemptAt?: number; lastError?: string | null },
-  now: number,
-): Promise<void> {
+export interface JobUpdate {
+  state: JobState;
+  attempts?: number;
+  nextAttemptAt?: number;
+  lastError?: string | null;
+  externalRef?: string | null;
+  lateRetryMs?: number | null;
+}
+
+export async function finishJob(db: Queryable, id: number, set: JobUpdate, now: number): Promise<void> {
   await db
     .update(pbxJobs)
     .set({ ...set, updatedAt: now })
@@ -97,4 +101,63 @@ export async function latestJobPerRoom(db: Queryable, link: string, room?: strin
     .where(room === undefined ? eq(pbxJobs.link, link) : and(eq(pbxJobs.link, link), eq(pbxJobs.room, room)))
     .groupBy(pbxJobs.room);
   return db.select().from(pbxJobs).where(inArray(pbxJobs.id, newest));
+}
+
+/** The done job of a link whose accepted op the far end knows by `externalRef` (a late failure names it). */
+export async function doneJobByRef(db: Queryable, link: string, externalRef: string): Promise<JobRow | undefined> {
+  const [r] = await db
+    .select()
+    .from(pbxJobs)
+    .where(and(eq(pbxJobs.link, link), eq(pbxJobs.externalRef, externalRef), eq(pbxJobs.state, "done")))
+    .orderBy(desc(pbxJobs.id))
+    .limit(1);
+  return r;
+}
+
+const roomKey = sql<string>`coalesce(${pbxJobs.room}, '')`;
+
+/** Done jobs of a link and room (null = the jobs without a room) newer than `afterId`, oldest first. */
+export async function laterDoneJobs(
+  db: Queryable,
+  link: string,
+  room: string | null,
+  afterId: number,
+): Promise<number[]> {
+  const rows = await db
+    .select({ id: pbxJobs.id })
+    .from(pbxJobs)
+    .where(
+      and(eq(pbxJobs.link, link), sql`${roomKey} = ${room ?? ""}`, eq(pbxJobs.state, "done"), gt(pbxJobs.id, afterId)),
+    )
+    .orderBy(asc(pbxJobs.id));
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The oldest pending job below `beforeId` of each of these rooms of a link (room key: the room, ""
+ * for none). While a job runs it is the oldest pending one of its room, unless an older one was
+ * reopened meanwhile.
+ */
+export async function oldestPendingByRoom(
+  db: Queryable,
+  link: string,
+  rooms: readonly string[],
+  beforeId: number,
+): Promise<Map<string, number>> {
+  if (!rooms.length) return new Map();
+  const rows = await db
+    .select({ room: roomKey, id: min(pbxJobs.id) })
+    .from(pbxJobs)
+    .where(
+      and(
+        lt(pbxJobs.id, beforeId),
+        eq(pbxJobs.link, link),
+        eq(pbxJobs.state, "pending"),
+        inArray(roomKey, [...new Set(rooms)]),
+      ),
+    )
+    .groupBy(roomKey);
+  const out = new Map<string, number>();
+  for (const r of rows) if (r.id !== null) out.set(r.room, r.id);
+  return out;
 }
