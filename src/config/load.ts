@@ -14,7 +14,7 @@ export class ConfigError extends Error {
 }
 
 /** Keys whose values are credentials: a message about them never repeats the value (it lands in the journal). */
-const SECRET_KEY = /password|secret|token/i;
+const SECRET_KEY = /password|secret|token|notifykey/i;
 
 function isSecret(issue: v.BaseIssue<unknown>): boolean {
   return issue.path?.some((p) => typeof p.key === "string" && SECRET_KEY.test(p.key)) ?? false;

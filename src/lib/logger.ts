@@ -19,7 +19,7 @@ export interface Logger {
 
 export type Sink = (line: string, level: Level) => void;
 
-const SECRET_KEYS = /pass(word)?|secret|token|authorization|cookie|apikey|api_key/i;
+const SECRET_KEYS = /pass(word)?|secret|token|authorization|cookie|apikey|api_key|notifykey/i;
 
 export function maskSecrets(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== "object") return value;
