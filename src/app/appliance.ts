@@ -21,19 +21,23 @@ import { systemTimeZone, toWallTime } from "../lib/zoned-time.ts";
 import type { PbxDriver } from "../pbx/driver.ts";
 import { createDriver } from "../pbx/factory.ts";
 import { SipMwiDriver } from "../pbx/sip-mwi/driver.ts";
+import { callbackNetworksOf } from "../pbx/voispeed/callbacks.ts";
 import type { FiasConnector } from "../pms/fias/connection.ts";
 import { framingOf } from "../pms/fias/frame.ts";
 import { FiasLink, type FiasLinkOptions } from "../pms/fias/link.ts";
 import { defaultLinkRecords } from "../pms/fias/link-records.ts";
 import { TcpClientConnector, TcpServerConnector } from "../pms/fias/tcp.ts";
 import { promptsFolder } from "../runtime/paths.ts";
+import { CallRecorder } from "../services/call-records.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { reassertDnd } from "../services/dnd-refresh.ts";
 import { refreshMwi } from "../services/mwi.ts";
 import { MWI_LINK } from "../services/mwi-link.ts";
+import { failPbxJobLater } from "../services/pbx-async.ts";
 import { PmsIngest } from "../services/pms-ingest.ts";
 import { PmsMonitor } from "../services/pms-monitor.ts";
 import { PmsSender } from "../services/pms-sender.ts";
+import { type VoispeedCallbackLink, VoispeedCallbacks } from "../services/voispeed-events.ts";
 import { RtpPortPool } from "../sip/rtp/session.ts";
 import { MwiSender } from "../sip/ua/mwi.ts";
 import { SipPorts } from "../sip/ua/ports.ts";
@@ -88,6 +92,11 @@ export interface Appliance {
   sip: SipPorts | undefined;
   wakeups: WakeupScheduler;
   prompts: PromptLibrary;
+  /**
+   * Call records from the VOIspeed links' events; undefined without a VOIspeed link. Its report
+   * source (the driver's get_call_report / get_user_call_report) is set with `setReports`.
+   */
+  callRecords: CallRecorder | undefined;
   /** Where the API listens, when served. */
   apiPort?: number;
   /** True when the previous run ended without a clean stop. */
@@ -340,6 +349,25 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   sender = new PmsSender(ctx, link);
   await sender.init();
 
+  // What VOIspeed calls on the appliance (events, IVR script): the enabled VOIspeed links, each with
+  // its key, who may call (callbackNetworks, else the PBX host's address) and its IVR nodes.
+  const voispeedLinks: VoispeedCallbackLink[] = [];
+  for (const l of enabledLinks) {
+    if (l.type !== "voispeed") continue;
+    let cidrs: string[] = [];
+    try {
+      cidrs = await callbackNetworksOf(l);
+    } catch (err) {
+      // Refuse everyone rather than guess; the error names the host and the key to set.
+      logger.error("VOIspeed callbacks refused from everywhere", { link: l.name, error: errorMessage(err) });
+    }
+    voispeedLinks.push({ name: l.name, notifyKey: l.notifyKey, networks: networkSet(cidrs), ivrNodes: l.ivrNodes });
+  }
+  const callRecords = voispeedLinks.length ? new CallRecorder(ctx) : undefined;
+  const voispeed = callRecords
+    ? new VoispeedCallbacks(ctx, { links: voispeedLinks, recorder: callRecords, failJob: failPbxJobLater })
+    : undefined;
+
   const startedAt = clock.now();
   const api = createApi({
     ctx,
@@ -356,6 +384,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     authenticate: (token) => store.read((db) => findToken(db, token)),
     ...(config.api.allow ? { allow: networkSet(config.api.allow) } : {}),
     counters: { requestsRefused: 0 },
+    ...(voispeed ? { voispeed } : {}),
   });
 
   let server: { port: number; close(): Promise<void> } | undefined;
@@ -366,6 +395,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   }
   link.start();
   await runner.start();
+  callRecords?.start();
   await reassertDnd(ctx).catch((err) => logger.error("DND re-assert failed", { error: errorMessage(err) }));
   if (sip) {
     await sip.start();
@@ -400,6 +430,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         ["pms ingest", () => ingest.idle()],
         ["pms sender", () => (sender as PmsSender).idle()],
         ["pbx runner", () => (runner as PbxJobRunner).stop()],
+        ["call records", async () => callRecords?.stop()],
       ];
       let clean = true;
       const deadline = Date.now() + STOP_BUDGET_MS;
@@ -434,6 +465,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     sip,
     wakeups: scheduler,
     prompts,
+    callRecords,
     apiPort: server?.port,
     recoveredFromCrash,
     stop,
