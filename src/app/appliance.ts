@@ -22,13 +22,14 @@ import type { PbxDriver } from "../pbx/driver.ts";
 import { createDriver } from "../pbx/factory.ts";
 import { SipMwiDriver } from "../pbx/sip-mwi/driver.ts";
 import { callbackNetworksOf } from "../pbx/voispeed/callbacks.ts";
+import type { VoispeedDriver } from "../pbx/voispeed/driver.ts";
 import type { FiasConnector } from "../pms/fias/connection.ts";
 import { framingOf } from "../pms/fias/frame.ts";
 import { FiasLink, type FiasLinkOptions } from "../pms/fias/link.ts";
 import { defaultLinkRecords } from "../pms/fias/link-records.ts";
 import { TcpClientConnector, TcpServerConnector } from "../pms/fias/tcp.ts";
 import { promptsFolder } from "../runtime/paths.ts";
-import { CallRecorder } from "../services/call-records.ts";
+import { CallRecorder, type CallReportSource } from "../services/call-records.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { reassertDnd } from "../services/dnd-refresh.ts";
 import { refreshMwi } from "../services/mwi.ts";
@@ -93,8 +94,8 @@ export interface Appliance {
   wakeups: WakeupScheduler;
   prompts: PromptLibrary;
   /**
-   * Call records from the VOIspeed links' events; undefined without a VOIspeed link. Its report
-   * source (the driver's get_call_report / get_user_call_report) is set with `setReports`.
+   * Call records from the VOIspeed links' events, completed from each link driver's call reports;
+   * undefined without a VOIspeed link. Tests replace the report source with `setReports`.
    */
   callRecords: CallRecorder | undefined;
   /** Where the API listens, when served. */
@@ -363,7 +364,17 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     }
     voispeedLinks.push({ name: l.name, notifyKey: l.notifyKey, networks: networkSet(cidrs), ivrNodes: l.ivrNodes });
   }
-  const callRecords = voispeedLinks.length ? new CallRecorder(ctx) : undefined;
+  // A call's record is completed from its link's get_call_report / get_user_call_report.
+  const reportsOf = (link: string): Pick<VoispeedDriver, "callReport" | "userCallReport"> => {
+    const d = runnerLinks.find((r) => r.name === link)?.driver as Partial<VoispeedDriver> | undefined;
+    if (!d?.callReport || !d.userCallReport) throw new Error(`link ${link} reads no call reports`);
+    return d as VoispeedDriver;
+  };
+  const reports: CallReportSource = {
+    callReport: (link, callId) => reportsOf(link).callReport(callId),
+    userCallReport: (link, ext) => reportsOf(link).userCallReport(ext),
+  };
+  const callRecords = voispeedLinks.length ? new CallRecorder(ctx, { reports }) : undefined;
   const voispeed = callRecords
     ? new VoispeedCallbacks(ctx, { links: voispeedLinks, recorder: callRecords, failJob: failPbxJobLater })
     : undefined;

@@ -5,8 +5,9 @@
  * An end-of-call event (VOIspeed SSN `call_terminated`, or a user event `call_disconnect_out`/`_in`,
  * `call_rejected`, `lost_call`) makes a `pending` row, unique by link and call id, so an event that
  * arrives twice (or the same call announced by both event families) is one row. The row is then
- * completed from the PBX's report (`get_call_report` for an SSN event, `get_user_call_report` for a
- * user event) through a `CallReportSource` the appliance injects (the driver's client): the report,
+ * completed from the PBX's report (`get_call_report` for an SSN event, and for a user event that
+ * names the communication; else `get_user_call_report`) through a `CallReportSource` the appliance
+ * injects (the link's driver): the report,
  * not the event, says who called whom, when, for how long and over which trunk. A report without
  * the call yet (the PBX may write it just after the event) is asked again after 5 s, 30 s, 2 min,
  * 10 min and 1 h; then the row is `failed` with the reason and never listed. Pending rows survive a
@@ -14,10 +15,10 @@
  *
  * Decisions where the seed is silent (S1 = the VOIspeed integration guide):
  * - The call id is the communication id: SSN `call_id` = `get_call_report` `<id>` = user report
- *   `<callid>`. A user event's call id is read from `callid`, `call_id` or `usercallid` (S1 names
- *   none) and matched against a user report row's `callid` or `local_id`; without one, the newest row
- *   of the extension's report is taken. The row is stored under the report's communication id, so
- *   both families meet on one row.
+ *   `<callid>`. S1 names no call id parameter for user events: `call_id` (or `callid`) is read as the
+ *   communication's, `usercallid` as the user's own (a report row's `local_id`); a user report row is
+ *   matched by either, and without any id the newest row of the extension's report is taken. The row
+ *   is stored under the report's communication id, so both families meet on one row.
  * - The room's side: the calling party is a room (a User entity, type 0, or no type given) → `out`,
  *   the other party is what it dialled; else the called or connected party is a room → `in`, the
  *   other party is the caller. A room-to-room call is recorded once, for the calling room, `internal`.
@@ -107,6 +108,11 @@ export interface CallEndHint {
   event: string;
   /** The id the event carried, if any. */
   callId?: string;
+  /**
+   * A user event's id is the communication's (`call_id`), not the user's own (`usercallid`): its
+   * record is read from get_call_report first (it names the trunk), the user report second.
+   */
+  communication?: boolean;
   ext?: string;
   number?: string;
   /** From an earlier incoming_call / outgoing_call of the same call. */
@@ -306,18 +312,27 @@ export class CallRecorder {
     const hint = (row.hint ?? { family: "ssn", event: "?" }) as CallEndHint;
     if (!this.reports) return this.postpone(row, "no call report source (the VOIspeed driver is not running)");
     let found: { facts: CallFacts | undefined; callId: string } | undefined;
-    try {
-      if (hint.family === "ssn") {
+    if (hint.family === "ssn" || (hint.communication && hint.callId)) {
+      try {
         const rows = await this.reports.callReport(row.link, row.callId);
         const r = rows.find((x) => text(x.id) === row.callId);
         if (r) found = { facts: await this.factsFromCallReport(r), callId: text(r.id) };
-      } else {
+      } catch (err) {
+        // A user event's call can still be read from the user's report (the extended services may
+        // not be enabled in the module).
+        if (hint.family === "ssn") return this.postpone(row, `call report: ${errorMessage(err)}`);
+      }
+      // The user event named a room the extended report did not: the user's report decides.
+      if (hint.family === "user" && found && !found.facts) found = undefined;
+    }
+    if (!found && hint.family === "user") {
+      try {
         const rows = await this.reports.userCallReport(row.link, hint.ext ?? row.extension ?? "");
         const r = pickUserRow(rows, hint.callId, ctx.timezone);
         if (r) found = { facts: await this.factsFromUserReport(r, hint, row), callId: text(r.callId) };
+      } catch (err) {
+        return this.postpone(row, `call report: ${errorMessage(err)}`);
       }
-    } catch (err) {
-      return this.postpone(row, `call report: ${errorMessage(err)}`);
     }
     if (!found) return this.postpone(row, `the call report has no call ${hint.callId ?? "(no id)"} yet`);
     const { facts } = found;
@@ -372,9 +387,7 @@ export class CallRecorder {
     const startAt = reportTime(r.startTime, ctx.timezone);
     const answered = outcome === 1;
     const answerAt =
-      answered && startAt !== null
-        ? startAt + ((whole(r.ringTime) ?? 0) + (whole(r.queueTime) ?? 0)) * 1000
-        : null;
+      answered && startAt !== null ? startAt + ((whole(r.ringTime) ?? 0) + (whole(r.queueTime) ?? 0)) * 1000 : null;
     const talkSeconds = whole(r.talkTime) ?? (answered ? (whole(r.duration) ?? 0) : 0);
     const base = { startAt, answerAt, talkSeconds, outcome };
     if (callingRoom) {

@@ -216,7 +216,7 @@ export class VoispeedCallbacks {
         return result(await this.newVoicemail(link, q, counters));
       case "incoming_call":
       case "outgoing_call": {
-        const callId = firstOf(q, ["callid", "call_id", "usercallid"]);
+        const callId = firstOf(q, ["call_id", "callid", "usercallid"]);
         if (callId) this.recorder.noteDirection(link.name, safe(callId), name === "incoming_call" ? "in" : "out");
         return result("call-direction");
       }
@@ -245,7 +245,8 @@ export class VoispeedCallbacks {
     }
     if (name !== null && CALL_END_USER.has(name)) {
       const ext = val(q, "ext");
-      const callId = firstOf(q, ["callid", "call_id", "usercallid"]);
+      const communication = firstOf(q, ["call_id", "callid"]);
+      const callId = communication ?? val(q, "usercallid");
       const number = val(q, "number");
       return result(
         callResult(
@@ -253,6 +254,7 @@ export class VoispeedCallbacks {
             family: "user",
             event: name,
             ...(callId ? { callId: safe(callId) } : {}),
+            ...(communication ? { communication: true } : {}),
             ...(ext ? { ext: safe(ext, 32) } : {}),
             ...(number ? { number: safe(number, 40) } : {}),
           }),

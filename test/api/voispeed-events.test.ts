@@ -310,6 +310,33 @@ describe("VOIspeed events: call records", () => {
       );
     }));
 
+  test("a user event naming the communication is read from get_call_report (the trunk), else the user report", () =>
+    withVoispeed(async (f) => {
+      f.reports.ssn.push(outgoingRow("900"));
+      f.reports.user.set("2101", [
+        userRow({ callId: "901", startTime: "2026-11-22 10:00:00", duration: 9, outcome: 1, myNumber: "2101" }),
+      ]);
+      await f.event({ event_name: "call_disconnect_out", ext: "2101", call_id: "900", usercallid: "5" });
+      await f.recorder.idle();
+      // The module has no extended services: get_call_report fails, the user's report has the call.
+      f.reports.failures.push("VOIspeed refused get_call_report: service not enabled");
+      await f.event({ event_name: "call_disconnect_out", ext: "2101", call_id: "901" });
+      await f.recorder.idle();
+      const rows = await records(f);
+      assert.deepEqual(
+        rows.map((r) => [r.callId, r.state, r.trunk, r.talkSeconds]),
+        [
+          ["900", "done", "3", 83],
+          ["901", "done", null, 9],
+        ],
+      );
+      assert.deepEqual(f.reports.calls, [
+        "vs1 get_call_report 900",
+        "vs1 get_call_report 901",
+        "vs1 get_user_call_report 2101",
+      ]);
+    }));
+
   test("a user event without a call id takes the newest row of the extension's report", () =>
     withVoispeed(async (f) => {
       f.reports.user.set("2102", [
