@@ -8,6 +8,7 @@ import { benchSipFlood } from "./sip-flood.ts";
 import { benchSipParse } from "./sip-parse.ts";
 import { benchSipRegister } from "./sip-register.ts";
 import { benchSrtp } from "./srtp.ts";
+import { benchVoicemail } from "./voicemail.ts";
 import { benchWakeupStorm } from "./wakeup-storm.ts";
 import { benchZoom } from "./zoom.ts";
 
@@ -35,3 +36,5 @@ console.log("\n(j) SIP request flood");
 await benchSipFlood();
 console.log("\n(k) SRTP on one core");
 benchSrtp();
+console.log("\n(l), (m) guest voicemail");
+await benchVoicemail();
