@@ -45,8 +45,8 @@ describe("VOIspeed link against the simulator: callbacks and call records", () =
               token: "sim-token",
               notifyKey: KEY,
               intervalSeconds: 1,
-              // The simulator's hotel IVR has OK under key 1 and Error under key 2.
-              ivrNodes: { "9/0": { service: "housekeeping", ok: { node: "1" }, invalid: { node: "2" } } },
+              // The default replies (ok → key 2, invalid → key 1) fit the simulator's hotel IVR as shipped.
+              ivrNodes: { "9/0": "housekeeping" },
             },
           ],
         },
@@ -103,7 +103,7 @@ describe("VOIspeed link against the simulator: callbacks and call records", () =
 
   test("IVR housekeeping from the room phone → RE RS queued for the PMS", async () => {
     const out = await sim.ivrInput({ ivrid: 9, nodeid: 0, calling: "2102", called: "500", input: "4" });
-    assert.equal(out.nodeid, 1, "the OK child");
+    assert.equal(out.nodeid, 2, "the OK child (key 2)");
     const rows = await app.store.read((db) => db.select().from(pmsOutbox).where(eq(pmsOutbox.type, "RE")));
     assert.ok(rows.some((r) => r.record === "RE|RN102|RS4|"));
   });

@@ -150,18 +150,18 @@ describe("VOIspeed callbacks against the simulator", () => {
         const ok = await sim.ivrInput({ ivrid: 9, nodeid: 0, calling: "2101", called: "500", input: "123" });
         assert.equal(ok.steps[0]?.lineEnding, "crlf");
         assert.equal(ok.steps[0]?.command, 1);
-        assert.equal(ok.nodeid, 1, "the OK child");
+        assert.equal(ok.nodeid, 2, "the OK child (key 2)");
         const out = await f.store.read((db) => db.select().from(pmsOutbox));
         assert.deepEqual(
           out.map((o) => o.record),
           ["RE|RN101|RS1|ID23|"],
         );
         const bad = await sim.ivrInput({ ivrid: 9, nodeid: 0, calling: "2101", called: "500", input: "9" });
-        assert.equal(bad.nodeid, 2, "the Error child");
+        assert.equal(bad.nodeid, 1, "the Error child (key 1)");
         assert.equal((await f.store.read((db) => db.select().from(pmsOutbox))).length, 1);
       },
-      // The simulator's tree has OK under key 1 and Error under key 2.
-      { "9/0": { service: "housekeeping", ok: { node: "1" }, invalid: { node: "2" } } },
+      // The default replies (ok → key 2, invalid → key 1) fit the simulator's tree, as the seed's PIN example.
+      { "9/0": "housekeeping" },
     ));
 
   test("new_voicemail and cmd_failed from the simulator", () =>

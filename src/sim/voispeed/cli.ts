@@ -25,7 +25,8 @@ phonebook sync, call reports, IVR script nodes); point a voispeed link's url at 
   --token T                the module token (default sim-token)
   --path P                 endpoint path (default /PBX/seri_endpoint.php)
   --notify URL             notification URL: events are GET there with their query appended
-  --ivr URL                script URL of IVR 9 "Hotel services" (number 500), root node 0
+  --ivr URL                script URL of IVR 9 "Hotel services" (number 500), root node 0;
+                           its children: key 1 = Error (node 1), key 2 = OK (node 2)
   --delay MS               delay before an accepted command runs (default 50)
   --ssn-event-type N       event_type of the extended events (default 3; unknown in the seed)
   --entity-outcome M       seed: entity types 8 and 11 without <outcome>, as the seed (default); always

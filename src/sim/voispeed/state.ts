@@ -2,8 +2,10 @@
  * @module sim/voispeed/state
  * The PBX the simulator starts with: N room users (ids far from their extensions, so a driver that
  * mixes them up is caught), a SIP terminal each, a reception ring group, one VoIP carrier, the
- * "Hotel services" IVR whose root node follows the script URL (`--ivr`) with an ok (key 1) and an
- * error (key 2) child, a wake-up IVR that plays a prompt, a company voicemail and a park line.
+ * "Hotel services" IVR whose root node follows the script URL (`--ivr`) with an error child (node 1,
+ * key 1) and an ok child (node 2, key 2), the keys of the seed's PIN example (its script answers
+ * `node_key=2` for a good PIN, `node_key=1` for a bad one) and so of the appliance's default ivrNodes
+ * replies, a wake-up IVR that plays a prompt, a company voicemail and a park line.
  * Tests may change any of it through `sim.state` before or between requests.
  */
 import {
@@ -111,8 +113,9 @@ export function seedState(opts: { users: number; firstExtension: number; ivrUrl:
         action: 3,
         script: opts.ivrUrl ?? "",
       }),
-      node({ node_id: 1, parent_id: 0, description: "OK", select_key: "1", audio_message: "ok.wav" }),
-      node({ node_id: 2, parent_id: 0, description: "Error", select_key: "2", audio_message: "error.wav" }),
+      // The seed's PIN example: key 1 → PIN_ERROR, key 2 → PIN_OK (node ids follow the keys).
+      node({ node_id: 1, parent_id: 0, description: "Error", select_key: "1", audio_message: "error.wav" }),
+      node({ node_id: 2, parent_id: 0, description: "OK", select_key: "2", audio_message: "ok.wav" }),
     ],
   };
   const wakeup: SimIvr = {

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, describe, test } from "node:test";
+import { IVR_DEFAULT_REPLIES } from "../../../src/services/voispeed-ivr.ts";
 import { parseScriptReply } from "../../../src/sim/voispeed/ivr.ts";
+import { HOTEL_IVR_ID, seedState } from "../../../src/sim/voispeed/state.ts";
 import { listener, type Received, startSim } from "./helpers.ts";
 
 /** An IVR script whose reply is chosen by the caller's input (and the path, for a changed script_url). */
@@ -26,8 +28,18 @@ describe("VOIspeed simulator: IVR nodes following a script", () => {
     assert.equal(parseScriptReply("command=4\r\nscript_url='new_url'").params.script_url, "'new_url'");
   });
 
+  test("the hotel IVR's children follow the seed's PIN example, as the appliance's default replies do", () => {
+    const hotel = seedState({ users: 1, firstExtension: 101, ivrUrl: null }).ivrs.find((i) => i.id === HOTEL_IVR_ID);
+    const child = (description: string) => hotel?.nodes.find((n) => n.parent_id === 0 && n.description === description);
+    // S1's PIN script: node_key=2 for the right PIN (PIN_OK), node_key=1 for a wrong one (PIN_ERROR).
+    assert.deepEqual([child("OK")?.select_key, child("OK")?.node_id], ["2", 2]);
+    assert.deepEqual([child("Error")?.select_key, child("Error")?.node_id], ["1", 1]);
+    assert.deepEqual(IVR_DEFAULT_REPLIES.ok, { node: child("OK")?.select_key });
+    assert.deepEqual(IVR_DEFAULT_REPLIES.invalid, { node: child("Error")?.select_key });
+  });
+
   test("a room calls the hotel IVR, keys a code: the script GET carries the seed's parameters; command 1 goes to the child", async () => {
-    const ivr = await script({ "/ivr:123": "command=1\r\nnode_key=1" });
+    const ivr = await script({ "/ivr:123": "command=1\r\nnode_key=2" });
     const { sim } = await startSim({ ivrUrl: `${ivr.url}/ivr?key=s` });
     const call = await sim.ivrCall("101", "500");
     assert.equal(call.state, "active");
@@ -52,7 +64,7 @@ describe("VOIspeed simulator: IVR nodes following a script", () => {
     });
     assert.deepEqual(
       [out.state, out.nodeid, out.steps[0].result, out.steps[0].lineEnding],
-      ["idle", 1, "goto", "crlf"],
+      ["idle", 2, "goto", "crlf"],
     );
     assert.deepEqual(
       sim.ivr.prompts.map((p) => p.audio_message),
@@ -193,10 +205,10 @@ describe("VOIspeed simulator: IVR nodes following a script", () => {
     const { sim } = await startSim();
     const nodes = sim.state.ivrs[0].nodes;
     nodes[0].action = 1;
-    nodes[1].action = 1;
-    nodes[1].go_back_key = "*";
+    nodes[2].action = 1;
+    nodes[2].go_back_key = "*";
     const call = await sim.ivrCall("101", "500");
-    assert.equal((await sim.ivrInput({ callid: call.callId, input: "1" })).nodeid, 1);
+    assert.equal((await sim.ivrInput({ callid: call.callId, input: "2" })).nodeid, 2);
     assert.equal((await sim.ivrInput({ callid: call.callId, input: "*" })).nodeid, 0);
     assert.equal((await sim.ivrInput({ callid: call.callId, input: "9" })).nodeid, 0);
     assert.deepEqual(
