@@ -54,11 +54,11 @@ const AFTER_BEEP_MS = 20;
 /** Fallback when a beep frame went missing: speak this long after its first frame. */
 const BEEP_FALLBACK_MS = 400;
 /**
- * The phone hangs up this long after its last packet (`VM_HANGUP_GAP_MS`, default 100). Not 20 ms:
- * when many calls hang up at once the appliance can take a BYE before RTP that arrived 20 ms earlier,
- * and the recorder, already ended, drops that last frame (reported; see bench/voicemail.ts).
+ * The phone hangs up this long after its last packet (`VM_HANGUP_GAP_MS`, default 20: a phone's next
+ * frame time). When many calls hang up at once the appliance may read a BYE before RTP that arrived
+ * earlier; the recorder takes late audio for a grace period after the hang-up (voice/sip-channel.ts).
  */
-export const HANGUP_GAP_MS = Number(process.env.VM_HANGUP_GAP_MS) || 100;
+export const HANGUP_GAP_MS = Number(process.env.VM_HANGUP_GAP_MS) || 20;
 /** Frames sent back to back at most when the worker fell behind (as the appliance's pacer). */
 const MAX_BURST = 3;
 

@@ -34,7 +34,7 @@
  * (`sip.mwi.ratePerSecond` 50 spaces NOTIFYs 20 ms apart), without the voicemail part.
  *
  * `VM_MESSAGE_SECONDS` (default 30) and `VM_DEPOSITS` (default 200) shorten a run; `VM_HANGUP_GAP_MS`
- * (default 100) sets the callers' last packet → BYE gap. Needs Kamailio. Takes ~2 minutes.
+ * (default 20) sets the callers' last packet → BYE gap. Needs Kamailio. Takes ~2 minutes.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -26,6 +26,9 @@ export interface SipChannelOptions {
   codec?: "PCMU" | "PCMA";
 }
 
+/** How long a recording still takes audio after the call ended (bench (l): 20 ms was not always enough). */
+const HANGUP_GRACE_MS = 80;
+
 export class SipChannel implements CallChannel {
   private readonly digits: Digit[] = [];
   private waiter: ((d: Digit | "hangup") => void) | undefined;
@@ -73,7 +76,10 @@ export class SipChannel implements CallChannel {
 
   private onEnded(): void {
     this.ended = true;
-    this.recorder?.hangup();
+    // RTP that arrived just before the BYE may still wait behind it: a busy event loop drains the
+    // shared SIP socket before the per-call RTP sockets. The recording takes it for a moment more.
+    const rec = this.recorder;
+    if (rec) this.clock.setTimeout(() => rec.hangup(), HANGUP_GRACE_MS);
     this.rtp.stopPlayback();
     const w = this.waiter;
     this.waiter = undefined;
@@ -155,6 +161,8 @@ export class SipChannel implements CallChannel {
   }
 
   async hangup(): Promise<void> {
+    // Our own hang-up: nothing more is coming that the caller meant to leave.
+    this.recorder?.hangup();
     this.rtp.stopPlayback();
     await this.call.hangup();
     this.onEnded();

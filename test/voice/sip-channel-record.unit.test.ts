@@ -72,7 +72,12 @@ function fakes(codec?: "PCMU" | "PCMA") {
     warnBeforeMs: 10_000,
     stopKeys: "#",
   };
-  return { call, rtp, clock, ch, phone, opts, end: (r: CallEndReason) => end(r) };
+  // The far end's BYE: the recording takes late RTP for a grace period (fake time) before it ends.
+  const farEnd = (r: CallEndReason) => {
+    end(r);
+    void new Promise((res) => setTimeout(res, 0)).then(() => clock.advance(100));
+  };
+  return { call, rtp, clock, ch, phone, opts, end: farEnd };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
