@@ -9,6 +9,7 @@ import { benchSipParse } from "./sip-parse.ts";
 import { benchSipRegister } from "./sip-register.ts";
 import { benchSrtp } from "./srtp.ts";
 import { benchVoicemail } from "./voicemail.ts";
+import { benchVoispeed } from "./voispeed.ts";
 import { benchWakeupStorm } from "./wakeup-storm.ts";
 import { benchZoom } from "./zoom.ts";
 
@@ -38,3 +39,5 @@ console.log("\n(k) SRTP on one core");
 benchSrtp();
 console.log("\n(l), (m) guest voicemail");
 await benchVoicemail();
+console.log("\n(n) VOIspeed link");
+await benchVoispeed();
