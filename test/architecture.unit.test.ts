@@ -41,6 +41,7 @@ const RANK: Record<string, number> = {
  *   where bundled files are inside the compiled binary.
  */
 const ALLOWED: readonly [string, string][] = [
+  ["config/schema.ts", "pbx/snom/config.ts"],
   ["config/schema.ts", "pbx/ucm/config.ts"],
   ["config/schema.ts", "pbx/voispeed/config.ts"],
   ["config/schema.ts", "pbx/zoom/config.ts"],

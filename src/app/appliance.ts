@@ -157,7 +157,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     rooms: config.rooms,
     pms: { splitGuestName: config.pms.splitGuestName },
     phones: { ...config.phones, networks: networkSet(config.phones.networks) },
-    pbxLinks: () => runnerLinks.map((l) => ({ name: l.name, capabilities: l.driver.capabilities })),
+    pbxLinks: () => runnerLinks.map((l) => ({ name: l.name, type: l.type, capabilities: l.driver.capabilities })),
     hooks: {
       pbxJobsQueued: () => runner?.kick(),
       pmsOutboxQueued: () => sender?.kick(),
@@ -166,6 +166,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     },
     voicemail: config.voicemail,
     voicemailDir: join(resolve(opts.dataDir), "voicemail"),
+    snom: config.snom,
   };
   let purge: VoicemailPurge | undefined;
   // Before any call is answered: a recording a crash cut off becomes a message (or goes), and files
@@ -189,6 +190,10 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         debug: () => debug.on,
         timeZone: timezone,
         tenantName: config.site.name,
+        // Drivers that reach each room's phone themselves (SNOM) read the room and its phone per op.
+        rooms: { room: (number) => store.read((db) => loadRoom(db, number)) },
+        snom: config.snom,
+        vipLabels: config.rooms.vipLabels,
       }));
     runnerLinks.push({
       name: l.name,
@@ -197,6 +202,8 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       intervalSeconds: l.intervalSeconds,
       driver,
       debug,
+      // A SNOM link talks to many phones: one that does not answer must not hold up the others.
+      ...(l.type === "snom" ? { concurrency: l.concurrency } : {}),
     });
   }
   // SIP is on when a PBX is configured: the ports register there, and the built-in `sip-mwi` link

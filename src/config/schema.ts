@@ -6,11 +6,13 @@
 import * as v from "valibot";
 import { charsets } from "../lib/charset.ts";
 import { cidrProblem } from "../lib/networks.ts";
+import { snomLinkSchema } from "../pbx/snom/config.ts";
 import { ucmLinkProblem, ucmLinkSchema } from "../pbx/ucm/config.ts";
 import { voispeedLinkProblem, voispeedLinkSchema } from "../pbx/voispeed/config.ts";
 import { zoomLinkSchema } from "../pbx/zoom/config.ts";
 import { framings } from "../pms/fias/frame.ts";
 import { linkCommon } from "./link-common.ts";
+import { snomSchema } from "./snom-schema.ts";
 import { voicemailSchema } from "./voicemail-schema.ts";
 
 const hostPort = v.pipe(
@@ -122,6 +124,7 @@ export const pbxLinkSchema = v.variant("type", [
   zoomLinkSchema,
   ucmLinkSchema,
   voispeedLinkSchema,
+  snomLinkSchema,
 ]);
 
 export const pbxSchema = v.strictObject({
@@ -342,6 +345,7 @@ export const configSchema = v.strictObject({
   wakeup: v.optional(wakeupSchema, {}),
   ivr: v.optional(ivrSchema, {}),
   voicemail: v.optional(voicemailSchema, {}),
+  snom: v.optional(snomSchema, {}),
   log: v.optional(logSchema, {}),
   /** Where the libSQL file lives; the --data flag wins. */
   dataDir: v.optional(v.string(), "./data"),
@@ -366,4 +370,5 @@ export type SipConfig = Config["sip"];
 export type WakeupConfig = Config["wakeup"];
 export type IvrConfig = Config["ivr"];
 export type PbxLinkConfig = v.InferOutput<typeof pbxLinkSchema>;
+export type { SnomConfig } from "./snom-schema.ts";
 export type { VoicemailConfig } from "./voicemail-schema.ts";

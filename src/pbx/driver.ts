@@ -3,7 +3,9 @@
  * What a PBX-link driver is: it declares its capabilities, may narrow them after a start-up probe,
  * and executes one op at a time. Drivers know nothing of the store; the job runner calls them.
  */
+import type { SnomConfig } from "../config/snom-schema.ts";
 import type { Capability, PbxOp } from "../domain/pbx-ops.ts";
+import type { Room } from "../domain/room.ts";
 import type { Logger } from "../lib/logger.ts";
 
 export type { Capability, PbxOp };
@@ -74,4 +76,24 @@ export interface DriverDeps {
   timeZone?: string;
   /** The hotel's name (`site.name`), e.g. the Zoom "tenant name" department. */
   tenantName?: string;
+  /**
+   * The rooms as the appliance knows them when an op runs (read at run time: phones move, guests
+   * change). For drivers that talk to each room's phone itself (SNOM) rather than to a PBX.
+   */
+  rooms?: RoomDirectory;
+  /** The `snom` section: what SNOM room phones show (SNOM links). */
+  snom?: SnomConfig;
+  /** `rooms.vipLabels`, for drivers that render name templates themselves. */
+  vipLabels?: Readonly<Record<string, string>>;
+}
+
+/** A room now, and the phone the appliance learned for it (phone events, PUT /api/v1/rooms). */
+export interface RoomNow {
+  room: Room;
+  /** `address` is `IP:port` (SIP port) or `[IPv6]:port`; null when no phone is known. */
+  phone: { address: string | null };
+}
+
+export interface RoomDirectory {
+  room(number: string): Promise<RoomNow | undefined>;
 }

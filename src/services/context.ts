@@ -1,5 +1,5 @@
 /** @module services/context: what every service verb is given. */
-import type { PhonesConfig, PmsConfig, RoomsConfig, VoicemailConfig } from "../config/schema.ts";
+import type { PhonesConfig, PmsConfig, RoomsConfig, SnomConfig, VoicemailConfig } from "../config/schema.ts";
 import type { Capability } from "../domain/pbx-ops.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -8,6 +8,8 @@ import type { Store } from "../store/db.ts";
 
 export interface PbxLinkInfo {
   name: string;
+  /** The link's driver type (`zoom`, `snom`, …); absent in contexts that do not tell. */
+  type?: string;
   capabilities: readonly Capability[];
 }
 
@@ -51,4 +53,6 @@ export interface ServiceContext {
   voicemail: VoicemailConfig;
   /** Absolute `<dataDir>/voicemail`: message files live under it (`msgs/<id>.wav`), named by their rows. */
   voicemailDir: string;
+  /** The `snom` section (SNOM room phones: welcome page); absent = its defaults (no welcome). */
+  snom?: SnomConfig;
 }

@@ -110,6 +110,13 @@ describe("parseConfig defaults", () => {
         archiveDays: 7,
         purgeAt: "03:30",
       },
+      snom: {
+        idleTemplate: "${first} ${last}",
+        vacantText: "",
+        lockWhenBarred: false,
+        welcome: null,
+        applianceUrl: null,
+      },
       log: { level: "info" },
       dataDir: "./data",
     });

@@ -6,13 +6,17 @@
  *   SNOM    action_setup_url / action_log_on_url = http://APPLIANCE/api/v1/phone-events/snom?mac=$mac&ip=$phone_ip&user=$active_user
  *   Yealink action_url.registered = http://APPLIANCE/api/v1/phone-events/yealink?mac=$mac&ip=$ip&user=$active_user
  *   Polycom apps.telNotification.URL = http://APPLIANCE/api/v1/phone-events/polycom (lineRegistrationEvent = 1)
+ * A SNOM phone that reports itself gets its room's current state again from every SNOM link
+ * (services/snom.ts); its welcome page is served by phone-events-snom.ts.
  */
 import type { Context } from "hono";
 import * as v from "valibot";
 import { AppError } from "../../lib/errors.ts";
 import { type PhoneReport, phoneReported } from "../../services/phones.ts";
+import { resendSnomRoomState } from "../../services/snom.ts";
 import type { ApiDeps } from "../deps.ts";
 import { defineRoute, type Route } from "../registry.ts";
+import { snomPhoneRoutes } from "./phone-events-snom.ts";
 
 const ActionQuery = v.object({
   mac: v.optional(v.pipe(v.string(), v.maxLength(40))),
@@ -71,10 +75,18 @@ export function phoneEventRoutes(deps: ApiDeps): Route[] {
       roles: "public",
       query: ActionQuery,
       responses: { 200: { description: "Where the room's phone is now", schema: Result }, ...REFUSED },
-      handler: async ({ query }, c) => ({ body: await report(c, { vendor, ...query }) }),
+      handler: async ({ query }, c) => {
+        const result = await report(c, { vendor, ...query });
+        // A SNOM phone back from a boot (or at a new address) gets its room's state again.
+        if (vendor === "snom") await resendSnomRoomState(ctx, result.room);
+        return { body: result };
+      },
     });
   return [
-    get("snom", "SNOM action URL (action_setup_url, action_log_on_url): mac, ip, user"),
+    get(
+      "snom",
+      "SNOM action URL (action_setup_url, action_log_on_url): mac, ip, user; the room's state is sent to the phone again",
+    ),
     get("yealink", "Yealink action URL (action_url.registered, .setup_completed): mac, ip, user"),
     defineRoute({
       method: "post",
@@ -106,5 +118,6 @@ export function phoneEventRoutes(deps: ApiDeps): Route[] {
         };
       },
     }),
+    ...snomPhoneRoutes(deps),
   ];
 }
