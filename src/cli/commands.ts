@@ -1,6 +1,6 @@
 /**
  * @module cli/commands
- * `bellhop serve | migrate | token create | sim pms|zoom|ucm|voispeed | version`. The contract
+ * `bellhop serve | migrate | token create | sim pms|zoom|ucm|voispeed|snom | version`. The contract
  * (names and flags) is relied on by installer tooling; keep it stable.
  */
 import { type ServeFn, startAppliance } from "../app/appliance.ts";
@@ -39,6 +39,8 @@ export const USAGE = `bellhop — hotel voice appliance
                                                  run the Grandstream UCM API simulator (see bellhop sim ucm --help)
   bellhop sim voispeed --listen PORT [--users N] [--notify URL] [--ivr URL]
                                                  run the VOIspeed PBX simulator (see bellhop sim voispeed --help)
+  bellhop sim snom --listen PORT [--user U --password P] [--phones N]
+                                                 run SNOM desk phone simulators (see bellhop sim snom --help)
   bellhop version
 `;
 
@@ -71,6 +73,7 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
         if (sub === "voispeed") {
           return await (await import("../sim/voispeed/cli.ts")).simVoispeedCommand(argv.slice(2), env);
         }
+        if (sub === "snom") return await (await import("../sim/snom/cli.ts")).simSnomCommand(argv.slice(2), env);
         break;
       case "version":
         env.stdout.write(`${env.version}\n`);
