@@ -25,6 +25,9 @@ const RANK: Record<string, number> = {
   voicemail: 8,
   jobs: 8,
   inbound: 9, // answers a port's calls: IVR flows or voicemail
+  // The 24U-compatible CTI server: a TCP server over a PhoneControl interface (adapted from the
+  // SNOM client in pbx/), the phones file and the monitors; the API (callbacks) and app sit above it.
+  cti: 9,
   api: 10,
   sim: 10,
   app: 11,

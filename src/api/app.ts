@@ -29,6 +29,8 @@
  * | GET  /api/v1/voicemail/messages/{id}/audio, DELETE …/messages/{id} (audited) | yes | - | yes | - |
  * | GET  /api/v1/pbx/voispeed/{link}/events|ivr | no token; the link's key, only from its callbackNetworks |
  * | GET  /api/v1/calls                         |  yes  |    yes    |    yes    |     -               |
+ * | GET  /api/v1/cti                           |  yes  |    yes    |     -     |     -               |
+ * | GET  /api/v1/cti/snom/{ext}/{event}        | no token; only from that extension's phone          |
  *
  * No token or an unknown/revoked one: 401. A role not in the row: 403. Services record the caller as
  * `api:<token name>`.
@@ -42,6 +44,7 @@ import { buildOpenApi } from "./openapi.ts";
 import { mountRoutes, type Route } from "./registry.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { callRoutes } from "./routes/calls.ts";
+import { ctiRoutes } from "./routes/cti.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { messageRoutes } from "./routes/messages.ts";
@@ -75,6 +78,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...jobRoutes(deps),
     ...voispeedRoutes(deps),
     ...callRoutes(deps),
+    ...ctiRoutes(deps),
     ...pmsRoutes(deps),
     ...auditRoutes(deps),
   ];

@@ -1,4 +1,5 @@
 /** @module api/deps: what the HTTP layer is given; routes call services, never the store directly. */
+import type { CtiCallbacks } from "../cti/companion.ts";
 import type { LinkStatus } from "../jobs/runner.ts";
 import type { NetworkSet } from "../lib/networks.ts";
 import type { ServiceContext } from "../services/context.ts";
@@ -34,6 +35,8 @@ export interface ApiDeps {
    * configured (those URLs then answer 404).
    */
   voispeed?: VoispeedCallbacks;
+  /** The CTI server's phone callbacks and status; absent while `companion.listen` is null (404). */
+  cti?: CtiCallbacks;
   /** Resolves a bearer token to its holder; undefined when unknown or revoked. */
   authenticate(token: string): Promise<{ name: string; role: Role } | undefined>;
 }

@@ -8,6 +8,9 @@ import { join, resolve } from "node:path";
 import type { Hono } from "hono";
 import { createApi } from "../api/app.ts";
 import { type Config, srtpMode } from "../config/schema.ts";
+import { assembleCompanion } from "../cti/assemble.ts";
+import type { Companion } from "../cti/companion.ts";
+import type { PhoneControl } from "../cti/phone-control.ts";
 import { lampOf } from "../domain/pbx-ops.ts";
 import { decideInboundCall } from "../inbound/dispatch.ts";
 import { answerInboundCalls } from "../inbound/sip-inbound.ts";
@@ -78,6 +81,8 @@ export interface ApplianceOptions {
   /** Tests shorten link timers. */
   link?: Partial<Pick<FiasLinkOptions, "initWaitMs" | "responseTimeoutMs" | "endWaitMs" | "backoff" | "linkGraceMs">>;
   synchronous?: "FULL" | "NORMAL";
+  /** Tests drive the CTI server's phones with a fake; default the SNOM HTTP client. */
+  phoneControl?: PhoneControl;
 }
 
 export interface Appliance {
@@ -98,6 +103,8 @@ export interface Appliance {
    * undefined without a VOIspeed link. Tests replace the report source with `setReports`.
    */
   callRecords: CallRecorder | undefined;
+  /** The 24U Phone Companion compatible CTI server; undefined while `companion.listen` is null. */
+  cti: Companion | undefined;
   /** Where the API listens, when served. */
   apiPort?: number;
   /** True when the previous run ended without a clean stop. */
@@ -386,6 +393,17 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     ? new VoispeedCallbacks(ctx, { links: voispeedLinks, recorder: callRecords, failJob: failPbxJobLater })
     : undefined;
 
+  // The CTI server (issue 14 §2): built before the API, which takes the phones' callbacks for it.
+  const cti = config.companion.listen
+    ? assembleCompanion({
+        config,
+        store,
+        clock,
+        logger,
+        ...(opts.phoneControl ? { control: opts.phoneControl } : {}),
+      })
+    : undefined;
+
   const startedAt = clock.now();
   const api = createApi({
     ctx,
@@ -403,6 +421,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     ...(config.api.allow ? { allow: networkSet(config.api.allow) } : {}),
     counters: { requestsRefused: 0 },
     ...(voispeed ? { voispeed } : {}),
+    ...(cti ? { cti } : {}),
   });
 
   let server: { port: number; close(): Promise<void> } | undefined;
@@ -411,6 +430,8 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     server = await opts.serve(api.fetch, addr);
     logger.info("staff API listening", { address: addr.hostname, port: server.port });
   }
+  // A CTI server that cannot listen (port taken) is logged, not fatal: the hotel's PMS link matters more.
+  await cti?.start().catch((err) => logger.error("CTI server not started", { error: errorMessage(err) }));
   link.start();
   await runner.start();
   callRecords?.start();
@@ -430,6 +451,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       logger.info("appliance stopping");
       const steps: [string, () => Promise<unknown>][] = [
         ["api", async () => server?.close()],
+        ["cti server", async () => cti?.stop()],
         // No new calls; the ports hang up the calls in flight, whose outcomes are still recorded
         // (a ringing call cut short is retried after the restart).
         ["wake-ups", () => (scheduler as WakeupScheduler).stop()],
@@ -484,6 +506,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     wakeups: scheduler,
     prompts,
     callRecords,
+    cti,
     apiPort: server?.port,
     recoveredFromCrash,
     stop,

@@ -11,6 +11,7 @@ import { ucmLinkProblem, ucmLinkSchema } from "../pbx/ucm/config.ts";
 import { voispeedLinkProblem, voispeedLinkSchema } from "../pbx/voispeed/config.ts";
 import { zoomLinkSchema } from "../pbx/zoom/config.ts";
 import { framings } from "../pms/fias/frame.ts";
+import { companionSchema } from "./companion-schema.ts";
 import { linkCommon } from "./link-common.ts";
 import { snomSchema } from "./snom-schema.ts";
 import { voicemailSchema } from "./voicemail-schema.ts";
@@ -345,6 +346,7 @@ export const configSchema = v.strictObject({
   wakeup: v.optional(wakeupSchema, {}),
   ivr: v.optional(ivrSchema, {}),
   voicemail: v.optional(voicemailSchema, {}),
+  companion: v.optional(companionSchema, {}),
   snom: v.optional(snomSchema, {}),
   log: v.optional(logSchema, {}),
   /** Where the libSQL file lives; the --data flag wins. */
@@ -370,5 +372,6 @@ export type SipConfig = Config["sip"];
 export type WakeupConfig = Config["wakeup"];
 export type IvrConfig = Config["ivr"];
 export type PbxLinkConfig = v.InferOutput<typeof pbxLinkSchema>;
+export type { CompanionConfig } from "./companion-schema.ts";
 export type { SnomConfig } from "./snom-schema.ts";
 export type { VoicemailConfig } from "./voicemail-schema.ts";

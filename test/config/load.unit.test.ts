@@ -110,6 +110,7 @@ describe("parseConfig defaults", () => {
         archiveDays: 7,
         purgeAt: "03:30",
       },
+      companion: { listen: null, networks: ["127.0.0.0/8", "::1/128"], phonesFile: null, callbackUrl: null },
       snom: {
         idleTemplate: "${first} ${last}",
         vacantText: "",
