@@ -2,11 +2,13 @@
  * @module sim/snom/actions
  * The phone's outbound action-URL GETs: one at a time, in the order the events happened (the next
  * waits for the previous answer or its time-out), never retried (ours: SNOM documents no retry), every
- * attempt recorded. Credentials in the URL (`http://u:p@host/…`) become a Basic Authorization header,
- * since fetch refuses them in the URL. A non-2xx answer is recorded as an error, like a network one.
+ * attempt recorded. Credentials in the URL (`http://u:p@host/…`) become a Basic Authorization header.
+ * A non-2xx answer is recorded as an error, like a network one. Sent from the phone's own address
+ * (outbound.ts), so the receiver sees which phone it is.
  */
 import { Buffer } from "node:buffer";
 import type { ActionEvent, FiredAction } from "./model.ts";
+import { phoneGet } from "./outbound.ts";
 
 export interface ActionRequest {
   event: ActionEvent;
@@ -27,6 +29,8 @@ export class ActionSender {
   constructor(
     private readonly timeoutMs: number,
     private readonly now: () => number,
+    /** The address the phone listens on (requests go out from it); undefined: any. */
+    private readonly listenHost: () => string | undefined = () => undefined,
   ) {}
 
   send(r: ActionRequest): void {
@@ -42,8 +46,7 @@ export class ActionSender {
   private async deliver(a: FiredAction): Promise<void> {
     try {
       const { url, headers } = withoutUserInfo(a.url);
-      const res = await fetch(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
-      await res.arrayBuffer().catch(() => undefined);
+      const res = await phoneGet(url, { headers, timeoutMs: this.timeoutMs, listenHost: this.listenHost() });
       a.status = res.status;
       if (res.status < 200 || res.status > 299) a.error = `HTTP ${res.status}`;
     } catch (err) {

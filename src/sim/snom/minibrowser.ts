@@ -8,9 +8,10 @@
  * `<Led number="N" color="…">On|Off|blink|blinkfast|blinkslow</Led>` (`Off` hands the LED back: it
  * is forgotten). `snom://mb_exit` closes the screen, `snom://mb_nop` does nothing. Other objects are
  * shown by name and title with a warning. A failed or malformed fetch leaves the screen as it was.
- * Fetches run one at a time, in order (ours).
+ * Fetches run one at a time, in order (ours), from the phone's own address (outbound.ts).
  */
 import { withoutUserInfo } from "./actions.ts";
+import { phoneGet } from "./outbound.ts";
 import { child, childText, parseXml, type XmlElement } from "./xml.ts";
 
 export interface SoftKey {
@@ -68,6 +69,8 @@ export class Minibrowser {
   constructor(
     private readonly timeoutMs: number,
     private readonly now: () => number,
+    /** The address the phone listens on (fetches go out from it); undefined: any. */
+    private readonly listenHost: () => string | undefined = () => undefined,
   ) {}
 
   /** Queues a GET of `url` (resolved against the current screen) and shows what comes back. */
@@ -142,8 +145,8 @@ export class Minibrowser {
         return;
       }
       const { url: target, headers } = withoutUserInfo(url);
-      const res = await fetch(target, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
-      const body = await res.text();
+      const res = await phoneGet(target, { headers, timeoutMs: this.timeoutMs, listenHost: this.listenHost() });
+      const body = res.body;
       f.status = res.status;
       if (res.status < 200 || res.status > 299) throw new Error(`HTTP ${res.status}`);
       const doc = parseXml(body);

@@ -112,8 +112,10 @@ export class SnomPhone implements HttpPhone {
       ...opts.settings,
     });
     this.gate = new AuthGate(this.o.realm, this.o.nonceSeconds * 1000, this.now);
-    this.actions = new ActionSender(this.o.actionTimeoutMs, this.now);
-    this.browser = new Minibrowser(this.o.fetchTimeoutMs, this.now);
+    // Requests go out from the address the phone listens on, as a real phone's come from its IP.
+    const from = () => this.listener.host;
+    this.actions = new ActionSender(this.o.actionTimeoutMs, this.now, from);
+    this.browser = new Minibrowser(this.o.fetchTimeoutMs, this.now, from);
     this.calls = new CallBoard(this.o.lines, {
       fire: (event, call) => this.callEvent(event, call),
       now: () => this.now(),

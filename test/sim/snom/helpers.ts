@@ -94,6 +94,8 @@ export interface Received {
   query: URLSearchParams;
   url: string;
   authorization: string | undefined;
+  /** The client's address (the phone's own, for action URLs and fetches). */
+  remote: string | undefined;
 }
 
 /** A local HTTP server recording each request; answers `status` (changeable) with `body(r)`. */
@@ -109,6 +111,7 @@ export async function listener(
       query: u.searchParams,
       url: req.url ?? "/",
       authorization: req.headers.authorization,
+      remote: req.socket.remoteAddress,
     };
     got.push(r);
     const body = typeof opts.body === "function" ? opts.body(r) : (opts.body ?? "ok");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { sourceAddress } from "../../../src/sim/snom/outbound.ts";
 import { nthAddress, SnomSimulator } from "../../../src/sim/snom/simulator.ts";
 import { get, listener, startSim } from "./helpers.ts";
 
@@ -13,6 +14,16 @@ describe("SNOM simulator: several phones", () => {
     assert.equal(nthAddress("127.255.255.255", 1), null);
     assert.equal(nthAddress("::1", 1), null);
     assert.equal(nthAddress("localhost", 0), null);
+  });
+
+  test("a phone's requests go out from its own address when that can reach the target", () => {
+    assert.equal(sourceAddress("127.0.0.3", "127.0.0.1"), "127.0.0.3");
+    assert.equal(sourceAddress("10.20.0.31", "10.20.0.2"), "10.20.0.31");
+    assert.equal(sourceAddress("0.0.0.0", "127.0.0.1"), undefined, "wildcard: the system chooses");
+    assert.equal(sourceAddress("127.0.0.3", "10.20.0.2"), undefined, "loopback cannot reach the network");
+    assert.equal(sourceAddress("127.0.0.3", "localhost"), undefined, "a name may resolve to either family");
+    assert.equal(sourceAddress("127.0.0.3", "[::1]"), undefined);
+    assert.equal(sourceAddress("::1", "[::1]"), "::1");
   });
 
   test("addresses layout: phones on 127.0.0.2… with one common port, each with its own state and $phone_ip", async () => {
@@ -60,6 +71,16 @@ describe("SNOM simulator: several phones", () => {
     await sim.idle();
     assert.equal(l.got.length, 1);
     assert.equal(l.got[0].query.get("ip"), "127.0.0.3");
+    assert.equal(l.got[0].remote, "127.0.0.3", "sent from the phone's own address, as a real phone's come");
+    await sim.phone(2).browser.open(`${l.url}/page.xml`, "push");
+    assert.deepEqual(
+      l.got.map((r) => [r.path, r.remote]),
+      [
+        ["/in", "127.0.0.3"],
+        ["/page.xml", "127.0.0.3"],
+      ],
+      "the minibrowser too",
+    );
     assert.equal(sim.phone(1).calls.all.length, 0);
   });
 
