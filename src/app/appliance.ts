@@ -27,9 +27,11 @@ import { SipMwiDriver } from "../pbx/sip-mwi/driver.ts";
 import { callbackNetworksOf } from "../pbx/voispeed/callbacks.ts";
 import type { VoispeedDriver } from "../pbx/voispeed/driver.ts";
 import type { FiasConnector } from "../pms/fias/connection.ts";
+import { fiasAdapter } from "../pms/fias/events.ts";
 import { framingOf } from "../pms/fias/frame.ts";
 import { FiasLink, type FiasLinkOptions } from "../pms/fias/link.ts";
 import { defaultLinkRecords } from "../pms/fias/link-records.ts";
+import { SerialConnector } from "../pms/fias/serial.ts";
 import { TcpClientConnector, TcpServerConnector } from "../pms/fias/tcp.ts";
 import { promptsFolder } from "../runtime/paths.ts";
 import { CallRecorder, type CallReportSource } from "../services/call-records.ts";
@@ -313,7 +315,10 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     runnerLinks,
   );
 
-  const ingest = new PmsIngest(ctx, config.pms.charset);
+  const ingest = new PmsIngest(
+    ctx,
+    fiasAdapter({ charset: config.pms.charset, splitGuestName: config.pms.splitGuestName }),
+  );
   await ingest.init();
   const monitor = new PmsMonitor(ctx, config.pms.traceSize);
   const pmsLog = logger.child({ part: "pms" });
@@ -321,24 +326,38 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   const pmsAllowed = networkSet(pms.allow ?? LOOPBACK);
   if (pms.mode === "server" && !pms.allow && !isLoopbackHost(pms.host))
     pmsLog.warn("pms.allow is not set: only loopback may connect; set it to the PMS's address", { host: pms.host });
+  if (pms.transport === "serial" && !pms.serial.device)
+    throw new Error('pms.transport "serial" needs pms.serial.device');
   const connector =
     opts.connector ??
-    (pms.mode === "client"
-      ? new TcpClientConnector({ host: pms.host, port: pms.port, bind: pms.bind ?? undefined, logger: pmsLog })
-      : new TcpServerConnector({
-          host: pms.host,
-          port: pms.port,
+    (pms.transport === "serial"
+      ? new SerialConnector({
+          device: pms.serial.device ?? "",
+          baud: pms.serial.baud,
+          dataBits: pms.serial.dataBits,
+          parity: pms.serial.parity,
+          stopBits: pms.serial.stopBits,
+          clock,
           logger: pmsLog,
-          allow: (address) => pmsAllowed.contains(address),
-          onRefused: (address) => link.refused(address),
-        }));
+          maxFrameBytes: pms.maxFrameBytes,
+        })
+      : pms.mode === "client"
+        ? new TcpClientConnector({ host: pms.host, port: pms.port, bind: pms.bind ?? undefined, logger: pmsLog })
+        : new TcpServerConnector({
+            host: pms.host,
+            port: pms.port,
+            logger: pmsLog,
+            allow: (address) => pmsAllowed.contains(address),
+            onRefused: (address) => link.refused(address),
+          }));
   const link = new FiasLink({
     connector,
     clock,
     logger: pmsLog,
     charset: pms.charset,
     aliveSeconds: pms.aliveSeconds,
-    framing: framingOf(pms.framing),
+    // Serial FIAS is STX…ETX LRC whatever pms.framing says (the LRC layer needs ETX).
+    framing: framingOf(pms.transport === "serial" ? "stx-etx" : pms.framing),
     linkGraceMs: pms.linkGraceSeconds * 1000,
     maxFrameBytes: pms.maxFrameBytes,
     maxGarbageBytesPerSecond: pms.maxGarbageBytesPerSecond,

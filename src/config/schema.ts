@@ -59,7 +59,20 @@ export const apiSchema = v.strictObject({
 
 export const pmsSchema = v.strictObject({
   protocol: v.optional(v.picklist(["fias"]), "fias"),
-  transport: v.optional(v.picklist(["tcp"]), "tcp"),
+  /** tcp: `mode`/`host`/`port`; serial: RS-232 with `serial` (FIAS LRC + ACK/NAK/ENQ, STX…ETX framing). */
+  transport: v.optional(v.picklist(["tcp", "serial"]), "tcp"),
+  /** The RS-232 line when `transport` is "serial" (set with stty; reopened with backoff when it vanishes). */
+  serial: v.optional(
+    v.strictObject({
+      /** e.g. /dev/ttyUSB0 or a stable /dev/serial/by-id/… link; required with transport "serial". */
+      device: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1))), null),
+      baud: v.optional(v.picklist([1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200]), 9600),
+      dataBits: v.optional(v.picklist([7, 8]), 8),
+      parity: v.optional(v.picklist(["none", "even", "odd"]), "none"),
+      stopBits: v.optional(v.picklist([1, 2]), 1),
+    }),
+    {},
+  ),
   /** client: connect to the PMS interface (the usual case); server: listen for it. */
   mode: v.optional(v.picklist(["client", "server"]), "server"),
   host: v.optional(v.string(), "127.0.0.1"),

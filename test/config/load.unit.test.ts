@@ -28,6 +28,7 @@ describe("parseConfig defaults", () => {
         host: "127.0.0.1",
         port: 5010,
         bind: null,
+        serial: { device: null, baud: 9600, dataBits: 8, parity: "none", stopBits: 1 },
         charset: "latin1",
         splitGuestName: true,
         aliveSeconds: 300,
@@ -135,6 +136,19 @@ describe("parseConfig defaults", () => {
     assert.equal(c.pms.host, "127.0.0.1");
     assert.equal(c.site.timezone, "Europe/Rome");
     assert.equal(c.site.name, "Hotel");
+  });
+
+  test("pms transport and the serial line: defaults 9600 8N1, no device", () => {
+    const d = parseConfig({});
+    assert.equal(d.pms.transport, "tcp");
+    assert.deepEqual(d.pms.serial, { device: null, baud: 9600, dataBits: 8, parity: "none", stopBits: 1 });
+    const c = parseConfig({
+      pms: { transport: "serial", serial: { device: "/dev/ttyS0", dataBits: 7, parity: "even" } },
+    });
+    assert.deepEqual(c.pms.serial, { device: "/dev/ttyS0", baud: 9600, dataBits: 7, parity: "even", stopBits: 1 });
+    assert.match(issues({ pms: { serial: { parity: "mark" } } })[0], /^pms\.serial\.parity: /);
+    assert.match(issues({ pms: { serial: { dataBits: 6 } } })[0], /^pms\.serial\.dataBits: /);
+    assert.match(issues({ pms: { transport: "udp" } })[0], /^pms\.transport: /);
   });
 
   test("VIP labels by level and the guest-name split switch", () => {

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { type Charset, charsets } from "../../lib/charset.ts";
 import type { TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
+import { DEFAULT_SERIAL, type SerialLineSettings } from "../../pms/fias/serial.ts";
 import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
 import { generateHotel } from "./hotel.ts";
 import { parseScript, runScript } from "./script.ts";
@@ -15,12 +16,18 @@ import { isPmsVariant, type PmsVariant, pmsVariants, VARIANTS } from "./variants
 
 export type { CliIo };
 
-export const SIM_PMS_USAGE = `usage: bellhop sim pms (--listen PORT | --connect HOST:PORT) [options]
+export const SIM_PMS_USAGE = `usage: bellhop sim pms (--listen PORT | --connect HOST:PORT | --serial DEVICE) [options]
 
 Plays the PMS side of a FIAS link (the Oracle IFC, or a variant met in the field) with a
 generated hotel.
   --listen PORT        wait for the appliance to connect (the usual IFC role)
   --connect HOST:PORT  connect to an appliance that is the TCP server (retries every 2 s)
+  --serial DEVICE      FIAS over RS-232 on DEVICE (LRC, ACK/NAK, ENQ; writes paced at the baud
+                       rate, as on a real wire); reopened every 2 s while it is missing
+  --baud N             serial speed (default 9600)
+  --data-bits 7|8      (default 8)
+  --parity P           none | even | odd (default none)
+  --stop-bits 1|2      (default 1)
   --host ADDR          address to listen on (default 127.0.0.1)
   --script FILE        run a scenario once, then exit 0 (passed) or 1 (failed)
   --rooms N            rooms in the generated hotel (default 100)
@@ -36,6 +43,8 @@ const RECONNECT_MS = 2000;
 interface Args {
   listen?: number;
   connect?: { host: string; port: number };
+  serial?: string;
+  line: Omit<SerialLineSettings, "device">;
   host: string;
   script?: string;
   rooms: number;
@@ -55,6 +64,7 @@ function parsePort(text: string | undefined, what: string): number {
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     host: "127.0.0.1",
+    line: { ...DEFAULT_SERIAL },
     rooms: 100,
     occupancy: 0.7,
     seed: 1,
@@ -77,6 +87,33 @@ function parseArgs(argv: string[]): Args {
         const colon = v.lastIndexOf(":");
         if (colon <= 0) throw new UsageError(`--connect wants HOST:PORT, got "${v}"`);
         args.connect = { host: v.slice(0, colon), port: parsePort(v.slice(colon + 1), flag) };
+        break;
+      }
+      case "--serial":
+        args.serial = value();
+        break;
+      case "--baud": {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 50) throw new UsageError("--baud wants a baud rate such as 9600");
+        args.line.baud = n;
+        break;
+      }
+      case "--data-bits": {
+        const v = value();
+        if (v !== "7" && v !== "8") throw new UsageError("--data-bits wants 7 or 8");
+        args.line.dataBits = v === "7" ? 7 : 8;
+        break;
+      }
+      case "--parity": {
+        const v = value();
+        if (v !== "none" && v !== "even" && v !== "odd") throw new UsageError("--parity wants none, even or odd");
+        args.line.parity = v;
+        break;
+      }
+      case "--stop-bits": {
+        const v = value();
+        if (v !== "1" && v !== "2") throw new UsageError("--stop-bits wants 1 or 2");
+        args.line.stopBits = v === "2" ? 2 : 1;
         break;
       }
       case "--host":
@@ -116,8 +153,8 @@ function parseArgs(argv: string[]): Args {
         throw new UsageError(`unknown argument "${flag}"`);
     }
   }
-  if ((args.listen === undefined) === (args.connect === undefined)) {
-    throw new UsageError("give exactly one of --listen PORT or --connect HOST:PORT");
+  if ([args.listen, args.connect, args.serial].filter((x) => x !== undefined).length !== 1) {
+    throw new UsageError("give exactly one of --listen PORT, --connect HOST:PORT or --serial DEVICE");
   }
   return args;
 }
@@ -137,6 +174,35 @@ function keepConnected(sim: PmsSimulator, io: CliIo, host: string, port: number)
       io.stdout.write(`# connect to ${host}:${port} failed: ${errorMessage(err)}\n`);
       retry();
     });
+  };
+  const retry = () => {
+    if (!stopped) timer = sim.clock.setTimeout(attempt, RECONNECT_MS);
+  };
+  sim.on("disconnected", retry);
+  attempt();
+  return () => {
+    stopped = true;
+    sim.clock.clearTimeout(timer);
+  };
+}
+
+/** In --serial mode the simulator keeps (re)opening the device until stopped, as a PMS's port does. */
+function keepSerialOpen(sim: PmsSimulator, io: CliIo, settings: SerialLineSettings): () => void {
+  let stopped = false;
+  let timer: TimerHandle | undefined;
+  let failing = false;
+  const attempt = () => {
+    if (stopped) return;
+    sim.openSerial(settings).then(
+      () => {
+        failing = false;
+      },
+      (err) => {
+        if (!failing) io.stdout.write(`# cannot open ${settings.device}: ${errorMessage(err)} (retrying every 2 s)\n`);
+        failing = true;
+        retry();
+      },
+    );
   };
   const retry = () => {
     if (!stopped) timer = sim.clock.setTimeout(attempt, RECONNECT_MS);
@@ -190,6 +256,10 @@ export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> 
       io.stdout.write(`# listening on ${args.host}:${port}\n`);
     } else if (args.connect) {
       stopConnecting = keepConnected(sim, io, args.connect.host, args.connect.port);
+    } else if (args.serial) {
+      const { baud, dataBits, parity, stopBits } = args.line;
+      io.stdout.write(`# serial ${args.serial} ${baud} ${dataBits}${parity[0].toUpperCase()}${stopBits}\n`);
+      stopConnecting = keepSerialOpen(sim, io, { device: args.serial, ...args.line });
     }
   } catch (err) {
     io.stderr.write(`bellhop sim pms: ${errorMessage(err)}\n`);

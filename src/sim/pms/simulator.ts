@@ -18,6 +18,8 @@ import { type Hotel, resyncRecords } from "./hotel.ts";
 import { Inbox, type ReceivedRecord } from "./inbox.ts";
 import type { RecordMatch } from "./match.ts";
 import { encodeFrames, postingAnswer, stampFields } from "./records.ts";
+import type { SimSerialSettings } from "./serial-port.ts";
+import { SimSerialLine } from "./serial-port.ts";
 import { isPmsVariant, type PmsVariant, pmsVariants, VARIANTS, type VariantBehaviour } from "./variants.ts";
 
 export type { ReceivedRecord } from "./inbox.ts";
@@ -65,6 +67,35 @@ interface LinkWaiter {
   timer: TimerHandle;
 }
 
+/**
+ * One connection to the appliance: a TCP socket, or a serial line (which runs the FIAS LRC/ACK/NAK
+ * layer underneath and paces its writes at the baud rate).
+ */
+export interface SimLine {
+  readonly remote: string;
+  /** STX…ETX frames (serial: each gets its LRC and waits for ACK). */
+  write(bytes: Uint8Array): void;
+  /** Bytes as they are, no LRC, no ACK awaited (noise, split frames). */
+  writeRaw(bytes: Uint8Array): void;
+  destroy(): void;
+  listen(on: { data(b: Uint8Array): void; error(e: Error): void; close(): void }): void;
+}
+
+function socketLine(socket: Socket): SimLine {
+  return {
+    remote: `${socket.remoteAddress}:${socket.remotePort}`,
+    write: (b) => socket.write(b),
+    writeRaw: (b) => socket.write(b),
+    destroy: () => socket.destroy(),
+    listen: (on) => {
+      socket.setNoDelay(true);
+      socket.on("data", on.data);
+      socket.on("error", on.error);
+      socket.on("close", on.close);
+    },
+  };
+}
+
 /** idle: connected, no LD yet; init: LD seen, LRs coming until LA; linked: records flow. */
 type LinkPhase = "idle" | "init" | "linked";
 
@@ -85,7 +116,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
   private readonly resyncEquipment: boolean;
   private readonly inbox: Inbox;
   private server?: Server;
-  private socket?: Socket;
+  private socket?: SimLine;
   private connection = 0;
   private linkCount = 0;
   private dropCount = 0;
@@ -151,7 +182,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
   /** Waits for appliance connections (the IFC is normally the server). Resolves with the bound port. */
   listen(port: number, host = "127.0.0.1"): Promise<number> {
     if (this.server) return Promise.reject(new Error("PMS simulator is already listening"));
-    const server = createServer((socket) => this.adopt(socket));
+    const server = createServer((socket) => this.adopt(socketLine(socket)));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once("error", (err) => {
@@ -176,10 +207,44 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
       socket.once("error", fail);
       socket.once("connect", () => {
         socket.off("error", fail);
-        this.adopt(socket);
+        this.adopt(socketLine(socket));
         resolve();
       });
     });
+  }
+
+  /**
+   * Opens a serial device (`--serial`): the FIAS serial protocol (LRC, ACK/NAK, ENQ) on its side,
+   * writes paced at the line's baud rate to emulate the wire. Rejects when the device cannot be opened.
+   */
+  async openSerial(settings: SimSerialSettings): Promise<void> {
+    const line = await SimSerialLine.open(settings, { clock: this.clock, logger: this.log });
+    this.adopt(line);
+  }
+
+  /** Serial only: the next `n` frames we send go out once with a wrong LRC (then again, right). */
+  corruptNextLrc(n = 1): void {
+    this.serialLine().corruptNext(n);
+  }
+
+  /** Serial only: NAK the appliance's next `n` good frames. */
+  nakNext(n = 1): void {
+    this.serialLine().layer.nakNext(n);
+  }
+
+  /** The serial line's low-level counters (ACK/NAK/ENQ), when the connection is serial. */
+  get serialStats(): SimSerialLine["layer"]["stats"] | undefined {
+    return this.socket instanceof SimSerialLine ? this.socket.layer.stats : undefined;
+  }
+
+  /** Serial only: resolves when every byte written so far has gone out at the line's pace. */
+  drained(): Promise<void> {
+    return this.serialLine().drained();
+  }
+
+  private serialLine(): SimSerialLine {
+    if (!(this.socket instanceof SimSerialLine)) throw new Error("PMS simulator: not on a serial line");
+    return this.socket;
   }
 
   whenLinked(timeoutMs = 10_000): Promise<void> {
@@ -208,7 +273,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     const data = typeof bytes === "string" ? encode(bytes, this.charset) : bytes;
     const socket = this.requireSocket();
     this.emitFrame({ dir: "out", text: showBytes(data), error: "raw" });
-    socket.write(data);
+    socket.writeRaw(data);
   }
 
   /** DS, one record per guest (and room, with resyncEquipment), DE, in a single write. */
@@ -248,7 +313,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private adopt(socket: Socket): void {
+  private adopt(socket: SimLine): void {
     if (this.closed) {
       socket.destroy();
       return;
@@ -261,20 +326,21 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     this.reader = this.framing.reader();
     this.phase = "idle";
     this.linkRequests = new Map();
-    socket.setNoDelay(true);
-    socket.on("data", (chunk: Uint8Array) => {
-      if (this.socket === socket) this.onData(chunk);
+    socket.listen({
+      data: (chunk: Uint8Array) => {
+        if (this.socket === socket) this.onData(chunk);
+      },
+      error: (err) => this.log.warn("pms sim socket error", { connection: id, err: errorMessage(err) }),
+      close: () => {
+        if (this.socket === socket) this.detach(socket, "closed by the appliance");
+      },
     });
-    socket.on("error", (err) => this.log.warn("pms sim socket error", { connection: id, err: errorMessage(err) }));
-    socket.on("close", () => {
-      if (this.socket === socket) this.detach(socket, "closed by the appliance");
-    });
-    this.log.info("pms sim connection", { connection: id, remote: `${socket.remoteAddress}:${socket.remotePort}` });
+    this.log.info("pms sim connection", { connection: id, remote: socket.remote });
     this.emit("connected", id);
     if (this.opts.sendLsOnConnect) this.sendLink("LS");
   }
 
-  private detach(socket: Socket, reason: string): void {
+  private detach(socket: SimLine, reason: string): void {
     socket.destroy();
     if (this.socket !== socket) return;
     this.socket = undefined;
@@ -380,7 +446,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     socket.write(bytes);
   }
 
-  private requireSocket(): Socket {
+  private requireSocket(): SimLine {
     if (!this.socket) throw new Error("PMS simulator: no appliance connected");
     return this.socket;
   }
