@@ -5,11 +5,10 @@
  */
 import { AppError } from "../lib/errors.ts";
 import { isoWithOffset } from "../lib/zoned-time.ts";
-import { serializeMessageDeleted, serializeVoicemailCount } from "../pms/fias/outgoing.ts";
 import { pendingMessages, retrieveMessages } from "../store/messages.ts";
-import { enqueueOutbox } from "../store/pms-queue.ts";
 import { loadRoom } from "../store/rooms.ts";
 import type { ServiceContext } from "./context.ts";
+import { enqueuePmsAction } from "./pms-outbox.ts";
 import { changeRoom, inRoomTx } from "./room-change.ts";
 
 export async function listMessages(ctx: ServiceContext, room: string) {
@@ -35,14 +34,11 @@ export async function markMessageRetrieved(ctx: ServiceContext, actor: string, r
       ...r,
       messageLamp: Math.max(0, r.messageLamp - 1),
     }));
-    await enqueueOutbox(
+    await enqueuePmsAction(
+      ctx,
       u.tx,
-      {
-        type: "XD",
-        record: serializeMessageDeleted(room, pending.reservation, messageId),
-        dedupeKey: `xd:${pending.id}`,
-      },
-      now,
+      { kind: "message-retrieved", room, reservation: pending.reservation, messageId },
+      `xd:${pending.id}`,
     );
   });
   ctx.hooks.pbxJobsQueued();
@@ -51,8 +47,6 @@ export async function markMessageRetrieved(ctx: ServiceContext, actor: string, r
 
 /** Voice-mail count for the PMS (FIAS RE VM), reported by the voicemail service when it changes. */
 export async function reportVoicemailCount(ctx: ServiceContext, room: string, unread: number, read: number) {
-  await ctx.store.tx((tx) =>
-    enqueueOutbox(tx, { type: "RE", record: serializeVoicemailCount(room, unread, read) }, ctx.clock.now()),
-  );
+  await ctx.store.tx((tx) => enqueuePmsAction(ctx, tx, { kind: "voicemail-count", room, unread, read }));
   ctx.hooks.pmsOutboxQueued();
 }

@@ -7,13 +7,13 @@ import { encode } from "../lib/charset.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { toWallTime } from "../lib/zoned-time.ts";
 import { showBytes } from "../pms/fias/frame.ts";
-import { serializeResyncRequest } from "../pms/fias/outgoing.ts";
 import { recordFromText } from "../pms/fias/record.ts";
 import type { PmsLink, PmsState, PmsTraceEntry } from "../pms/port.ts";
 import { writeAudit } from "../store/audit.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
 import { rejectedInbox } from "../store/pms-queue.ts";
 import type { ServiceContext } from "./context.ts";
+import { renderPmsAction } from "./pms-outbox.ts";
 
 /** A received frame or record that changed nothing, and why. */
 export interface RejectedRecord {
@@ -105,7 +105,8 @@ export class PmsMonitor {
 
   private sendDr(): boolean {
     if (!this.link?.canSend) return false;
-    const rec = recordFromText(serializeResyncRequest(toWallTime(this.ctx.clock.now(), this.ctx.timezone)));
+    const at = toWallTime(this.ctx.clock.now(), this.ctx.timezone);
+    const rec = recordFromText(renderPmsAction(this.ctx, { kind: "resync-request", at }).text);
     const sent = this.link.send(rec);
     if (sent) {
       this.resyncRequested = true;

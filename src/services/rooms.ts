@@ -7,16 +7,15 @@
 import { checkIn, checkOut, type GuestPatch, moveGuest, startsNewStay } from "../domain/room.ts";
 import { vipLevel } from "../domain/vip.ts";
 import { AppError } from "../lib/errors.ts";
-import { serializeHousekeeping } from "../pms/fias/outgoing.ts";
 import { writeAudit } from "../store/audit.ts";
 import type { Queryable } from "../store/db.ts";
 import { latestJobPerRoom } from "../store/pbx-jobs.ts";
-import { enqueueOutbox } from "../store/pms-queue.ts";
 import { listRooms, loadRoom, markPredefined, roomsByPhoneMac, type StoredRoom, updatePhone } from "../store/rooms.ts";
 import { openWakeups } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
 import { MWI_LINK } from "./mwi-link.ts";
 import { refusedClaims } from "./phones.ts";
+import { enqueuePmsAction } from "./pms-outbox.ts";
 import { blankRoom, changeRoom, commitChange, inRoomTx } from "./room-change.ts";
 import { type RoomView, roomView } from "./room-view.ts";
 import { openStayVoicemail } from "./voicemail-stay.ts";
@@ -182,8 +181,13 @@ export async function patchRoom(ctx: ServiceContext, actor: string, number: stri
     });
     let queued = false;
     if (patch.housekeeping) {
-      const rec = serializeHousekeeping(number, patch.housekeeping.status, patch.housekeeping.maid ?? undefined);
-      queued = await enqueueOutbox(u.tx, { type: "RE", record: rec }, now);
+      const { status, maid } = patch.housekeeping;
+      queued = await enqueuePmsAction(ctx, u.tx, {
+        kind: "housekeeping",
+        room: number,
+        status,
+        maid: maid ?? undefined,
+      });
     }
     return { ops: r.ops.length, queued };
   });

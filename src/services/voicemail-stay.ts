@@ -13,11 +13,10 @@
  * - resync GI (SF) and GC never archive: a resync must not take a guest's messages away.
  */
 import type { Room } from "../domain/room.ts";
-import { serializeVoicemailCount } from "../pms/fias/outgoing.ts";
-import { enqueueOutbox } from "../store/pms-queue.ts";
 import type { RoomUnit } from "../store/room-unit.ts";
 import { archiveRoomVoicemail, moveBox, moveRoomVoicemail, resetBox } from "../store/voicemail.ts";
 import type { ServiceContext } from "./context.ts";
+import { enqueuePmsAction } from "./pms-outbox.ts";
 
 /** The last guest left: the stay's messages (a recording in progress too) go to the archive. */
 export async function archiveStayVoicemail(ctx: ServiceContext, u: RoomUnit, room: string): Promise<number> {
@@ -73,6 +72,11 @@ export async function reportVoiceCounts(
 ): Promise<void> {
   const was = before ? [before.voiceNew, before.voiceSaved] : [0, 0];
   if (was[0] === after.voiceNew && was[1] === after.voiceSaved) return;
-  const record = serializeVoicemailCount(after.number, after.voiceNew, after.voiceSaved);
-  if (await enqueueOutbox(u.tx, { type: "RE", record }, ctx.clock.now())) ctx.hooks.pmsOutboxQueued();
+  const action = {
+    kind: "voicemail-count",
+    room: after.number,
+    unread: after.voiceNew,
+    read: after.voiceSaved,
+  } as const;
+  if (await enqueuePmsAction(ctx, u.tx, action)) ctx.hooks.pmsOutboxQueued();
 }

@@ -9,13 +9,12 @@
  * desk has it when each next occurrence is made (the departure morning still rings).
  */
 
+import { type PmsAction, parseWakeupDayKey, parseWakeupTimeKey, type WakeupResult } from "../domain/pms-events.ts";
 import { isVip } from "../domain/vip.ts";
 import { AppError } from "../lib/errors.ts";
 import { addDays, fromWallTime, isIsoDate, isoDate, isoWeekday, isoWithOffset, toWallTime } from "../lib/zoned-time.ts";
 import { fiasDate, fiasTime } from "../pms/fias/datetime.ts";
-import { serializeWakeupAnswer } from "../pms/fias/outgoing.ts";
 import { writeAudit } from "../store/audit.ts";
-import { enqueueOutbox } from "../store/pms-queue.ts";
 import { loadRoom } from "../store/rooms.ts";
 import { addWakeupEvents, type WakeupEventRow, wakeupHistory } from "../store/wakeup-history.ts";
 import {
@@ -24,11 +23,13 @@ import {
   insertWakeup,
   openStates,
   updateWakeup,
+  type WakeupRow,
   type WakeupState,
   wakeupQueue,
   wakeupsDueSince,
 } from "../store/wakeups.ts";
 import type { ServiceContext } from "./context.ts";
+import { enqueuePmsAction } from "./pms-outbox.ts";
 import { type WakeupView, wakeupView } from "./room-view.ts";
 
 export type WakeupRecurrence = "once" | "daily" | "weekdays";
@@ -193,13 +194,25 @@ export async function cancelWakeup(ctx: ServiceContext, actor: string, id: numbe
 }
 
 /** FIAS AS codes a wake-up can end with. */
-export type WakeupStatus = "OK" | "NR" | "BY" | "UR" | "RY";
+export type WakeupStatus = WakeupResult;
 
 /**
  * Final outcome of a wake-up. Exactly one WA per wake-up (per occurrence of a recurring one)
  * reaches the PMS: the outbox dedupe key makes a second report a no-op, and a wake-up already ended
  * or cancelled is not reported again.
  */
+/** The PMS's wake-up result: its day and time of day as the PMS asked (kept on the row), echoed. */
+function wakeupResult(ctx: ServiceContext, w: WakeupRow, status: WakeupStatus): PmsAction {
+  const wall = toWallTime(w.dueAt, ctx.timezone);
+  return {
+    kind: "wakeup-result",
+    room: w.room,
+    date: parseWakeupDayKey(w.fiasDate) ?? wall,
+    time: parseWakeupTimeKey(w.fiasTime) ?? { ...wall, withSeconds: true },
+    status,
+  };
+}
+
 export async function recordWakeupResult(ctx: ServiceContext, id: number, status: WakeupStatus, attempts: number) {
   const queued = await ctx.store.tx(async (tx) => {
     const w = await getWakeup(tx, id);
@@ -215,16 +228,7 @@ export async function recordWakeupResult(ctx: ServiceContext, id: number, status
       now,
     );
     const wa =
-      w.source === "pms" &&
-      (await enqueueOutbox(
-        tx,
-        {
-          type: "WA",
-          record: serializeWakeupAnswer(w.room, w.fiasDate, w.fiasTime, status),
-          dedupeKey: `wa:${id}:${w.fiasDate}`,
-        },
-        now,
-      ));
+      w.source === "pms" && (await enqueuePmsAction(ctx, tx, wakeupResult(ctx, w, status), `wa:${id}:${w.fiasDate}`));
     await addWakeupEvents(tx, [{ wakeupId: id, event: "reported", detail: { result: status, wa } }], now);
     return wa;
   });

@@ -1,11 +1,11 @@
 /**
- * @module services/fias-guest
- * FIAS guest and room fields (GI/GC/GO, RE) to domain values, read as liberally as PMSs in the field
- * send them: yes/no as Y/N, 1/0 or T/F, VIP "not VIP" as 0 or N, names as "Last, First" in GN.
+ * @module fias/events-guest
+ * FIAS guest and room fields (GI/GC/GO, RE) to PMS event values, read as liberally as PMSs in the
+ * field send them: yes/no as Y/N, 1/0 or T/F, VIP "not VIP" as 0 or N, names as "Last, First" in GN.
  */
-import type { GuestPatch } from "../domain/room.ts";
-import { vipLevel } from "../domain/vip.ts";
-import type { FieldMap } from "../pms/fias/record.ts";
+import type { PmsGuest } from "../../domain/pms-events.ts";
+import { vipLevel } from "../../domain/vip.ts";
+import type { FieldMap } from "./record.ts";
 
 /** FIAS D fields are YYMMDD; the model keeps ISO dates. */
 export function fiasDateToIso(d: string | undefined): string | null | undefined {
@@ -24,11 +24,8 @@ export interface GuestFieldOptions {
 }
 
 /** Only fields present in the record appear in the patch (GC and resync records change only those). */
-export function guestPatchFromFields(
-  f: FieldMap,
-  opts: GuestFieldOptions = { splitGuestName: true },
-): GuestPatch & { reservation: string } {
-  const p: GuestPatch & { reservation: string } = { reservation: (f["G#"] ?? "").trim() };
+export function guestPatchFromFields(f: FieldMap, opts: GuestFieldOptions = { splitGuestName: true }): PmsGuest {
+  const p: PmsGuest = { reservation: (f["G#"] ?? "").trim() };
   // An empty GF carries no first name: GN may still hold "Last, First", and its first name stands.
   const gf = f.GF?.trim();
   if (f.GN !== undefined) Object.assign(p, guestName(f.GN, !gf && opts.splitGuestName));
@@ -82,7 +79,7 @@ export function isSalutation(s: string): boolean {
  * first name is what follows the comma ("" when that is a salutation, which is offered as the title;
  * a GT in the same record wins over it).
  */
-function guestName(gn: string, split: boolean): GuestPatch {
+function guestName(gn: string, split: boolean): Omit<PmsGuest, "reservation"> {
   const name = gn.trim();
   const comma = split ? name.indexOf(",") : -1;
   const last = comma > 0 ? name.slice(0, comma).trim() : "";

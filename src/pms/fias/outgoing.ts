@@ -3,8 +3,47 @@
  * Text of the records the appliance sends to the PMS. Kept as FIAS text in the outbox so a support
  * engineer reads exactly what went (or will go) on the wire.
  */
+import { type PmsAction, wakeupDayKey, wakeupTimeKey } from "../../domain/pms-events.ts";
 import { fiasDate, fiasTime } from "./datetime.ts";
 import { formatRecord } from "./record.ts";
+
+/**
+ * An outgoing action of the PMS event model as the outbox row of a FIAS record: its record ID and
+ * text. Every record the services send goes through here.
+ */
+export function renderAction(action: PmsAction): { type: string; text: string } {
+  switch (action.kind) {
+    case "wakeup-result":
+      return {
+        type: "WA",
+        text: serializeWakeupAnswer(action.room, wakeupDayKey(action.date), wakeupTimeKey(action.time), action.status),
+      };
+    case "housekeeping":
+      return { type: "RE", text: serializeHousekeeping(action.room, action.status, action.maid) };
+    case "voicemail-count":
+      return { type: "RE", text: serializeVoicemailCount(action.room, action.unread, action.read) };
+    case "message-retrieved":
+      return { type: "XD", text: serializeMessageDeleted(action.room, action.reservation, action.messageId) };
+    case "resync-request":
+      return { type: "DR", text: serializeResyncRequest(action.at) };
+    case "posting":
+      return { type: "PS", text: serializePosting(action) };
+  }
+}
+
+/**
+ * PS: a posting. A sketch for the postings work (issue 15 §2): nothing enqueues one yet, and the
+ * field set (TA, M#/MA, CT) is to be checked against the spec and the site's PMS.
+ */
+function serializePosting(p: Extract<PmsAction, { kind: "posting" }>): string {
+  const fields: Record<string, string> = { RN: p.room, "P#": String(p.sequence) };
+  if (p.reservation) fields["G#"] = p.reservation;
+  if (p.amount !== undefined) fields.TA = String(p.amount);
+  if (p.article !== undefined) fields.MA = p.article;
+  if (p.quantity !== undefined) fields["M#"] = String(p.quantity);
+  if (p.text) fields.CT = p.text;
+  return formatRecord({ type: "PS", fields });
+}
 
 /** RE RS (+ID): housekeeping status entered in the room. */
 export function serializeHousekeeping(room: string, status: number, maid?: string): string {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { recordFromText } from "../../src/pms/fias/record.ts";
-import { guestPatchFromFields, isSalutation, parseYesNo } from "../../src/services/fias-guest.ts";
+import { guestPatchFromFields, isSalutation, parseYesNo } from "../../../src/pms/fias/events-guest.ts";
+import { recordFromText } from "../../../src/pms/fias/record.ts";
 
 const fields = (text: string) => recordFromText(text).fields;
 const patch = (text: string, splitGuestName = true) => guestPatchFromFields(fields(text), { splitGuestName });

@@ -1,0 +1,31 @@
+/**
+ * @module services/pms-outbox
+ * The one way a service tells the PMS something: an action of the PMS event model, rendered by the
+ * protocol adapter and stored in the outbox (in the caller's transaction) for the sender to drain.
+ * The outbox keeps the rendered protocol text, so a support engineer reads exactly what goes on the
+ * wire. FIAS is the only protocol today: a second one is chosen here, from the config.
+ */
+import type { PmsAction } from "../domain/pms-events.ts";
+import { renderAction } from "../pms/fias/outgoing.ts";
+import type { Queryable } from "../store/db.ts";
+import { enqueueOutbox } from "../store/pms-queue.ts";
+import type { ServiceContext } from "./context.ts";
+
+/** The action as the outbox stores it: message type and protocol text. */
+export function renderPmsAction(_ctx: Pick<ServiceContext, "pms">, action: PmsAction): { type: string; text: string } {
+  return renderAction(action);
+}
+
+/**
+ * Queues the action; false when the dedupe key was queued before (nothing added). The caller kicks
+ * the sender (`ctx.hooks.pmsOutboxQueued`) after its commit.
+ */
+export async function enqueuePmsAction(
+  ctx: Pick<ServiceContext, "pms" | "clock">,
+  db: Queryable,
+  action: PmsAction,
+  dedupeKey?: string,
+): Promise<boolean> {
+  const r = renderPmsAction(ctx, action);
+  return enqueueOutbox(db, { type: r.type, record: r.text, dedupeKey }, ctx.clock.now());
+}
