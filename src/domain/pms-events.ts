@@ -158,12 +158,22 @@ export type PmsAction =
       reservation?: string;
       sequence: number;
       amount?: number;
+      /** Meter pulses, for PMS-costed calls (FIAS MP, Mitel MR). */
+      pulses?: number;
       article?: string;
       quantity?: number;
       text?: string;
     };
 
 export type PmsActionKind = PmsAction["kind"];
+
+/** An action in a protocol's words, as the outbox stores it. */
+export interface RenderedAction {
+  /** The protocol's message type ("WA", "STS"). */
+  type: string;
+  /** The message as text, exactly as it goes on the wire (without the link's framing). */
+  text: string;
+}
 
 /**
  * A PMS protocol as the services see it. `F` is the adapter's parsed frame. Every method but
@@ -176,8 +186,8 @@ export interface PmsAdapter<F> {
   /** Short name of the frame's message type, for the inbox ("GI"). */
   typeOf(frame: F): string;
   toEvents(frame: F): PmsEvent[];
-  /** The outbox row: message type and the protocol text. */
-  render(action: PmsAction): { type: string; text: string };
+  /** The outbox row: message type and protocol text; undefined when the protocol has no such message. */
+  render(action: PmsAction): RenderedAction | undefined;
   /** The frame as a trace shows it (control bytes visible). */
   printable(raw: Uint8Array): string;
 }

@@ -106,7 +106,9 @@ export class PmsMonitor {
   private sendDr(): boolean {
     if (!this.link?.canSend) return false;
     const at = toWallTime(this.ctx.clock.now(), this.ctx.timezone);
-    const rec = recordFromText(renderPmsAction(this.ctx, { kind: "resync-request", at }).text);
+    const dr = renderPmsAction(this.ctx, { kind: "resync-request", at });
+    if (!dr) return false;
+    const rec = recordFromText(dr.text);
     const sent = this.link.send(rec);
     if (sent) {
       this.resyncRequested = true;

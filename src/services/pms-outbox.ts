@@ -5,19 +5,23 @@
  * The outbox keeps the rendered protocol text, so a support engineer reads exactly what goes on the
  * wire. FIAS is the only protocol today: a second one is chosen here, from the config.
  */
-import type { PmsAction } from "../domain/pms-events.ts";
+import type { PmsAction, RenderedAction } from "../domain/pms-events.ts";
 import { renderAction } from "../pms/fias/outgoing.ts";
 import type { Queryable } from "../store/db.ts";
 import { enqueueOutbox } from "../store/pms-queue.ts";
 import type { ServiceContext } from "./context.ts";
 
-/** The action as the outbox stores it: message type and protocol text. */
-export function renderPmsAction(_ctx: Pick<ServiceContext, "pms">, action: PmsAction): { type: string; text: string } {
+/**
+ * The action as the outbox stores it: message type and protocol text; undefined when the site's
+ * protocol has no such message (Mitel has no wake-up result), and then nothing is queued.
+ */
+export function renderPmsAction(_ctx: Pick<ServiceContext, "pms">, action: PmsAction): RenderedAction | undefined {
   return renderAction(action);
 }
 
 /**
- * Queues the action; false when the dedupe key was queued before (nothing added). The caller kicks
+ * Queues the action; false when nothing was added (the dedupe key was queued before, or the
+ * protocol has no such message). The caller kicks
  * the sender (`ctx.hooks.pmsOutboxQueued`) after its commit.
  */
 export async function enqueuePmsAction(
@@ -27,5 +31,6 @@ export async function enqueuePmsAction(
   dedupeKey?: string,
 ): Promise<boolean> {
   const r = renderPmsAction(ctx, action);
+  if (!r) return false;
   return enqueueOutbox(db, { type: r.type, record: r.text, dedupeKey }, ctx.clock.now());
 }

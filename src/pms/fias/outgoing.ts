@@ -3,7 +3,7 @@
  * Text of the records the appliance sends to the PMS. Kept as FIAS text in the outbox so a support
  * engineer reads exactly what went (or will go) on the wire.
  */
-import { type PmsAction, wakeupDayKey, wakeupTimeKey } from "../../domain/pms-events.ts";
+import { type PmsAction, type RenderedAction, wakeupDayKey, wakeupTimeKey } from "../../domain/pms-events.ts";
 import { fiasDate, fiasTime } from "./datetime.ts";
 import { formatRecord } from "./record.ts";
 
@@ -11,7 +11,7 @@ import { formatRecord } from "./record.ts";
  * An outgoing action of the PMS event model as the outbox row of a FIAS record: its record ID and
  * text. Every record the services send goes through here.
  */
-export function renderAction(action: PmsAction): { type: string; text: string } {
+export function renderAction(action: PmsAction): RenderedAction {
   switch (action.kind) {
     case "wakeup-result":
       return {
@@ -39,6 +39,7 @@ function serializePosting(p: Extract<PmsAction, { kind: "posting" }>): string {
   const fields: Record<string, string> = { RN: p.room, "P#": String(p.sequence) };
   if (p.reservation) fields["G#"] = p.reservation;
   if (p.amount !== undefined) fields.TA = String(p.amount);
+  if (p.pulses !== undefined) fields.MP = String(p.pulses);
   if (p.article !== undefined) fields.MA = p.article;
   if (p.quantity !== undefined) fields["M#"] = String(p.quantity);
   if (p.text) fields.CT = p.text;

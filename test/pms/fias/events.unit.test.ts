@@ -252,6 +252,7 @@ describe("PMS actions → FIAS records", () => {
       "PS",
       "PS|RN101|P#12|G#42|TA1250|CTMinibar|",
     ],
+    [{ kind: "posting", room: "101", sequence: 13, pulses: 8 }, "PS", "PS|RN101|P#13|MP8|"],
   ];
   for (const [action, type, text] of cases) {
     test(`${action.kind} → ${text}`, () => {
