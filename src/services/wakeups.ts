@@ -9,11 +9,17 @@
  * desk has it when each next occurrence is made (the departure morning still rings).
  */
 
-import { type PmsAction, parseWakeupDayKey, parseWakeupTimeKey, type WakeupResult } from "../domain/pms-events.ts";
+import {
+  type PmsAction,
+  parseWakeupDayKey,
+  parseWakeupTimeKey,
+  type WakeupResult,
+  wakeupDayKey,
+  wakeupTimeKey,
+} from "../domain/pms-events.ts";
 import { isVip } from "../domain/vip.ts";
 import { AppError } from "../lib/errors.ts";
 import { addDays, fromWallTime, isIsoDate, isoDate, isoWeekday, isoWithOffset, toWallTime } from "../lib/zoned-time.ts";
-import { fiasDate, fiasTime } from "../pms/fias/datetime.ts";
 import { writeAudit } from "../store/audit.ts";
 import { loadRoom } from "../store/rooms.ts";
 import { addWakeupEvents, type WakeupEventRow, wakeupHistory } from "../store/wakeup-history.ts";
@@ -161,8 +167,8 @@ export async function createWakeup(ctx: ServiceContext, actor: string, input: Cr
       {
         room: input.room,
         dueAt,
-        fiasDate: fiasDate(local),
-        fiasTime: fiasTime(local),
+        fiasDate: wakeupDayKey(local),
+        fiasTime: wakeupTimeKey({ ...local, withSeconds: true }),
         recurrence,
         source,
         weekdays,

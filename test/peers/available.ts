@@ -1,6 +1,6 @@
 /**
  * Which system peers the tests and benchmarks can use: real third-party programs from Debian
- * packages (Kamailio, sipp, linphonec, baresip, openssl, libsrtp through python3-pylibsrtp), found on this
+ * packages (Kamailio, sipp, linphonec, baresip, openssl, libsrtp through python3-pylibsrtp, socat for pty pairs), found on this
  * machine or not. Their configs and scenarios live in test/peers/fixtures; only the programs come
  * from the system.
  *
@@ -39,6 +39,7 @@ export const PEERS = {
   linphonec: { package: "linphone-cli", commands: ["linphonec", "linphonecsh"] },
   baresip: { package: "baresip-core", commands: ["baresip"], present: baresipSrtpModule },
   openssl: { package: "openssl", commands: ["openssl"] },
+  socat: { package: "socat", commands: ["socat"] },
   pylibsrtp: { package: "python3-pylibsrtp", commands: [], present: pylibsrtpModule },
 } satisfies Record<string, PeerSpec>;
 

@@ -3,9 +3,9 @@
  * FIAS over RS-232: the serial device as a FIAS connector. The line is set with `stty` (no
  * `serialport` package: it crashes under Bun, toolchain.md) and read and written with node:fs, which
  * works the same under Bun, the compiled binary, Node and Deno (`-A`):
- * - reading: `fs.createReadStream(device)`, which reads the tty as bytes arrive without busy-waiting;
- * - writing: an `fs.openSync(device, "w")` fd and async `fs.write` calls chained one after the other
- *   (never `writeSync`: at 9600 baud a full tty buffer would block the event loop).
+ * - one O_RDWR | O_NONBLOCK | O_NOCTTY fd; reading is a poll loop (see SerialDevice for why not
+ *   `fs.createReadStream`), writing is `fs.writeSync` on the non-blocking fd, the rest kept and
+ *   retried on EAGAIN, so a full tty buffer at 9600 baud never blocks the event loop.
  * A device that disappears (USB adapter unplugged, pty peer gone) fails the pending read with EIO
  * or ENOENT: the connection closes and the link reopens the device with backoff, as it redials TCP.
  * The device path may be a `/dev/serial/by-id/…` link: it is opened as given (the link follows the
@@ -92,14 +92,29 @@ export function resolvedDevice(device: string): string {
   }
 }
 
+/** Poll delays of the read loop: quick while the line is busy, slow once it has been idle a while. */
+const POLL_BUSY_MS = 1;
+const POLL_IDLE_MS = 20;
+const BUSY_WINDOW_MS = 250;
+
 /**
- * A serial device opened raw: bytes in through `onData`, out through `write` (in order, never
- * blocking), `onClose` once (EIO, ENOENT, or close()).
+ * A serial device opened raw and non-blocking: bytes in through `onData`, out through `write` (in
+ * order, never blocking), `onClose` once (EIO, ENOENT, or close()).
+ *
+ * Reading is a poll loop of `fs.readSync` on the O_NONBLOCK fd (EAGAIN = nothing yet), every 1 ms
+ * while bytes flowed in the last 250 ms, every 20 ms otherwise. Why not `fs.createReadStream`: under
+ * Bun its reads block a worker thread of the fs pool, and with two devices in one process (a test,
+ * the simulator beside the appliance) the writes queue behind the blocked reads and the line stalls;
+ * `tty.ReadStream` on the fd fails with EAGAIN/EBADF under Bun. The loop works the same under Bun,
+ * Node and Deno, costs a syscall per poll and nothing else.
  */
 export class SerialDevice {
-  private readonly stream: fs.ReadStream;
   private fd: number | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly buf = Buffer.alloc(4096);
+  private pending: Uint8Array[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private writeTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastDataAt = 0;
   private ended = false;
 
   private constructor(
@@ -108,79 +123,123 @@ export class SerialDevice {
     private readonly events: { onData(b: Uint8Array): void; onClose(reason: string): void },
   ) {
     this.fd = fd;
-    this.stream = fs.createReadStream(path, { highWaterMark: 4096 });
-    this.stream.on("data", (chunk) => {
-      if (!this.ended) this.events.onData(typeof chunk === "string" ? Buffer.from(chunk, "latin1") : chunk);
-    });
-    // EIO when the peer hangs up: without this handler the error lands elsewhere (toolchain.md 5c).
-    this.stream.on("error", (err: Error) => this.end(errorMessage(err)));
-    this.stream.on("close", () => this.end("device closed"));
-    this.stream.on("end", () => this.end("end of device"));
+    this.lastDataAt = performance.now();
+    this.timer = setTimeout(() => this.poll(), 0);
   }
 
-  /** Sets the line, then opens it. */
+  /** Sets the line, then opens it. `onWarning` hears stty's partial success (a pty takes no parity). */
   static async open(
     s: SerialLineSettings,
-    events: { onData(b: Uint8Array): void; onClose(reason: string): void },
+    events: { onData(b: Uint8Array): void; onClose(reason: string): void; onWarning?(text: string): void },
   ): Promise<SerialDevice> {
     await fs.promises.access(s.device, fs.constants.R_OK | fs.constants.W_OK);
-    await configureLine(s);
-    const fd = fs.openSync(s.device, fs.constants.O_WRONLY | fs.constants.O_NOCTTY);
+    try {
+      await configureLine(s);
+    } catch (err) {
+      // A pty (socat, tests) refuses parity and some speeds; stty has set what it could.
+      const text = errorMessage(err);
+      if (!text.includes("unable to perform all requested operations")) throw err;
+      events.onWarning?.(text);
+    }
+    const { O_RDWR, O_NOCTTY, O_NONBLOCK } = fs.constants;
+    const fd = fs.openSync(s.device, O_RDWR | O_NOCTTY | O_NONBLOCK);
     return new SerialDevice(s.device, fd, events);
   }
 
   write(bytes: Uint8Array): void {
     if (this.ended) return;
-    const copy = Uint8Array.from(bytes);
-    this.chain = this.chain.then(
-      () =>
-        new Promise<void>((resolve) => {
-          const fd = this.fd;
-          if (fd === undefined || this.ended) return resolve();
-          writeAll(fd, copy, (err) => {
-            if (err) this.end(`write: ${errorMessage(err)}`);
-            resolve();
-          });
-        }),
-    );
+    this.pending.push(Uint8Array.from(bytes));
+    if (!this.writeTimer) this.flush();
   }
 
   /** Resolves once the bytes written so far are handed to the tty. */
-  flushed(): Promise<void> {
-    return this.chain;
+  async flushed(): Promise<void> {
+    while (this.pending.length > 0 && !this.ended) await new Promise((r) => setTimeout(r, 2));
   }
 
   close(): void {
     this.end("closed locally");
   }
 
+  private flush(): void {
+    this.writeTimer = undefined;
+    while (this.pending.length > 0 && !this.ended) {
+      const fd = this.fd;
+      if (fd === undefined) return;
+      const head = this.pending[0];
+      let n: number;
+      try {
+        n = fs.writeSync(fd, head);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EAGAIN") {
+          this.writeTimer = setTimeout(() => this.flush(), 2);
+          return;
+        }
+        this.end(`write: ${errorMessage(err)}`);
+        return;
+      }
+      if (n < head.length) this.pending[0] = head.subarray(n);
+      else this.pending.shift();
+    }
+  }
+
+  private poll(): void {
+    this.timer = undefined;
+    const fd = this.fd;
+    if (this.ended || fd === undefined) return;
+    let got = false;
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, this.buf, 0, this.buf.length, null);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "EAGAIN" || code === "EWOULDBLOCK") break;
+        // EIO: the other end hung up (pty peer gone, USB adapter unplugged).
+        this.end(errorMessage(err));
+        return;
+      }
+      if (n <= 0) {
+        // Raw mode, non-blocking: no data is EAGAIN, so 0 is end of file, the line hung up.
+        this.end("hung up (end of file)");
+        return;
+      }
+      got = true;
+      this.events.onData(Uint8Array.from(this.buf.subarray(0, n)));
+      if (this.ended) return;
+      if (n < this.buf.length) break;
+    }
+    const now = performance.now();
+    if (got) this.lastDataAt = now;
+    const delay = now - this.lastDataAt < BUSY_WINDOW_MS ? POLL_BUSY_MS : POLL_IDLE_MS;
+    this.timer = setTimeout(() => this.poll(), delay);
+  }
+
   private end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
-    this.stream.destroy();
+    clearTimeout(this.timer);
+    clearTimeout(this.writeTimer);
     const fd = this.fd;
     this.fd = undefined;
     if (fd !== undefined) {
-      // After pending writes, so a last LE still goes out.
-      this.chain.finally(() => fs.close(fd, () => {}));
+      // A last LE still goes out if the tty takes it now.
+      for (const b of this.pending) {
+        try {
+          fs.writeSync(fd, b);
+        } catch {
+          break;
+        }
+      }
+      this.pending = [];
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already gone
+      }
     }
     this.events.onClose(reason);
   }
-}
-
-function writeAll(fd: number, bytes: Uint8Array, done: (err?: Error) => void, offset = 0): void {
-  fs.write(fd, bytes, offset, bytes.length - offset, null, (err, n) => {
-    if (err) {
-      if ((err as NodeJS.ErrnoException).code === "EAGAIN") {
-        setTimeout(() => writeAll(fd, bytes, done, offset), 5);
-        return;
-      }
-      done(err);
-      return;
-    }
-    if (offset + n < bytes.length) writeAll(fd, bytes, done, offset + n);
-    else done();
-  });
 }
 
 export interface SerialConnectorOptions extends SerialLineSettings {
@@ -251,6 +310,7 @@ export class SerialConnector implements FiasClientConnector {
     const conn = new SerialConnection(this.o);
     let closedEarly: string | undefined;
     const device = await SerialDevice.open(this.o, {
+      onWarning: (text) => this.o.logger.warn("fias serial: stty could not set everything (a pty?)", { text }),
       onData: (b) => conn.layer.fromWire(b),
       onClose: (reason) => {
         conn.layer.close();
