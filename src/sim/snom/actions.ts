@@ -46,12 +46,14 @@ export class ActionSender {
   private async deliver(a: FiredAction): Promise<void> {
     try {
       const { url, headers } = withoutUserInfo(a.url);
+      a.sentAt = this.now();
       const res = await phoneGet(url, { headers, timeoutMs: this.timeoutMs, listenHost: this.listenHost() });
       a.status = res.status;
       if (res.status < 200 || res.status > 299) a.error = `HTTP ${res.status}`;
     } catch (err) {
       a.error = err instanceof Error ? err.message : String(err);
     }
+    a.doneAt = this.now();
     this.fired.push(a);
     this.onFired?.(a);
   }

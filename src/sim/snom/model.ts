@@ -100,6 +100,9 @@ export interface FiredAction {
   /** HTTP status; null when it failed (network, timeout). */
   status: number | null;
   error?: string;
+  /** When the GET went out (after the ones before it were answered) and when it was answered or failed. */
+  sentAt?: number;
+  doneAt?: number;
 }
 
 /** What the phone can be told to do wrong, per request. `timeout` is an alias of `hang`. */
