@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, figures on stdout. */
 import { benchBinary } from "./binary.ts";
+import { benchCti } from "./cti.ts";
 import { benchFiasParse } from "./fias-parse.ts";
 import { benchMwiNotify } from "./mwi-notify.ts";
 import { benchResync } from "./resync.ts";
@@ -41,3 +42,5 @@ console.log("\n(l), (m) guest voicemail");
 await benchVoicemail();
 console.log("\n(n) VOIspeed link");
 await benchVoispeed();
+console.log("\n(p) CTI server event fan-out (100 channels, 200 SNOM phones)");
+await benchCti();
