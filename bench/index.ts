@@ -2,6 +2,7 @@
 import { benchBinary } from "./binary.ts";
 import { benchCti } from "./cti.ts";
 import { benchFiasParse } from "./fias-parse.ts";
+import { benchFiasSerial } from "./fias-serial.ts";
 import { benchMwiNotify } from "./mwi-notify.ts";
 import { benchResync } from "./resync.ts";
 import { benchRtpPacing } from "./rtp-pacing.ts";
@@ -42,5 +43,7 @@ console.log("\n(l), (m) guest voicemail");
 await benchVoicemail();
 console.log("\n(n) VOIspeed link");
 await benchVoispeed();
+console.log("\n(o) PMS resync over a 9600-baud serial line (FIAS, socat pty)");
+await benchFiasSerial();
 console.log("\n(p) CTI server event fan-out (100 channels, 200 SNOM phones)");
 await benchCti();

@@ -47,6 +47,9 @@ export interface SerialLayerStats {
   framesAbandoned: number;
   /** ACK/NAK with no frame of ours waiting. */
   strayAnswers: number;
+  /** Bytes handed to the wire and taken from it. */
+  bytesOut: number;
+  bytesIn: number;
 }
 
 export interface SerialLayerOptions {
@@ -90,6 +93,8 @@ export class FiasSerialLayer {
     enqsReceived: 0,
     framesAbandoned: 0,
     strayAnswers: 0,
+    bytesOut: 0,
+    bytesIn: 0,
   };
   private readonly answerMs: number;
   private readonly frameMs: number;
@@ -112,7 +117,17 @@ export class FiasSerialLayer {
   private answerTimer?: TimerHandle;
   private closed = false;
 
-  constructor(private readonly o: SerialLayerOptions) {
+  private readonly o: SerialLayerOptions;
+
+  constructor(o: SerialLayerOptions) {
+    const toWire = o.toWire;
+    this.o = {
+      ...o,
+      toWire: (b) => {
+        this.stats.bytesOut += b.length;
+        toWire(b);
+      },
+    };
     this.answerMs = o.answerTimeoutMs ?? SERIAL_TIMER_MS;
     this.frameMs = o.frameTimeoutMs ?? SERIAL_TIMER_MS;
     this.maxRetries = o.maxRetries ?? SERIAL_MAX_RETRIES;
@@ -164,6 +179,7 @@ export class FiasSerialLayer {
 
   fromWire(chunk: Uint8Array): void {
     if (this.closed) return;
+    this.stats.bytesIn += chunk.length;
     let noiseFrom = -1;
     const flushNoise = (end: number) => {
       if (noiseFrom >= 0) this.o.up(chunk.slice(noiseFrom, end));

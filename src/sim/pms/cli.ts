@@ -279,6 +279,8 @@ export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> 
         io.stdout.write(`${r.ok ? "ok  " : "FAIL"} line ${r.line}: ${r.text}${detail} (${r.ms} ms)\n`);
       },
     });
+    // Serial: the last frames still wait for their ACK; let them go out before the line closes.
+    await sim.settled();
     io.stdout.write(
       result.ok ? `# script passed (${result.steps} steps)\n` : `# script failed: ${result.failures[0]}\n`,
     );

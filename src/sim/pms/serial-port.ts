@@ -18,8 +18,8 @@ export type SimSerialSettings = SerialLineSettings & {
   pace?: boolean;
 };
 
-/** How far ahead of the wire a write may go (ms): a pacing tick. */
-const SLACK_MS = 10;
+/** How far ahead of the wire a write may go (ms): a pacing tick. Small, so a frame's last byte reaches the appliance no earlier than on a real wire (2 ms ≈ 2 characters at 9600) and the ACK round trip shows in the bench. */
+const SLACK_MS = 2;
 
 /** Writes bytes no faster than a line of `bytesPerSecond` would carry them. */
 export class PacedWriter {
@@ -43,7 +43,9 @@ export class PacedWriter {
   /** Resolves once the queue is empty and the last byte's wire time has passed. */
   drained(): Promise<void> {
     if (this.queue.length === 0 && performance.now() >= this.freeAt) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    const p = new Promise<void>((resolve) => this.idle.push(resolve));
+    if (!this.timer) this.pump();
+    return p;
   }
 
   close(): void {

@@ -242,6 +242,16 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     return this.serialLine().drained();
   }
 
+  /** Serial: resolves once every frame queued went out and was answered (or `timeoutMs` passed). */
+  async settled(timeoutMs = 5000): Promise<void> {
+    const line = this.socket;
+    if (!(line instanceof SimSerialLine)) return;
+    const until = Date.now() + timeoutMs;
+    while (line.layer.pending > 0 && this.socket === line && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 5));
+    await line.drained();
+  }
+
   private serialLine(): SimSerialLine {
     if (!(this.socket instanceof SimSerialLine)) throw new Error("PMS simulator: not on a serial line");
     return this.socket;
