@@ -107,6 +107,8 @@ interface RunResult {
   mismatched: number;
   expectedInfo: number;
   receivedInfo: number;
+  /** The phones' and clients' thread, during the calls. */
+  workerCpuMs: number;
 }
 
 interface WorkerResult {
@@ -364,6 +366,7 @@ async function run(
   });
   const infoFrom = channels.map((ch) => new Map(ch.info));
   parentPort?.postMessage({ phase: `${kind}-start` });
+  const cpu0 = process.threadCpuUsage();
   const t0 = wallNow();
   await schedule(
     kind,
@@ -382,6 +385,7 @@ async function run(
   const until = wallNow() + 5000;
   while (received() < expectedEvents && wallNow() < until) await sleep(20);
   const seconds = (wallNow() - t0) / 1000;
+  const cpu = process.threadCpuUsage(cpu0);
   parentPort?.postMessage({ phase: `${kind}-end` });
 
   const latency: number[] = [];
@@ -439,6 +443,7 @@ async function run(
     mismatched,
     expectedInfo,
     receivedInfo,
+    workerCpuMs: (cpu.user + cpu.system) / 1000,
   };
 }
 
@@ -565,6 +570,7 @@ export async function benchCti(): Promise<void> {
           "  appliance thread CPU per call (3 callbacks, 50 lines)",
           `${fmt(cpu / x.calls, 3)} ms (${fmt((cpu / 1000 / x.seconds) * 100, 1)} % of a core)`,
         );
+        line("  phones' and clients' thread CPU", `${fmt((x.workerCpuMs / 1000 / x.seconds) * 100, 1)} % of a core`);
       }
       line(
         "CTI server: callbacks accepted/refused, events delivered",
