@@ -12,8 +12,8 @@
  * lock; a phone down → the jobs retried then dead, the link's status naming the room; the phone
  * booting again → its room's current state sent again.
  *
- * Proven elsewhere, not repeated: the welcome page and its source checks
- * (test/api/snom-phones.test.ts), the client's Basic / Digest / stale-nonce handling
+ * Proven elsewhere, not repeated: the welcome page's languages and source checks
+ * (test/api/snom-phones.test.ts; here only that each phone's minibrowser gets its own room's page), the client's Basic / Digest / stale-nonce handling
  * (test/pbx/snom/client.test.ts), the password in no API answer or log line
  * (test/api/snom-appliance.test.ts).
  */
@@ -105,7 +105,13 @@ describe("SNOM link commissioned against the simulators (PMS over FIAS/TCP, two 
             },
           ],
         },
-        snom: { idleTemplate: "${first} ${last}", vacantText: "Room ${room}", lockWhenBarred: true },
+        snom: {
+          idleTemplate: "${first} ${last}",
+          vacantText: "Room ${room}",
+          lockWhenBarred: true,
+          welcome: { en: { title: "Welcome", text: "Welcome, ${title} ${last}" } },
+          applianceUrl: `http://127.0.0.1:${apiPort}`,
+        },
       }),
       dataDir: t.dir,
       migrationsFolder: MIGRATIONS,
@@ -232,14 +238,21 @@ describe("SNOM link commissioned against the simulators (PMS over FIAS/TCP, two 
     for (const r of rest) assert.deepEqual([r.status, r.auth], [200, "ok"], `${r.path}?${r.query}`);
   }
 
-  it("check-in (GI) → the guest's name on the room's own phone, keypad unlocked (CS 3)", async () => {
+  it("check-in (GI) → the guest's name on the room's own phone, keypad unlocked (CS 3), the welcome on its screen", async () => {
     await fromPms(`GI|RN101|G#5101|GNRossi|GFAnna|GTMrs.|GLEA|${STAMP}`);
     await until("Anna Rossi on phone 1", () => phone1().idleText() === "Anna Rossi");
+    // The minibrowser fetches the page from the phone's own address, the only one it is served to.
+    await until("the welcome on phone 1", () => phone1().screen?.text === "Welcome, Mrs. Rossi");
+    assert.deepEqual(
+      phone1().fetches.map((f) => [new URL(f.url).pathname, f.status, f.object]),
+      [["/api/v1/snom/welcome/101.xml", 200, "SnomIPPhoneText"]],
+    );
     await fromPms(`GI|RN102|G#5102|GNNeri|GFLuca|GTMr.|GLIT|${STAMP}`);
     await until("Luca Neri on phone 2", () => phone2().idleText() === "Luca Neri");
     await settled();
     assert.deepEqual(screen(phone1()), ["Anna Rossi", false, false]);
     assert.deepEqual(screen(phone2()), ["Luca Neri", false, false]);
+    await until("the welcome on phone 2", () => phone2().screen?.text === "Welcome, Mr. Neri");
     digestOnce(phone1());
     digestOnce(phone2());
     assert.deepEqual(await newDead(), []);
