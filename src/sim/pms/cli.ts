@@ -156,6 +156,9 @@ function parseArgs(argv: string[]): Args {
   if ([args.listen, args.connect, args.serial].filter((x) => x !== undefined).length !== 1) {
     throw new UsageError("give exactly one of --listen PORT, --connect HOST:PORT or --serial DEVICE");
   }
+  if (args.serial !== undefined && VARIANTS[args.variant].framing !== "stx-etx") {
+    throw new UsageError(`--variant ${args.variant} frames by lines: FIAS over serial needs STX…ETX and its LRC`);
+  }
   return args;
 }
 
