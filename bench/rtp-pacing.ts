@@ -6,16 +6,20 @@
  * receivers: the gap between consecutive packets of a stream, as its deviation from 20 ms (what a
  * phone's jitter buffer has to absorb), and packets lost; with SRTP every packet is unprotected with
  * the call's key and the failures counted (authentication, replay, other: all must be 0), and the
- * SRTCP sender reports arriving on RTP + 1 are authenticated too. At the sender: how late each pacing
- * timer fired against its frame's deadline, through a pacing clock that records both, and the CPU
+ * SRTCP sender reports arriving on RTP + 1 are authenticated too. At the sender, through a pacing
+ * clock that records them: how many pacing timers fired (one per 20 ms for all 24 streams, their
+ * shared ticker: src/sip/rtp/ticker.ts) and how late each fired against its deadline; and the CPU
  * time of the sending thread (pacing, packetizing, protecting, sending) per call.
  *
  * The receivers run in a worker thread, as a phone runs on its own hardware: in the sender's event
  * loop a packet's arrival would be stamped only once the loop got round to it, adding the sender's
- * own scheduling delay to the figure a second time. Its CPU is not in the per-call figure.
+ * own scheduling delay to the figure a second time. Its CPU is not in the per-call figure. They use
+ * the appliance's media sockets (udp.ts: on Bun, Bun.udpSocket without node:dgram's layer) and only
+ * stamp each datagram and copy it into storage allocated up front: the worker's own collector,
+ * which garbage per datagram would set off, stalls all 24 streams' stamps at once, and that would be
+ * the receiver's jitter, not the sender's.
  */
 import { randomBytes } from "node:crypto";
-import dgram from "node:dgram";
 import { loadavg } from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { type Clock, FakeClock, monotonicClock } from "../src/lib/clock.ts";
@@ -24,6 +28,8 @@ import { linearToUlaw } from "../src/sip/rtp/g711.ts";
 import { parseRtp } from "../src/sip/rtp/packet.ts";
 import { RtpPortPool, RtpSession } from "../src/sip/rtp/session.ts";
 import { isRtcpPacket, SRTP_SUITES, SrtpContext, type SrtpSuite } from "../src/sip/rtp/srtp/index.ts";
+import { PREWAKE_MS } from "../src/sip/rtp/ticker.ts";
+import { bindUdp, type UdpSocket } from "../src/sip/rtp/udp.ts";
 import { fmt, line } from "./util.ts";
 
 const STREAMS = 24;
@@ -46,14 +52,23 @@ function tone(seconds: number): Uint8Array {
 
 /**
  * monotonicClock, noting for every pacing timer how long after its due time it fired. Timers of
- * more than 100 ms (the SRTCP reports' 5 s) are not frames and are not noted.
+ * more than 100 ms (the SRTCP reports' 5 s) are not frames and are not noted; the ticker's pre-wake
+ * (set right after its tick's timer, PREWAKE_MS earlier: see ticker.ts) is only counted.
  */
-function recordingClock(): { clock: Clock; lateness: number[] } {
+function recordingClock(): { clock: Clock; lateness: number[]; prewakes: { n: number } } {
   const lateness: number[] = [];
+  const prewakes = { n: 0 };
+  let lastMs = Number.NaN;
   const clock: Clock = {
     now: monotonicClock.now,
     setTimeout(fn, ms) {
       if (ms > 100) return monotonicClock.setTimeout(fn, ms);
+      const prewake = ms === lastMs - PREWAKE_MS;
+      lastMs = ms;
+      if (prewake) {
+        prewakes.n++;
+        return monotonicClock.setTimeout(fn, ms);
+      }
       const due = monotonicClock.now() + ms;
       return monotonicClock.setTimeout(() => {
         lateness.push(monotonicClock.now() - due);
@@ -62,14 +77,18 @@ function recordingClock(): { clock: Clock; lateness: number[] } {
     },
     clearTimeout: monotonicClock.clearTimeout,
   };
-  return { clock, lateness };
+  return { clock, lateness, prewakes };
 }
 
 const WORKER_ROLE = "rtp-pacing-receivers";
+/** Room for one datagram in a receiver's store: an RTP frame is 172 octets, 182 with an SRTP tag. */
+const SLOT_BYTES = 256;
 
 interface ReceiverSetup {
   role: typeof WORKER_ROLE;
   streams: number;
+  /** Packets each stream is expected to carry: the size of its preallocated store. */
+  frames: number;
   /** SRTP: the suite and each stream's sender key ‖ salt; null for plain RTP. */
   srtp: { suite: SrtpSuite; keys: Uint8Array[] } | null;
 }
@@ -89,26 +108,19 @@ interface Heard {
   rtcpFailed: number;
 }
 
-function bind(port: number): Promise<dgram.Socket | null> {
-  const socket = dgram.createSocket("udp4");
-  return new Promise((resolve) => {
-    socket.once("error", () => {
-      socket.close();
-      resolve(null);
-    });
-    socket.bind(port, "127.0.0.1", () => resolve(socket));
-  });
+/** The receivers' sockets are the appliance's own kind (udp.ts): on Bun, no node:dgram layer. */
+function bind(port: number): Promise<UdpSocket | null> {
+  return bindUdp("udp4", "127.0.0.1", port).catch(() => null);
 }
 
 /** An even RTP port and the RTCP port above it, both free. */
-async function bindPair(): Promise<[dgram.Socket, dgram.Socket]> {
+async function bindPair(): Promise<[UdpSocket, UdpSocket]> {
   for (;;) {
     const rtp = await bind(0);
     if (!rtp) continue;
-    const p = rtp.address().port;
-    const rtcp = p % 2 === 0 ? await bind(p + 1) : null;
+    const rtcp = rtp.port % 2 === 0 ? await bind(rtp.port + 1) : null;
     if (rtcp) return [rtp, rtcp];
-    rtp.close();
+    await rtp.close();
   }
 }
 
@@ -116,7 +128,7 @@ async function bindPair(): Promise<[dgram.Socket, dgram.Socket]> {
 async function runReceivers(setup: ReceiverSetup): Promise<void> {
   const port = parentPort;
   if (!port) return;
-  const sockets: dgram.Socket[] = [];
+  const sockets: UdpSocket[] = [];
   const heard: (Heard & { seqs: Set<number> })[] = [];
   /** Per stream: reads what it queued (see below). */
   const open: (() => void)[] = [];
@@ -134,18 +146,33 @@ async function runReceivers(setup: ReceiverSetup): Promise<void> {
     };
     const key = setup.srtp?.keys[i];
     const ctx = setup.srtp && key ? new SrtpContext(setup.srtp.suite, key) : null;
-    // Only stamped and kept as they arrive; unprotected and parsed when the run is over. One
+    // Only stamped and copied as they arrive; unprotected and parsed when the run is over. One
     // thread receives all 24 streams: work per packet here would delay the stamp of every packet
-    // queued behind it, which a phone (one stream, its own CPU) does not see.
-    const queued: { at: number; msg: Uint8Array }[] = [];
-    rtp.on("message", (msg: Uint8Array) => {
-      queued.push({ at: performance.now(), msg });
-    });
+    // queued behind it, which a phone (one stream, its own CPU) does not see. The stamps and bytes
+    // go into arrays allocated up front, so the datagram is garbage at once and nothing survives
+    // into the worker's collections: its GC pauses would otherwise delay the stamps of every stream.
+    const slots = setup.frames + 64;
+    const at = new Float64Array(slots);
+    const lengths = new Int32Array(slots);
+    const store = new Uint8Array(slots * SLOT_BYTES);
+    let n = 0;
+    let overflow = 0;
+    rtp.onMessage = (msg) => {
+      if (n === slots || msg.length > SLOT_BYTES) {
+        overflow++;
+        return;
+      }
+      at[n] = performance.now();
+      lengths[n] = msg.length;
+      store.set(msg, n * SLOT_BYTES);
+      n++;
+    };
     open.push(() => {
-      for (const { at, msg } of queued) {
-        let bytes = msg;
+      h.otherDrops += overflow;
+      for (let k = 0; k < n; k++) {
+        let bytes: Uint8Array = store.subarray(k * SLOT_BYTES, k * SLOT_BYTES + (lengths[k] as number));
         if (ctx) {
-          const r = ctx.unprotectRtp(msg);
+          const r = ctx.unprotectRtp(bytes);
           if (!r.ok) {
             if (r.reason === "auth") h.authFailures++;
             else if (r.reason === "replay") h.replays++;
@@ -159,14 +186,14 @@ async function runReceivers(setup: ReceiverSetup): Promise<void> {
           h.otherDrops++;
           continue;
         }
-        h.arrivals.push(at);
+        h.arrivals.push(at[k] as number);
         h.seqs.add(r.packet.sequence);
       }
     });
-    rtcp.on("message", (msg: Uint8Array) => {
+    rtcp.onMessage = (msg) => {
       if (ctx && isRtcpPacket(msg) && ctx.unprotectRtcp(msg).ok) h.rtcpOk++;
       else h.rtcpFailed++;
-    });
+    };
     sockets.push(rtp, rtcp);
     heard.push(h);
   }
@@ -176,7 +203,7 @@ async function runReceivers(setup: ReceiverSetup): Promise<void> {
     for (const s of sockets) s.close();
     port.postMessage(out);
   });
-  port.postMessage(heard.map((_, i) => (sockets[2 * i] as dgram.Socket).address().port));
+  port.postMessage(heard.map((_, i) => (sockets[2 * i] as UdpSocket).port));
 }
 
 function nextMessage<T>(w: Worker): Promise<T> {
@@ -192,6 +219,8 @@ interface PacingResult {
   lost: number;
   deviations: number[];
   lateness: number[];
+  /** Pre-wake timers set (ticker.ts): one per tick. */
+  prewakes: number;
   wallMs: number;
   /** CPU time of the sending thread while the prompts played, ms. */
   senderCpuMs: number;
@@ -205,10 +234,15 @@ interface PacingResult {
 async function runPacing(srtp: boolean, seconds = SECONDS): Promise<PacingResult> {
   const base = 20000 + 2 * Math.floor(Math.random() * 4000);
   const ports = new RtpPortPool(base, base + 2 * (STREAMS + 50));
-  const { clock: pacingClock, lateness } = recordingClock();
+  const { clock: pacingClock, lateness, prewakes } = recordingClock();
   const s = SRTP_SUITES[SUITE];
   const keys = Array.from({ length: STREAMS }, () => Uint8Array.from(randomBytes(s.keyLength + s.saltLength)));
-  const setup: ReceiverSetup = { role: WORKER_ROLE, streams: STREAMS, srtp: srtp ? { suite: SUITE, keys } : null };
+  const setup: ReceiverSetup = {
+    role: WORKER_ROLE,
+    streams: STREAMS,
+    frames: seconds * 50,
+    srtp: srtp ? { suite: SUITE, keys } : null,
+  };
   const worker = new Worker(new URL(import.meta.url), { workerData: setup });
   const sessions: RtpSession[] = [];
   try {
@@ -262,6 +296,7 @@ async function runPacing(srtp: boolean, seconds = SECONDS): Promise<PacingResult
       lost: STREAMS * seconds * 50 - received,
       deviations,
       lateness,
+      prewakes: prewakes.n,
       wallMs,
       senderCpuMs: (cpu.user + cpu.system) / 1000,
       authFailures: sum((h) => h.authFailures),
@@ -290,7 +325,11 @@ function report(name: string, r: PacingResult, clean: boolean | null): void {
     `${ms(percentile(r.deviations, 50))} / ${ms(p99)} / ${ms(r.deviations.at(-1) ?? Number.NaN)}`,
   );
   line(
-    "  sender: send − deadline, p50/p99/max, ms",
+    "  sender: pacing timers per 20 ms, ticks + pre-wakes",
+    `${fmt(r.lateness.length / (FRAMES - 1), 2)} + ${fmt(r.prewakes / (FRAMES - 1), 2)}`,
+  );
+  line(
+    "  sender: timer fired − deadline, p50/p99/max, ms",
     `${ms(percentile(r.lateness, 50))} / ${ms(percentile(r.lateness, 99))} / ${ms(r.lateness.at(-1) ?? Number.NaN)}`,
   );
   line("  wall time, first to last frame of 24, s", fmt(r.wallMs / 1000, 3), fmt(((FRAMES - 1) * 20) / 1000, 2));

@@ -86,6 +86,19 @@ export function buildRtp(h: RtpBuildInput, payload: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The CSRC list of the usual packet, shared. */
+const NO_CSRCS: readonly number[] = Object.freeze([]);
+
+function u32(p: Uint8Array, at: number): number {
+  return (
+    (((p[at] as number) << 24) |
+      ((p[at + 1] as number) << 16) |
+      ((p[at + 2] as number) << 8) |
+      (p[at + 3] as number)) >>>
+    0
+  );
+}
+
 function fail(reason: RtpParseFailure, detail: string): RtpParseResult {
   return { ok: false, reason, detail };
 }
@@ -101,16 +114,21 @@ export function parseRtp(bytes: Uint8Array): RtpParseResult {
   const b1 = bytes[1];
   const payloadType = b1 & 0x7f;
   if (payloadType >= 72 && payloadType <= 76) return fail("rtcp", `packet type ${b1} is RTCP (RFC 5761)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Byte reads, not a DataView: every packet that arrives goes through here, and a view (on Bun,
+  // with the typed array's buffer it makes) is garbage for each.
   const cc = b0 & 0x0f;
   let at = RTP_HEADER_SIZE + 4 * cc;
   if (at > len) return fail("csrc-overflow", `${cc} CSRCs need ${at} bytes, packet has ${len}`);
-  const csrcs: number[] = [];
-  for (let i = 0; i < cc; i++) csrcs.push(view.getUint32(RTP_HEADER_SIZE + 4 * i));
+  let csrcs: readonly number[] = NO_CSRCS;
+  if (cc > 0) {
+    const list: number[] = [];
+    for (let i = 0; i < cc; i++) list.push(u32(bytes, RTP_HEADER_SIZE + 4 * i));
+    csrcs = list;
+  }
   const extension = (b0 & 0x10) !== 0;
   if (extension) {
     if (at + 4 > len) return fail("extension-overflow", "extension header cut off");
-    const words = view.getUint16(at + 2);
+    const words = ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number);
     at += 4 + 4 * words;
     if (at > len) return fail("extension-overflow", `extension of ${words} words runs past the packet`);
   }
@@ -131,9 +149,9 @@ export function parseRtp(bytes: Uint8Array): RtpParseResult {
       extension,
       marker: (b1 & 0x80) !== 0,
       payloadType,
-      sequence: view.getUint16(2),
-      timestamp: view.getUint32(4),
-      ssrc: view.getUint32(8),
+      sequence: ((bytes[2] as number) << 8) | (bytes[3] as number),
+      timestamp: u32(bytes, 4),
+      ssrc: u32(bytes, 8),
       csrcs,
       payload: bytes.subarray(at, end),
     },

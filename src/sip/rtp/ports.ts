@@ -1,8 +1,7 @@
 /**
  * @module sip/rtp/ports
- * The appliance's RTP port range, shared by every call, and binding a UDP socket on one of its ports.
+ * The appliance's RTP port range, shared by every call.
  */
-import dgram from "node:dgram";
 import net from "node:net";
 import { AppError } from "../../lib/errors.ts";
 import { MediaTally } from "./media-tally.ts";
@@ -69,37 +68,8 @@ export class RtpPortPool {
   }
 }
 
-export /** "::ffff:10.0.0.1" → "10.0.0.1", IPv6 lower-cased, so the SDP and the socket spell addresses alike. */
-function normalize(address: string): string {
+/** "::ffff:10.0.0.1" → "10.0.0.1", IPv6 lower-cased, so the SDP and the socket spell addresses alike. */
+export function normalize(address: string): string {
   const a = address.toLowerCase();
   return a.startsWith("::ffff:") && net.isIPv4(a.slice(7)) ? a.slice(7) : a;
-}
-
-export function bindSocket(type: "udp4" | "udp6", address: string, port: number): Promise<dgram.Socket> {
-  const socket = dgram.createSocket({ type });
-  return new Promise((resolve, reject) => {
-    const failed = (err: Error) => {
-      try {
-        socket.close();
-      } catch {
-        // Never bound: nothing to close.
-      }
-      reject(err);
-    };
-    socket.once("error", failed);
-    socket.bind(port, address, () => {
-      socket.off("error", failed);
-      resolve(socket);
-    });
-  });
-}
-
-export function closeSocket(socket: dgram.Socket): Promise<void> {
-  return new Promise<void>((resolve) => {
-    try {
-      socket.close(() => resolve());
-    } catch {
-      resolve();
-    }
-  });
 }

@@ -5,13 +5,12 @@
  * Some SBCs end calls whose RTCP stays silent. What arrives on the RTCP port is only authenticated
  * and counted (the SRTP layer's counters); nothing in it changes the call.
  */
-import type dgram from "node:dgram";
 import net from "node:net";
 import type { Clock, TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
-import { bindSocket, closeSocket } from "./ports.ts";
 import type { SrtpLayer } from "./srtp-layer.ts";
+import { bindUdp, type UdpSocket } from "./udp.ts";
 
 export const RTCP_INTERVAL_MS = 5000;
 
@@ -60,7 +59,7 @@ export interface RtcpSenderOptions {
   clock: Clock;
   /** The report to send now, already protected; null when there is nowhere to send (hold, no remote). */
   report: () => Uint8Array | null;
-  socket: dgram.Socket;
+  socket: UdpSocket;
   /** Where RTCP goes now. */
   destination: () => { address: string; port: number } | null;
   onError: (err: unknown) => void;
@@ -94,9 +93,7 @@ export class RtcpSender {
     try {
       const bytes = this.o.report();
       if (!bytes) return;
-      this.o.socket.send(bytes, to.port, to.address, (err) => {
-        if (err) this.o.onError(err);
-      });
+      this.o.socket.send(bytes, to.port, to.address, this.o.onError);
     } catch (err) {
       this.o.onError(err);
     }
@@ -106,7 +103,7 @@ export class RtcpSender {
 export interface SrtcpOptions {
   srtp: SrtpLayer;
   /** The call's RTP socket: RTCP rides on it with rtcp-mux. */
-  rtpSocket: dgram.Socket;
+  rtpSocket: UdpSocket;
   bind: string;
   rtpPort: number;
   clock: Clock;
@@ -127,9 +124,9 @@ export interface Srtcp {
  */
 export function startSrtcp(o: SrtcpOptions): Srtcp {
   let sender: RtcpSender | null = null;
-  let socket: dgram.Socket | null = null;
+  let socket: UdpSocket | null = null;
   let stopped = false;
-  const start = (s: dgram.Socket, mux: boolean) => {
+  const start = (s: UdpSocket, mux: boolean) => {
     sender = new RtcpSender({
       clock: o.clock,
       socket: s,
@@ -144,13 +141,13 @@ export function startSrtcp(o: SrtcpOptions): Srtcp {
   if (o.srtp.rtcpMux) start(o.rtpSocket, true);
   else {
     const type = net.isIPv6(o.bind.split("%")[0] ?? o.bind) ? "udp6" : "udp4";
-    bindSocket(type, o.bind, o.rtpPort + 1).then(
+    bindUdp(type, o.bind, o.rtpPort + 1).then(
       (s) => {
-        if (stopped) return void closeSocket(s);
+        if (stopped) return void s.close();
         socket = s;
-        s.on("error", (err: Error) => o.logger.warn("rtcp: socket error", { error: err.message }));
+        s.onError = (err) => o.logger.warn("rtcp: socket error", { error: err.message });
         // Read only to authenticate and count: a report changes nothing in the call.
-        s.on("message", (msg: Uint8Array) => o.srtp.openRtcp(msg));
+        s.onMessage = (msg) => o.srtp.openRtcp(msg);
         start(s, false);
       },
       (err) =>
@@ -164,7 +161,7 @@ export function startSrtcp(o: SrtcpOptions): Srtcp {
     async stop() {
       stopped = true;
       (sender as RtcpSender | null)?.stop();
-      if (socket) await closeSocket(socket);
+      if (socket) await (socket as UdpSocket).close();
     },
   };
 }

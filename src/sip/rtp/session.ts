@@ -10,11 +10,8 @@
  * there. SRTCP sender reports then go out every 5 s (rtcp.ts) on the port above ours, or on ours
  * with rtcp-mux. A plain-RTP call sends and reads no RTCP, as before.
  *
- * The stream: one random SSRC per session; sequence numbers continue across prompts; the timestamp of
- * a prompt's first packet is the previous packet's plus the real time between them, and carries the
- * marker bit (a new talkspurt, RFC 3551 §4.1), so the far end's jitter buffer sees silence, not loss.
- * A prompt never starts within 20 ms of the previous packet: the cadence stays one frame every 20 ms
- * across prompt boundaries.
+ * The stream itself (SSRC, sequence numbers and timestamps across prompts): outbound.ts; its pacing,
+ * shared by all sessions: pacer.ts and ticker.ts; the sockets: udp.ts.
  *
  * Which packets count (symmetric RTP, RFC 4961, with latching): a datagram must parse as RTP and carry
  * the negotiated audio or telephone-event payload type. The first such packet latches the session to
@@ -26,24 +23,23 @@
  * anywhere cannot take the call's media. A `setRemote` with another address or port (a re-INVITE moving the media)
  * drops the latch; one with the same address and port (a session refresh) keeps it.
  */
-import type dgram from "node:dgram";
 import net from "node:net";
-import { type Clock, monotonicClock, type TimerHandle } from "../../lib/clock.ts";
+import { type Clock, monotonicClock } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { type DtmfPress, DtmfReceiver } from "./dtmf.ts";
-import { ulawToAlaw } from "./g711.ts";
-import { FRAME_MS, FRAME_SAMPLES, type G711Codec, RtpSender } from "./pacer.ts";
+import { RtpOutbound, type RtpPlayResult } from "./outbound.ts";
+import type { G711Codec } from "./pacer.ts";
 import { parseRtp, type RtpPacket } from "./packet.ts";
-import { bindSocket, closeSocket, normalize, type RtpPortPool, RtpPortsExhaustedError } from "./ports.ts";
+import { normalize, type RtpPortPool, RtpPortsExhaustedError } from "./ports.ts";
 import { type SenderInfo, type Srtcp, startSrtcp } from "./rtcp.ts";
 import { type SrtpKeying, SrtpLayer, type SrtpStats } from "./srtp-layer.ts";
+import { bindUdp, type UdpSocket } from "./udp.ts";
 
 export type { DtmfPress } from "./dtmf.ts";
+export type { RtpPlayResult } from "./outbound.ts";
 export { RtpPortPool, RtpPortsExhaustedError } from "./ports.ts";
 export type { SrtpKeying, SrtpStats } from "./srtp-layer.ts";
-
-const SAMPLES_PER_MS = FRAME_SAMPLES / FRAME_MS;
 
 /** The far end's media, from the negotiated SDP. */
 export interface RtpRemote {
@@ -68,12 +64,6 @@ export interface RtpSessionOptions {
   logger: Logger;
 }
 
-export interface RtpPlayResult {
-  /** True when the prompt was cut short: `stopPlayback`, another `play`, or `close`. */
-  stopped: boolean;
-  packets: number;
-}
-
 export interface RtpSessionStats {
   packetsOut: number;
   /** Accepted packets: the negotiated payload types, from the remote (or the latched source). */
@@ -87,19 +77,8 @@ export interface RtpSessionStats {
 
 type Endpoint = { address: string; port: number };
 
-interface Playback {
-  sender: RtpSender | null;
-  timer: TimerHandle | undefined;
-  wake: (() => void) | null;
-  stopped: boolean;
-}
-
 function isUnspecified(address: string): boolean {
   return address === "0.0.0.0" || address === "::" || address === "";
-}
-
-function randomUint32(): number {
-  return crypto.getRandomValues(new Uint32Array(1))[0] as number;
 }
 
 export class RtpSession {
@@ -112,42 +91,37 @@ export class RtpSession {
    */
   onAudio: ((packet: RtpPacket) => void) | undefined;
 
-  private readonly pacing: Clock;
   private readonly log: Logger;
-  private readonly ssrc = randomUint32();
+  private readonly out: RtpOutbound;
   private remote: RtpRemote | null = null;
   /** The source of the first accepted packet: where packets go from then on. */
   private source: Endpoint | null = null;
   private receiver: DtmfReceiver | null = null;
-  private playback: Playback | null = null;
-  private nextSequence = randomUint32() & 0xffff;
-  private lastTimestamp = randomUint32();
-  /** Pacing-clock time of the last packet sent; null before the first. */
-  private lastSentAt: number | null = null;
   private sendErrors = 0;
   private closing: Promise<void> | null = null;
   private readonly counters: Omit<RtpSessionStats, "srtp"> = { packetsOut: 0, packetsIn: 0, digits: 0, ignored: 0 };
   private octetsOut = 0;
   private srtp: SrtpLayer | null = null;
   private rtcp: Srtcp | null = null;
+  /** Bound once, not per packet. */
+  private readonly afterSend = (err: Error) => this.sendFailed(err);
 
   private constructor(
     private readonly opts: RtpSessionOptions,
-    private readonly socket: dgram.Socket,
+    private readonly socket: UdpSocket,
   ) {
-    const a = socket.address();
-    this.local = { address: normalize(a.address), port: a.port };
-    this.pacing = opts.pacingClock ?? monotonicClock;
-    this.log = opts.logger.child({ rtpPort: a.port });
+    this.local = { address: normalize(socket.address), port: socket.port };
+    this.out = new RtpOutbound(opts.pacingClock ?? monotonicClock, (bytes) => this.transmit(bytes));
+    this.log = opts.logger.child({ rtpPort: socket.port });
     opts.ports.media.opened(this);
-    socket.on("error", (err: Error) => this.log.warn("rtp: socket error", { error: err.message }));
-    socket.on("message", (msg: Uint8Array, rinfo: dgram.RemoteInfo) => {
+    socket.onError = (err) => this.log.warn("rtp: socket error", { error: err.message });
+    socket.onMessage = (msg, address, port) => {
       try {
-        this.receive(msg, { address: normalize(rinfo.address), port: rinfo.port });
+        this.receive(msg, normalize(address), port);
       } catch (err) {
         this.log.error("rtp: packet handler threw", { error: errorMessage(err) });
       }
-    });
+    };
   }
 
   /**
@@ -162,7 +136,7 @@ export class RtpSession {
       const port = opts.ports.take();
       if (port === null) break;
       try {
-        return new RtpSession(opts, await bindSocket(type, opts.bind, port));
+        return new RtpSession(opts, await bindUdp(type, opts.bind, port));
       } catch (err) {
         opts.ports.release(port);
         if ((err as { code?: unknown }).code !== "EADDRINUSE") throw err;
@@ -224,7 +198,7 @@ export class RtpSession {
       rtpSocket: this.socket,
       bind: this.opts.bind,
       rtpPort: this.local.port,
-      clock: this.pacing,
+      clock: this.opts.pacingClock ?? monotonicClock,
       logger: this.log,
       destination: () => this.destination,
       senderInfo: () => this.senderInfo(),
@@ -233,9 +207,8 @@ export class RtpSession {
 
   /** Where packets go now (the latched source or the SDP address); null before `setRemote` or on hold. */
   get destination(): Endpoint | null {
-    const r = this.remote;
-    if (!r || r.port === 0 || isUnspecified(r.address)) return null;
-    return this.source ? { ...this.source } : { address: r.address, port: r.port };
+    const to = this.target();
+    return to ? { address: to.address, port: to.port } : null;
   }
 
   /**
@@ -247,52 +220,12 @@ export class RtpSession {
     if (this.closing) return { stopped: true, packets: 0 };
     const remote = this.remote;
     if (!remote) throw new Error("RtpSession.play before setRemote: the codec is not negotiated yet");
-    this.stopPlayback();
-    const p: Playback = { sender: null, timer: undefined, wake: null, stopped: false };
-    this.playback = p;
-    const gap = this.lastSentAt === null ? 0 : this.lastSentAt + FRAME_MS - this.pacing.now();
-    if (gap > 0) {
-      await new Promise<void>((resolve) => {
-        p.wake = resolve;
-        p.timer = this.pacing.setTimeout(resolve, gap);
-      });
-      p.wake = null;
-      p.timer = undefined;
-      if (p.stopped) return { stopped: true, packets: 0 };
-    }
-    const now = this.pacing.now();
-    const timestamp =
-      this.lastSentAt === null
-        ? this.lastTimestamp
-        : this.lastTimestamp + Math.max(FRAME_SAMPLES, Math.round((now - this.lastSentAt) * SAMPLES_PER_MS));
-    const sender = new RtpSender({
-      clock: this.pacing,
-      send: (bytes) => this.transmit(bytes),
-      samples: remote.codec === "PCMA" ? ulawToAlaw(ulaw) : ulaw,
-      codec: remote.codec,
-      payloadType: remote.payloadType,
-      ssrc: this.ssrc,
-      sequence: this.nextSequence,
-      timestamp: timestamp >>> 0,
-      marker: true,
-    });
-    p.sender = sender;
-    try {
-      return await sender.start();
-    } finally {
-      if (this.playback === p) this.playback = null;
-    }
+    return this.out.play(ulaw, remote.codec, remote.payloadType);
   }
 
   /** Stops the running prompt, if any; its `play` resolves with `stopped: true`. */
   stopPlayback(): void {
-    const p = this.playback;
-    if (!p) return;
-    this.playback = null;
-    p.stopped = true;
-    this.pacing.clearTimeout(p.timer);
-    p.wake?.();
-    p.sender?.stop();
+    this.out.stopPlayback();
   }
 
   stats(): RtpSessionStats {
@@ -311,7 +244,7 @@ export class RtpSession {
     this.receiver?.dispose();
     this.receiver = null;
     this.opts.ports.media.closed(this);
-    this.closing = Promise.all([closeSocket(this.socket), this.rtcp?.stop()]).then(() =>
+    this.closing = Promise.all([this.socket.close(), this.rtcp?.stop()]).then(() =>
       this.opts.ports.release(this.local.port),
     );
     return this.closing;
@@ -321,35 +254,38 @@ export class RtpSession {
     return net.isIPv6(this.local.address.split("%")[0] ?? "") ? "IPv6" : "IPv4";
   }
 
-  /** The pacer's `send`: must never throw, or the prompt's promise would reject mid-call. */
+  /** `destination` without the copy: what the send path reads 50 times a second. */
+  private target(): Endpoint | null {
+    const r = this.remote;
+    if (!r || r.port === 0 || isUnspecified(r.address)) return null;
+    return this.source ?? r;
+  }
+
+  /** Each packet of the stream: must never throw, or the prompt's promise would reject mid-call. */
   private transmit(bytes: Uint8Array): void {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.nextSequence = (view.getUint16(2) + 1) & 0xffff;
-    this.lastTimestamp = view.getUint32(4);
-    this.lastSentAt = this.pacing.now();
-    const to = this.destination;
+    const to = this.target();
     if (!to || this.closing) return;
     this.counters.packetsOut++;
     this.octetsOut += bytes.length - 12;
     try {
       const wire = this.srtp ? this.srtp.protectRtp(bytes) : bytes;
-      this.socket.send(wire, to.port, to.address, (err) => {
-        if (err) this.sendFailed(err, to);
-      });
+      this.socket.send(wire, to.port, to.address, this.afterSend);
     } catch (err) {
-      this.sendFailed(err, to);
+      this.sendFailed(err);
     }
   }
 
   /** Once at warn, then at debug: a dead route would otherwise log 50 lines a second. */
-  private sendFailed(err: unknown, to: Endpoint): void {
+  private sendFailed(err: unknown): void {
     this.sendErrors++;
-    const fields = { error: errorMessage(err), to: `${to.address}:${to.port}`, errors: this.sendErrors };
+    const to = this.target();
+    const fields = { error: errorMessage(err), to: to ? `${to.address}:${to.port}` : "none", errors: this.sendErrors };
     if (this.sendErrors === 1) this.log.warn("rtp: send failed", fields);
     else this.log.debug("rtp: send failed", fields);
   }
 
-  private receive(datagram: Uint8Array, from: Endpoint): void {
+  /** `address` already normalized. No object per packet: the source is compared field by field. */
+  private receive(datagram: Uint8Array, address: string, port: number): void {
     const r = this.remote;
     if (!r || this.closing) {
       this.counters.ignored++;
@@ -373,8 +309,8 @@ export class RtpSession {
       return;
     }
     const s = this.source;
-    if (!s) this.latch(r, from);
-    else if (s.address !== from.address || s.port !== from.port) {
+    if (!s) this.latch(r, address, port);
+    else if (s.address !== address || s.port !== port) {
       this.counters.ignored++;
       return;
     }
@@ -391,21 +327,20 @@ export class RtpSession {
 
   /** What the next sender report says: SSRC, where our RTP timestamp is now, what we sent. */
   private senderInfo(): SenderInfo {
-    const elapsed = this.lastSentAt === null ? 0 : this.pacing.now() - this.lastSentAt;
     return {
-      ssrc: this.ssrc,
+      ssrc: this.out.ssrc,
       nowMs: Date.now(),
-      rtpTimestamp: this.lastTimestamp + Math.round(elapsed * SAMPLES_PER_MS),
+      rtpTimestamp: this.out.rtpTimestampNow(),
       packets: this.counters.packetsOut,
       octets: this.octetsOut,
       cname: `bellhop@${this.local.address}`,
     };
   }
 
-  private latch(r: RtpRemote, from: Endpoint): void {
-    this.source = { ...from };
-    const fields = { source: `${from.address}:${from.port}`, sdp: `${r.address}:${r.port}` };
-    if (from.address !== r.address) this.log.info("rtp: latched to a source other than the SDP address", fields);
+  private latch(r: RtpRemote, address: string, port: number): void {
+    this.source = { address, port };
+    const fields = { source: `${address}:${port}`, sdp: `${r.address}:${r.port}` };
+    if (address !== r.address) this.log.info("rtp: latched to a source other than the SDP address", fields);
     else this.log.debug("rtp: latched", fields);
   }
 

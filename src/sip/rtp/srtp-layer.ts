@@ -42,6 +42,7 @@ export class SrtpLayer {
   #remote: Uint8Array;
   #rtcpMux: boolean;
   readonly #stats: SrtpStats;
+  #out: Uint8Array | undefined;
 
   constructor(k: SrtpKeying) {
     this.#tx = new SrtpContext(k.suite, k.local);
@@ -78,8 +79,10 @@ export class SrtpLayer {
     this.#rtcpMux = k.rtcpMux;
   }
 
+  /** The SRTP packet, in a buffer the next call reuses: the media socket is done with it by then. */
   protectRtp(rtp: Uint8Array): Uint8Array {
-    return this.#tx.protectRtp(rtp);
+    this.#out = this.#tx.protectRtp(rtp, this.#out);
+    return this.#out;
   }
 
   protectRtcp(rtcp: Uint8Array): Uint8Array {

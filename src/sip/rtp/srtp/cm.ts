@@ -9,6 +9,13 @@
  * AES-CTR computes (a CTR cipher object cannot be reused: its IV is fixed at creation). ECB without
  * padding keeps no state between whole blocks, so every call stands alone.
  *
+ * `update` returns a new Buffer each call (~475 octets of garbage for one RTP frame on Bun). Once
+ * a stream is seen going in sequence — what we send always does, what arrives mostly — one
+ * `update` computes the keystream of the next `AHEAD` packets too, and they take their share from
+ * it. The keystream depends on SSRC and index only, so a packet out of order or of another size
+ * just computes its own. Keystream is only computed for a packet that authenticated or that we
+ * protect, as before; the few packets' worth held ahead are as secret as the keys next to them.
+ *
  * The tag is HMAC-SHA1 in plain JS from precomputed pad states (`HmacSha1` below), making no garbage.
  * node:crypto offers no cheaper way: `Hmac` has no `copy()` on Bun, Node or Deno, and cloning SHA-1
  * states keyed with the RFC 2104 pads (`Hash.copy()`) makes two hash objects and two digests per
@@ -18,15 +25,27 @@ import { type Cipheriv, createCipheriv } from "node:crypto";
 import { cmIvInto, type SessionKeys } from "./kdf.ts";
 
 const BLOCK = 16;
+/** Packets whose keystream one `update` computes for a stream going in sequence. */
+const AHEAD = 8;
 
 export class AesCmHmac {
   readonly #ecb: Cipheriv;
   readonly #hmac: HmacSha1;
   readonly #salt: Uint8Array;
-  /** Counter blocks for the packet at hand; grown to the largest packet seen. */
+  readonly #iv = new Uint8Array(BLOCK);
+  /** Counter blocks for the packets at hand; grown to the largest batch seen. */
   #blocks = new Uint8Array(BLOCK * 16);
-  /** `#blocks` trimmed to the last packet's block count (RTP frames are all one size). */
+  /** `#blocks` trimmed to the last batch's length (RTP frames are all one size). */
   #view = this.#blocks.subarray(0, 0);
+  /** Keystream of packets (`#aheadSsrc`, `#aheadIndex` + k), k < `#aheadCount`, `#stride` octets each. */
+  #ahead: Uint8Array | null = null;
+  #aheadSsrc = 0;
+  #aheadIndex = 0;
+  #aheadCount = 0;
+  #stride = 0;
+  /** The previous packet, to see a stream going in sequence. */
+  #lastSsrc = -1;
+  #lastIndex = -1;
 
   constructor(keys: SessionKeys) {
     this.#ecb = createCipheriv(`aes-${keys.key.length * 8}-ecb`, keys.key, null);
@@ -39,34 +58,61 @@ export class AesCmHmac {
   xor(ssrc: number, index: number, buf: Uint8Array, start: number, end: number): void {
     const n = end - start;
     if (n <= 0) return;
-    const blocks = Math.ceil(n / BLOCK);
-    // The IV's last two octets are zero (the salt is shifted by 16 bits), and a datagram is under
-    // 2^16 blocks, so IV + j only ever sets those two octets: no carry.
-    if (this.#blocks.length < blocks * BLOCK) {
-      this.#blocks = new Uint8Array(blocks * BLOCK);
+    const size = Math.ceil(n / BLOCK) * BLOCK;
+    const inSequence = ssrc === this.#lastSsrc && index === this.#lastIndex + 1;
+    this.#lastSsrc = ssrc;
+    this.#lastIndex = index;
+    const k = index - this.#aheadIndex;
+    let ks: Uint8Array;
+    let at = 0;
+    if (this.#ahead && ssrc === this.#aheadSsrc && k >= 0 && k < this.#aheadCount && size <= this.#stride) {
+      ks = this.#ahead;
+      at = k * this.#stride;
+    } else {
+      const count = inSequence ? AHEAD : 1;
+      ks = this.#keystream(ssrc, index, size, count);
+      this.#ahead = count > 1 ? ks : null;
+      this.#aheadSsrc = ssrc;
+      this.#aheadIndex = index;
+      this.#aheadCount = count;
+      this.#stride = size;
+    }
+    for (let i = 0; i < n; i++) buf[start + i] ^= ks[at + i] as number;
+  }
+
+  /** The keystream of packets (ssrc, index + p), p < count, `size` octets each, in one `update`. */
+  #keystream(ssrc: number, index: number, size: number, count: number): Uint8Array {
+    const total = size * count;
+    if (this.#blocks.length < total) {
+      this.#blocks = new Uint8Array(total);
       this.#view = this.#blocks.subarray(0, 0);
     }
     const b = this.#blocks;
-    cmIvInto(b, this.#salt, ssrc, index);
-    for (let j = 1; j < blocks; j++) {
-      const o = j * BLOCK;
-      b.copyWithin(o, 0, BLOCK - 2);
-      b[o + 14] = j >>> 8;
-      b[o + 15] = j & 0xff;
+    const iv = this.#iv;
+    for (let p = 0; p < count; p++) {
+      const o = p * size;
+      // The IV's last two octets are zero (the salt is shifted by 16 bits), and a datagram is under
+      // 2^16 blocks, so IV + j only ever sets those two octets: no carry.
+      cmIvInto(iv, this.#salt, ssrc, index + p);
+      b.set(iv, o);
+      for (let j = 1; j < size / BLOCK; j++) {
+        const q = o + j * BLOCK;
+        b.copyWithin(q, o, o + BLOCK - 2);
+        b[q + 14] = j >>> 8;
+        b[q + 15] = j & 0xff;
+      }
     }
-    if (this.#view.length !== blocks * BLOCK) {
-      this.#view = b.subarray(0, blocks * BLOCK);
-    }
-    const ks = this.#ecb.update(this.#view);
-    for (let i = 0; i < n; i++) buf[start + i] ^= ks[i];
+    if (this.#view.length !== total) this.#view = b.subarray(0, total);
+    return this.#ecb.update(this.#view);
   }
 
   /**
-   * HMAC-SHA1 over `data` ‖ ROC (RTP) or `data` alone (RTCP: the index is inside it), 20 octets in a
-   * buffer the next call reuses: read it before then.
+   * HMAC-SHA1 over `data[0, n)` ‖ ROC (RTP) or that alone (RTCP: the index is inside it), 20 octets
+   * in a buffer the next call reuses: read it before then. A length rather than a subarray: no view
+   * object per packet.
    */
-  tag(data: Uint8Array, roc: number | null): Uint8Array {
-    return this.#hmac.mac(data, roc);
+  tag(data: Uint8Array, n: number, roc: number | null): Uint8Array {
+    return this.#hmac.mac(data, n, roc);
   }
 }
 
@@ -100,11 +146,10 @@ class HmacSha1 {
     pad.fill(0);
   }
 
-  /** HMAC over `data` ‖ (ROC as 4 octets BE, if not null). */
-  mac(data: Uint8Array, roc: number | null): Uint8Array {
+  /** HMAC over `data[0, n)` ‖ (ROC as 4 octets BE, if not null). */
+  mac(data: Uint8Array, n: number, roc: number | null): Uint8Array {
     const h = this.#h;
     h.set(this.#inner);
-    const n = data.length;
     const full = n - (n % 64);
     for (let at = 0; at < full; at += 64) this.#block(h, data, at);
     const t = this.#tail;

@@ -108,8 +108,11 @@ export class SrtpContext {
     return { ...this.#counters, dropped: { ...this.#counters.dropped } };
   }
 
-  /** SRTP from an RTP packet we built. */
-  protectRtp(rtp: Uint8Array): Uint8Array {
+  /**
+   * SRTP from an RTP packet we built: written into `out` when it is the right length (a sender
+   * reusing one buffer for a stream of equal frames makes no garbage), else into a new array.
+   */
+  protectRtp(rtp: Uint8Array, out?: Uint8Array): Uint8Array {
     const hl = rtpHeaderLength(rtp);
     if (hl < 0 || (rtp[0] & 0xc0) !== 0x80) throw new RangeError("SRTP protect: not an RTP packet");
     const ssrc = u32(rtp, 8);
@@ -119,11 +122,11 @@ export class SrtpContext {
     if (index < 0) throw new RangeError("SRTP protect: sequence number before the stream's start");
     if (index > top) remember(this.#rtpTx, ssrc, index, this.#maxStreams);
     const len = rtp.length;
-    let out: Uint8Array;
+    const size = len + (this.#info.aead ? GCM_TAG : this.#info.rtpTagLength);
+    if (out?.length !== size) out = new Uint8Array(size);
     if (this.#info.aead) {
       const c = createCipheriv(this.#gcm, this.#rtp.key, gcmIv(this.#rtp.salt, ssrc, index));
       c.setAAD(rtp.subarray(0, hl));
-      out = new Uint8Array(len + GCM_TAG);
       out.set(rtp.subarray(0, hl));
       out.set(c.update(rtp.subarray(hl)), hl);
       c.final();
@@ -131,10 +134,9 @@ export class SrtpContext {
     } else {
       const cm = this.#rtpCm as AesCmHmac;
       const tagLength = this.#info.rtpTagLength;
-      out = new Uint8Array(len + tagLength);
       out.set(rtp);
       cm.xor(ssrc, index, out, hl, len);
-      copyInto(out, len, cm.tag(out.subarray(0, len), rocOf(index)), tagLength);
+      copyInto(out, len, cm.tag(out, len, rocOf(index)), tagLength);
     }
     this.#counters.protectedRtp++;
     return out;
@@ -165,8 +167,7 @@ export class SrtpContext {
       if (!gcmFinal(d)) return this.#drop("auth");
     } else {
       const cm = this.#rtpCm as AesCmHmac;
-      const tag = cm.tag(srtp.subarray(0, end), rocOf(index));
-      if (!timingSafeEqual(tag.subarray(0, tagLength), srtp.subarray(end))) return this.#drop("auth");
+      if (!sameTag(cm.tag(srtp, end, rocOf(index)), srtp, end, tagLength)) return this.#drop("auth");
       out = new Uint8Array(end);
       out.set(srtp.subarray(0, end));
       cm.xor(ssrc, index, out, hl, end);
@@ -208,7 +209,7 @@ export class SrtpContext {
       out.set(rtcp);
       cm.xor(ssrc, index, out, 8, len);
       new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(len, word);
-      copyInto(out, len + SRTCP_TRAILER, cm.tag(out.subarray(0, len + SRTCP_TRAILER), null), HMAC_SHA1_TAG);
+      copyInto(out, len + SRTCP_TRAILER, cm.tag(out, len + SRTCP_TRAILER, null), HMAC_SHA1_TAG);
     }
     this.#counters.protectedRtcp++;
     return out;
@@ -281,7 +282,7 @@ export class SrtpContext {
       return gcmFinal(d) ? out : null;
     }
     const cm = this.#rtcpCm as AesCmHmac;
-    const tag = cm.tag(p.subarray(0, dataEnd + SRTCP_TRAILER), null);
+    const tag = cm.tag(p, dataEnd + SRTCP_TRAILER, null);
     if (!timingSafeEqual(tag.subarray(0, p.length - dataEnd - SRTCP_TRAILER), p.subarray(dataEnd + SRTCP_TRAILER))) {
       return null;
     }
@@ -339,6 +340,16 @@ function u16(p: Uint8Array, at: number): number {
 
 function u32(p: Uint8Array, at: number): number {
   return ((p[at] << 24) | (p[at + 1] << 16) | (p[at + 2] << 8) | p[at + 3]) >>> 0;
+}
+
+/**
+ * Whether `tag` starts with the `n` octets of `p` at `at`, in time independent of where they differ
+ * (timingSafeEqual would need two subarrays per packet).
+ */
+function sameTag(tag: Uint8Array, p: Uint8Array, at: number, n: number): boolean {
+  let diff = 0;
+  for (let i = 0; i < n; i++) diff |= (tag[i] as number) ^ (p[at + i] as number);
+  return diff === 0;
 }
 
 /** The first `n` octets of `src` into `out` at `at`, without a subarray. */
