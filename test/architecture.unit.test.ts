@@ -6,8 +6,9 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const SRC = resolve(import.meta.dir, "../src");
+const SRC = fileURLToPath(new URL("../src", import.meta.url));
 
 /** Rank per top-level folder of src/ (and main.ts). */
 const RANK: Record<string, number> = {
