@@ -3,7 +3,8 @@
  * it and never a sibling of its own rank, so data flows one way. Static and dynamic imports count;
  * `import type` counts too (a type from above still couples the layers).
  */
-import { describe, expect, test } from "bun:test";
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -91,10 +92,10 @@ function violations(): string[] {
 describe("layers", () => {
   test("every top-level folder of src/ has a rank", () => {
     const missing = readdirSync(SRC).filter((n) => RANK[n] === undefined);
-    expect(missing).toEqual([]);
+    assert.deepEqual(missing, []);
   });
 
   test("no folder imports one of its own rank or above", () => {
-    expect(violations()).toEqual([]);
+    assert.deepEqual(violations(), []);
   });
 });
