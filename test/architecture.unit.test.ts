@@ -4,9 +4,9 @@
  * `import type` counts too (a type from above still couples the layers).
  */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const SRC = fileURLToPath(new URL("../src", import.meta.url));

@@ -188,6 +188,8 @@ export interface PmsAdapter<F> {
   toEvents(frame: F): PmsEvent[];
   /** The outbox row: message type and protocol text; undefined when the protocol has no such message. */
   render(action: PmsAction): RenderedAction | undefined;
+  /** True when stored outbox text is a message of this protocol (a row that is not is dropped, logged). */
+  isMessage(text: string): boolean;
   /** The frame as a trace shows it (control bytes visible). */
   printable(raw: Uint8Array): string;
 }

@@ -2,7 +2,6 @@
  * @module pms/port
  * What the rest of the appliance sees of a PMS link, whatever the protocol or transport behind it.
  */
-import type { FiasRecord } from "./fias/record.ts";
 
 /** down: no connection; connecting: socket up, handshake running; linked: records flow; resync: between DS and DE. */
 export type PmsState = "down" | "connecting" | "linked" | "resync";
@@ -19,12 +18,17 @@ export interface PmsTraceEntry {
   error?: string;
 }
 
-export interface PmsLinkHandlers {
+/**
+ * What a link tells the appliance. `F` is the protocol's parsed frame (FiasRecord, MitelMessage);
+ * the matching `PmsAdapter<F>` (domain/pms-events.ts) turns it into PMS events.
+ */
+export interface PmsLinkHandlers<F = unknown> {
   /**
-   * Every application record received (everything but the link records LS/LD/LR/LA/LE), in arrival
-   * order, DS and DE included. The handler must store it before acting on it; the link does not wait.
+   * Every application frame received (FIAS: everything but the link records LS/LD/LR/LA/LE, DS and
+   * DE included), in arrival order. The handler must store it before acting on it; the link does
+   * not wait.
    */
-  onRecord(record: FiasRecord, raw: Uint8Array): void;
+  onRecord(record: F, raw: Uint8Array): void;
   onState(state: PmsState): void;
   /** Each frame in or out, and each rejected frame, for the trace and the debug log. */
   onTrace?(entry: PmsTraceEntry): void;
@@ -73,6 +77,14 @@ export interface PmsLink {
   start(): void;
   /** Orderly shutdown: LE, wait up to 2 s for the peer's LE, close. */
   stop(): Promise<void>;
-  /** Writes one application record; false (nothing written) when `canSend` is false. */
-  send(record: FiasRecord): boolean;
+  /**
+   * Sends one outgoing message given as the outbox stores it (the adapter's `RenderedAction.text`,
+   * without the link's framing). False (nothing sent, `done` never called) when `canSend` is false
+   * or the text is not a message of the protocol. Otherwise `done` runs exactly once: `true` when
+   * the message is delivered as far as the protocol can tell (TCP FIAS: written to the socket;
+   * serial FIAS and Mitel: acknowledged by the PMS), `false` with the reason when the link gave it
+   * up (retries spent, connection lost before the acknowledgement): the link is then going down,
+   * and the caller keeps the message for the next link-up.
+   */
+  sendMessage(text: string, done?: (delivered: boolean, reason?: string) => void): boolean;
 }

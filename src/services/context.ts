@@ -1,6 +1,7 @@
 /** @module services/context: what every service verb is given. */
 import type { PhonesConfig, PmsConfig, RoomsConfig, SnomConfig, VoicemailConfig } from "../config/schema.ts";
 import type { Capability } from "../domain/pbx-ops.ts";
+import type { PmsAdapter } from "../domain/pms-events.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { NetworkSet } from "../lib/networks.ts";
@@ -40,8 +41,11 @@ export interface ServiceContext {
   /** IANA zone of the hotel. */
   timezone: string;
   rooms: RoomsConfig;
-  /** How PMS record fields are read (the link settings are the link's). */
-  pms: Pick<PmsConfig, "splitGuestName">;
+  /**
+   * How PMS record fields are read (the link settings are the link's), and the site's protocol
+   * adapter, which renders outgoing actions; absent = FIAS with the default charset.
+   */
+  pms: Pick<PmsConfig, "splitGuestName"> & { adapter?: PmsAdapter<unknown> };
   /** Where guest phones live, and the SIP port/transport assumed when a phone reports only its IP. */
   phones: Omit<PhonesConfig, "networks"> & { networks: NetworkSet };
   /**

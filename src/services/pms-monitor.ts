@@ -7,7 +7,6 @@ import { encode } from "../lib/charset.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { toWallTime } from "../lib/zoned-time.ts";
 import { showBytes } from "../pms/fias/frame.ts";
-import { recordFromText } from "../pms/fias/record.ts";
 import type { PmsLink, PmsState, PmsTraceEntry } from "../pms/port.ts";
 import { writeAudit } from "../store/audit.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
@@ -36,7 +35,7 @@ export class PmsMonitor {
   private rejects: RejectedRecord[] = [];
   /** A DR went out on this link session; the PMS is answering it. */
   private resyncRequested = false;
-  link: (Pick<PmsLink, "canSend" | "send"> & Partial<Pick<PmsLink, "peer">>) | undefined;
+  link: (Pick<PmsLink, "canSend" | "sendMessage"> & Partial<Pick<PmsLink, "peer">>) | undefined;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -108,8 +107,7 @@ export class PmsMonitor {
     const at = toWallTime(this.ctx.clock.now(), this.ctx.timezone);
     const dr = renderPmsAction(this.ctx, { kind: "resync-request", at });
     if (!dr) return false;
-    const rec = recordFromText(dr.text);
-    const sent = this.link.send(rec);
+    const sent = this.link.sendMessage(dr.text);
     if (sent) {
       this.resyncRequested = true;
       this.ctx.logger.info("requested a database resync from the PMS");

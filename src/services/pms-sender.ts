@@ -1,13 +1,15 @@
 /**
  * @module services/pms-sender
  * Drains the PMS outbox in order whenever the link can send. A row is marked `sending` (committed)
- * before it is written and `sent` after, so a crash between the two never sends it twice.
+ * before it is written and `sent` once the link reports it delivered, so a crash between the two
+ * never sends it twice (at most once); a row the link gave up on (serial retries spent) goes back
+ * to `pending` and is sent again after the next link-up (at least once while the process lives).
  */
 import { errorMessage } from "../lib/errors.ts";
-import { recordFromText } from "../pms/fias/record.ts";
 import type { PmsLink } from "../pms/port.ts";
 import { pendingOutbox, setOutboxState, settleInterruptedSends } from "../store/pms-queue.ts";
 import type { ServiceContext } from "./context.ts";
+import { isPmsMessage } from "./pms-outbox.ts";
 
 export class PmsSender {
   private running: Promise<void> | null = null;
@@ -15,8 +17,16 @@ export class PmsSender {
 
   constructor(
     private readonly ctx: ServiceContext,
-    private readonly link: Pick<PmsLink, "canSend" | "send">,
+    private readonly link: Pick<PmsLink, "canSend" | "sendMessage">,
   ) {}
+
+  /** Sends one row and waits for the link's verdict (at once over TCP FIAS, the PMS's ACK over serial). */
+  private deliver(text: string): Promise<{ delivered: boolean; reason?: string }> {
+    return new Promise((resolve) => {
+      const accepted = this.link.sendMessage(text, (delivered, reason) => resolve({ delivered, reason }));
+      if (!accepted) resolve({ delivered: false });
+    });
+  }
 
   async init(): Promise<void> {
     const n = await this.ctx.store.tx((tx) => settleInterruptedSends(tx, this.ctx.clock.now()));
@@ -50,18 +60,23 @@ export class PmsSender {
       if (!rows.length) return;
       for (const row of rows) {
         if (!this.link.canSend) return;
-        let rec: ReturnType<typeof recordFromText>;
-        try {
-          rec = recordFromText(row.record);
-        } catch (err) {
-          logger.error("PMS outbox row is not a valid record; dropped", { id: row.id, error: errorMessage(err) });
+        if (!isPmsMessage(this.ctx, row.record)) {
+          logger.error("PMS outbox row is not a message of the protocol; dropped", { id: row.id, type: row.type });
           await store.tx((tx) => setOutboxState(tx, row.id, "dropped", clock.now()));
           continue;
         }
         await store.tx((tx) => setOutboxState(tx, row.id, "sending", clock.now()));
-        const ok = this.link.send(rec);
-        await store.tx((tx) => setOutboxState(tx, row.id, ok ? "sent" : "pending", clock.now()));
-        if (!ok) return;
+        const outcome = await this.deliver(row.record);
+        await store.tx((tx) => setOutboxState(tx, row.id, outcome.delivered ? "sent" : "pending", clock.now()));
+        if (!outcome.delivered) {
+          if (outcome.reason)
+            logger.warn("PMS record not acknowledged; kept for the next link-up", {
+              id: row.id,
+              type: row.type,
+              reason: outcome.reason,
+            });
+          return;
+        }
       }
     }
   }

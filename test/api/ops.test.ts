@@ -177,7 +177,7 @@ describe("PMS", () => {
         framesRejected: 5,
         garbageBytes: 600,
       } as const;
-      pms.link = { canSend: false, send: () => false, peer };
+      pms.link = { canSend: false, sendMessage: () => false, peer };
       const r = await call("GET", "/api/v1/pms", { as: "installer" });
       v.parse(PmsView, r.body);
       assert.deepEqual(r.body.peer, peer);
@@ -253,8 +253,8 @@ describe("PMS", () => {
       const sent: string[] = [];
       pms.link = {
         canSend: true,
-        send: (rec) => {
-          sent.push(rec.type);
+        sendMessage: (text) => {
+          sent.push(text.slice(0, 2));
           return true;
         },
       };

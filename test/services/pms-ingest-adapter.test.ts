@@ -43,6 +43,7 @@ const toy: PmsAdapter<Toy> = {
     }
   },
   render: () => undefined,
+  isMessage: () => false,
   printable: (raw) => decode(raw, "latin1"),
 };
 

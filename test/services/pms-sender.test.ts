@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { asc } from "drizzle-orm";
-import { type FiasRecord, formatRecord } from "../../src/pms/fias/record.ts";
+import { type FiasRecord, formatRecord, recordFromText } from "../../src/pms/fias/record.ts";
 import { PmsSender } from "../../src/services/pms-sender.ts";
 import { enqueueOutbox, setOutboxState } from "../../src/store/pms-queue.ts";
 import { pmsOutbox } from "../../src/store/schema/index.ts";
@@ -9,17 +9,32 @@ import { type TestContext, tempStore, testContext } from "../helpers/store.ts";
 
 type Temp = Awaited<ReturnType<typeof tempStore>>;
 
-/** A PMS link that records what it was given; `sendLimit` closes it after that many records. */
+/**
+ * A PMS link that records what it was given; `sendLimit` closes it after that many records;
+ * `giveUp` makes the next sends fail delivery later (a serial line whose retries ran out).
+ */
 class FakeLink {
   canSend = true;
   sent: string[] = [];
   refuse = false;
   sendLimit = Number.POSITIVE_INFINITY;
+  giveUp = 0;
 
-  send(rec: FiasRecord): boolean {
+  sendMessage(text: string, done?: (delivered: boolean, reason?: string) => void): boolean {
     if (!this.canSend || this.refuse) return false;
+    let rec: FiasRecord;
+    try {
+      rec = recordFromText(text);
+    } catch {
+      return false;
+    }
     this.sent.push(formatRecord(rec));
     if (this.sent.length >= this.sendLimit) this.canSend = false;
+    if (this.giveUp > 0) {
+      this.giveUp--;
+      this.canSend = false;
+      setTimeout(() => done?.(false, "no ACK after 3 retries"), 5);
+    } else done?.(true);
     return true;
   }
 }
@@ -95,6 +110,20 @@ describe("PmsSender", () => {
     sender.kick();
     await sender.idle();
     assert.deepEqual(link.sent, records.slice(0, 2));
+  });
+
+  test("a row the link gives up on (not acknowledged) goes back to pending and is sent again after link-up", async () => {
+    await queue(...records.slice(0, 3));
+    link.giveUp = 1;
+    sender.kick();
+    await sender.idle();
+    assert.deepEqual(link.sent, records.slice(0, 1));
+    assert.deepEqual(await states(), ["pending", "pending", "pending"]);
+    link.canSend = true;
+    sender.kick();
+    await sender.idle();
+    assert.deepEqual(link.sent, [records[0], ...records.slice(0, 3)]);
+    assert.deepEqual(await states(), ["sent", "sent", "sent"]);
   });
 
   test("rows queued while draining go out too", async () => {

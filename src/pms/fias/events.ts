@@ -12,7 +12,7 @@ import { parseFiasDateTime, parseFiasTime } from "./datetime.ts";
 import { type GuestFieldOptions, guestPatchFromFields, parseClassOfService, parseYesNo } from "./events-guest.ts";
 import { showBytes } from "./frame.ts";
 import { renderAction } from "./outgoing.ts";
-import { type FiasRecord, parseRecord } from "./record.ts";
+import { type FiasRecord, parseRecord, recordFromText } from "./record.ts";
 
 function invalid(message: string): never {
   throw new AppError("INVALID", message);
@@ -160,6 +160,14 @@ export function fiasAdapter(opts: FiasAdapterOptions): PmsAdapter<FiasRecord> {
     typeOf: (rec) => rec.type,
     toEvents: (rec) => fiasRecordToEvents(rec, guest),
     render: renderAction,
+    isMessage(text) {
+      try {
+        recordFromText(text);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     printable: (raw) => showBytes(raw),
   };
 }

@@ -15,7 +15,7 @@ export interface FiasLinkOptions {
   clock: Clock;
   logger: Logger;
   charset: Charset;
-  handlers: PmsLinkHandlers;
+  handlers: PmsLinkHandlers<FiasRecord>;
   /** LR records sent after LD; default `defaultLinkRecords()`. */
   linkRecords?: FiasRecord[];
   /** Silence after which we send LS to prove the PMS alive; default 300 (Oracle: not more often). */
@@ -55,7 +55,7 @@ export interface ResolvedLinkOptions {
   clock: Clock;
   logger: Logger;
   charset: Charset;
-  handlers: PmsLinkHandlers;
+  handlers: PmsLinkHandlers<FiasRecord>;
   linkRecords: FiasRecord[];
   aliveMs: number;
   interfaceFamily: string;

@@ -18,7 +18,7 @@ import type { ConnectionEvents, FiasConnection, FiasListener } from "./connectio
 import { showBytes } from "./frame.ts";
 import { type FiasLinkOptions, type ResolvedLinkOptions, resolveLinkOptions } from "./link-options.ts";
 import { LinkSession, type SessionHost } from "./link-session.ts";
-import type { FiasRecord } from "./record.ts";
+import { type FiasRecord, recordFromText } from "./record.ts";
 
 export class FiasLink implements PmsLink, SessionHost {
   readonly o: ResolvedLinkOptions;
@@ -93,6 +93,18 @@ export class FiasLink implements PmsLink, SessionHost {
     const s = this.session;
     if (!this.canSend || !s) return false;
     return s.write(record);
+  }
+
+  sendMessage(text: string, done?: (delivered: boolean, reason?: string) => void): boolean {
+    let record: FiasRecord;
+    try {
+      record = recordFromText(text);
+    } catch {
+      return false;
+    }
+    if (!this.send(record)) return false;
+    done?.(true);
+    return true;
   }
 
   // ---- transport -------------------------------------------------------------------------------
