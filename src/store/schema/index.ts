@@ -3,6 +3,7 @@ export * from "./calls.ts";
 export * from "./jobs.ts";
 export * from "./messages.ts";
 export * from "./pms.ts";
+export * from "./postings.ts";
 export * from "./rooms.ts";
 export * from "./voicemail.ts";
 export * from "./wakeups.ts";
