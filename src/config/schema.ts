@@ -13,6 +13,8 @@ import { zoomLinkSchema } from "../pbx/zoom/config.ts";
 import { framings } from "../pms/fias/frame.ts";
 import { companionSchema } from "./companion-schema.ts";
 import { linkCommon } from "./link-common.ts";
+import { metricsSchema } from "./metrics-schema.ts";
+import { postingsSchema } from "./postings-schema.ts";
 import { snomSchema } from "./snom-schema.ts";
 import { voicemailSchema } from "./voicemail-schema.ts";
 
@@ -336,6 +338,8 @@ export const ivrSchema = v.strictObject({
   housekeeping: v.optional(featureNumbers, ["500"]),
   /** Dialled numbers of the guest wake-up service (HHMM). */
   wakeup: v.optional(featureNumbers, ["501"]),
+  /** Dialled numbers of the minibar service (article, quantity, confirm); none = off. Needs `postings.enabled`. */
+  minibar: v.optional(featureNumbers, []),
   /** Service of a call whose dialled number matches none of the above; null = say so and hang up. */
   defaultService: v.optional(v.nullable(v.picklist(["housekeeping", "wakeup"])), null),
   /** Seconds allowed between two keys before the caller is prompted again. */
@@ -361,7 +365,9 @@ export const configSchema = v.strictObject({
   voicemail: v.optional(voicemailSchema, {}),
   companion: v.optional(companionSchema, {}),
   snom: v.optional(snomSchema, {}),
+  postings: v.optional(postingsSchema, {}),
   log: v.optional(logSchema, {}),
+  metrics: v.optional(metricsSchema, {}),
   /** Where the libSQL file lives; the --data flag wins. */
   dataDir: v.optional(v.string(), "./data"),
 });
@@ -386,5 +392,6 @@ export type WakeupConfig = Config["wakeup"];
 export type IvrConfig = Config["ivr"];
 export type PbxLinkConfig = v.InferOutput<typeof pbxLinkSchema>;
 export type { CompanionConfig } from "./companion-schema.ts";
+export type { PostingsConfig } from "./postings-schema.ts";
 export type { SnomConfig } from "./snom-schema.ts";
 export type { VoicemailConfig } from "./voicemail-schema.ts";
