@@ -8,8 +8,13 @@
 export interface FiasConnection {
   /** Peer address for logs, e.g. "10.0.0.5:5010". */
   readonly remote: string;
+  /**
+   * True when the transport learns whether the PMS received each frame (serial FIAS: ACK/NAK).
+   * Then `write` tells `done` once per call; otherwise (TCP) a written frame counts as delivered.
+   */
+  readonly acknowledges?: boolean;
   /** Queues bytes; never throws, even after the connection closed (the bytes are then dropped). */
-  write(bytes: Uint8Array): void;
+  write(bytes: Uint8Array, done?: (delivered: boolean, reason?: string) => void): void;
   /** Idempotent. `onClose` still fires once, possibly synchronously from inside this call. */
   close(): void;
 }

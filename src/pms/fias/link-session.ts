@@ -366,16 +366,22 @@ export class LinkSession {
     return this.write({ type, fields: this.stamp() });
   }
 
-  write(rec: FiasRecord): boolean {
+  /**
+   * Writes one record. `done` hears whether it was delivered: over a transport that acknowledges
+   * (serial) when the PMS ACKs it or the line is given up; otherwise as soon as it is written.
+   */
+  write(rec: FiasRecord, done?: (delivered: boolean, reason?: string) => void): boolean {
     if (this.closed) return false;
     const payload = serializeRecord(rec, this.o.charset);
+    const acked = this.conn.acknowledges === true;
     try {
-      this.conn.write(this.o.framing.wrap(payload));
+      this.conn.write(this.o.framing.wrap(payload), acked ? done : undefined);
     } catch (err) {
       this.host.drop(this, `write failed: ${errorMessage(err)}`);
       return false;
     }
     this.host.trace("out", payload);
+    if (!acked) done?.(true);
     return true;
   }
 }

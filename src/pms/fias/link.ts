@@ -89,10 +89,10 @@ export class FiasLink implements PmsLink, SessionHost {
     return this.stopped;
   }
 
-  send(record: FiasRecord): boolean {
+  send(record: FiasRecord, done?: (delivered: boolean, reason?: string) => void): boolean {
     const s = this.session;
     if (!this.canSend || !s) return false;
-    return s.write(record);
+    return s.write(record, done);
   }
 
   sendMessage(text: string, done?: (delivered: boolean, reason?: string) => void): boolean {
@@ -102,9 +102,7 @@ export class FiasLink implements PmsLink, SessionHost {
     } catch {
       return false;
     }
-    if (!this.send(record)) return false;
-    done?.(true);
-    return true;
+    return this.send(record, done);
   }
 
   // ---- transport -------------------------------------------------------------------------------

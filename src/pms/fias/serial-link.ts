@@ -80,6 +80,8 @@ interface Outgoing {
   enqs: number;
   /** Test hook: attempts still sent with a wrong LRC. */
   corrupt: number;
+  /** Told once: ACKed, or given up / closed before an ACK. */
+  done?: (delivered: boolean, reason?: string) => void;
 }
 
 export class FiasSerialLayer {
@@ -141,21 +143,31 @@ export class FiasSerialLayer {
     return this.queue.length + (this.inFlight ? 1 : 0);
   }
 
-  /** Stops the timers; later input and output are ignored. */
-  close(): void {
+  /** Stops the timers; later input and output are ignored; frames not yet ACKed are told so. */
+  close(reason = "line closed"): void {
     this.closed = true;
     this.o.clock.clearTimeout(this.answerTimer);
     this.o.clock.clearTimeout(this.frameTimer);
+    const unacked = this.inFlight ? [this.inFlight, ...this.queue] : [...this.queue];
     this.queue.length = 0;
     this.inFlight = undefined;
+    for (const f of unacked) f.done?.(false, reason);
   }
 
   /**
    * Frames from above: bytes holding one or more `STX … ETX` frames (the link writes one; the
-   * simulator may write many at once). Anything outside STX…ETX is dropped.
+   * simulator may write many at once). Anything outside STX…ETX is dropped. `done` is told about
+   * the last frame of `bytes`: ACKed, or not (retries spent, line closed first).
    */
-  send(bytes: Uint8Array, opts: { badLrcAttempts?: number } = {}): void {
-    if (this.closed) return;
+  send(
+    bytes: Uint8Array,
+    opts: { badLrcAttempts?: number; done?: (delivered: boolean, reason?: string) => void } = {},
+  ): void {
+    if (this.closed) {
+      opts.done?.(false, "line closed");
+      return;
+    }
+    const before = this.queue.length;
     let start = -1;
     for (let i = 0; i < bytes.length; i++) {
       if (bytes[i] === STX) start = i;
@@ -167,6 +179,9 @@ export class FiasSerialLayer {
         start = -1;
       }
     }
+    const last = this.queue.length > before ? this.queue[this.queue.length - 1] : undefined;
+    if (last) last.done = opts.done;
+    else opts.done?.(false, "no STX…ETX frame to send");
     this.next();
   }
 
@@ -337,6 +352,7 @@ export class FiasSerialLayer {
     this.answerTimer = undefined;
     if (b === ACK) {
       this.inFlight = undefined;
+      f.done?.(true);
       this.next();
       return;
     }
@@ -367,7 +383,7 @@ export class FiasSerialLayer {
 
   private giveUp(reason: string): void {
     this.o.onEvent?.("giving the line up", { reason });
-    this.close();
+    this.close(reason);
     this.o.onGiveUp(reason);
   }
 }

@@ -274,9 +274,14 @@ class SerialConnection implements FiasConnection {
     });
   }
 
-  write(bytes: Uint8Array): void {
-    if (this.closing) return;
-    this.layer.send(bytes);
+  readonly acknowledges = true;
+
+  write(bytes: Uint8Array, done?: (delivered: boolean, reason?: string) => void): void {
+    if (this.closing) {
+      done?.(false, "line closed");
+      return;
+    }
+    this.layer.send(bytes, { done });
   }
 
   close(): void {
@@ -286,7 +291,7 @@ class SerialConnection implements FiasConnection {
   private closeWith(reason: string): void {
     if (this.closing) return;
     this.closing = true;
-    this.layer.close();
+    this.layer.close(reason);
     this.reason = reason;
     this.device?.close();
   }
@@ -313,7 +318,7 @@ export class SerialConnector implements FiasClientConnector {
       onWarning: (text) => this.o.logger.warn("fias serial: stty could not set everything (a pty?)", { text }),
       onData: (b) => conn.layer.fromWire(b),
       onClose: (reason) => {
-        conn.layer.close();
+        conn.layer.close(reason);
         conn.closing = true;
         if (!conn.events) {
           closedEarly = reason;

@@ -152,6 +152,29 @@ describe("FiasSerialLayer sending", () => {
     assert.equal(gaveUp.length, 1);
     assert.equal(l.stats.resent, 3);
   });
+  test("delivery: done(true) on the ACK; the frame given up and those queued behind it hear false", () => {
+    const { l, clock } = layer();
+    const heard: string[] = [];
+    l.send(frame("GI|RN1|"), { done: (ok) => heard.push(`1:${ok}`) });
+    assert.deepEqual(heard, []);
+    l.fromWire(Uint8Array.of(ACK));
+    assert.deepEqual(heard, ["1:true"]);
+    l.send(frame("GI|RN2|"), { done: (ok, why) => heard.push(`2:${ok}:${why}`) });
+    l.send(frame("GI|RN3|"), { done: (ok) => heard.push(`3:${ok}`) });
+    for (let i = 0; i < 4; i++) l.fromWire(Uint8Array.of(NAK));
+    assert.deepEqual(heard, ["1:true", "2:false:NAK after 4 attempts", "3:false"]);
+    l.send(frame("GI|RN4|"), { done: (ok, why) => heard.push(`4:${ok}:${why}`) });
+    assert.equal(heard.at(-1), "4:false:line closed");
+    clock.advance(60_000);
+    assert.equal(heard.length, 4, "each told once");
+  });
+  test("delivery: closing the line tells the frame in flight", () => {
+    const { l } = layer();
+    const heard: string[] = [];
+    l.send(frame("GI|RN1|"), { done: (ok, why) => heard.push(`${ok}:${why}`) });
+    l.close("device gone");
+    assert.deepEqual(heard, ["false:device gone"]);
+  });
   test("bad LRC once (test hook) → NAK → resent once with the right LRC", () => {
     const a = layer();
     const b = layer();
