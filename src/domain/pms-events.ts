@@ -128,7 +128,30 @@ export type PmsEvent =
   | (Base & { kind: "resync-end" })
   | (Base & { kind: "night-audit"; running: boolean })
   /** The link went up or down (reported by the link itself, not by a frame; the monitor tracks it). */
-  | (Base & { kind: "link-state"; up: boolean });
+  | (Base & { kind: "link-state"; up: boolean })
+  | (Base & {
+      /**
+       * The PMS's answer to a posting (FIAS PA), matched by the posting's sequence number (P#); a PMS
+       * that leaves the number out answers the one posting in flight.
+       */
+      kind: "posting-answer";
+      sequence?: number;
+      room?: string;
+      status: PostingAnswerStatus;
+      /** The protocol's answer code as sent (FIAS AS: OK, NG, RY, …); "" when none was sent. */
+      code: string;
+      /** The PMS's text (FIAS CT), "" when none. */
+      text: string;
+    });
+
+/**
+ * What an answer means for the posting: on the folio; refused for good (guest not found, no-post,
+ * denied…: staff post it by hand or retry); or not now (busy, night audit): sent again later.
+ */
+export type PostingAnswerStatus = "accepted" | "rejected" | "retry";
+
+/** A posting answer as the sender sees it. */
+export type PostingAnswer = Omit<Extract<PmsEvent, { kind: "posting-answer" }>, "kind" | "via">;
 
 export type PmsEventKind = PmsEvent["kind"];
 
@@ -150,16 +173,27 @@ export type PmsAction =
   | { kind: "resync-request"; at: LocalDateTime }
   | {
       /**
-       * A charge for the PMS (issue 15 §2), not sent yet: a placeholder for the postings work.
-       * Amounts in minor units.
+       * A charge for the PMS (issue 15 §2), rendered when the posting sender sends it (not through the
+       * outbox). Amounts in minor units. Exactly one way of costing is set: `amount` (pre-costed),
+       * `pulses` or `durationSeconds` + `dialled` (a call the PMS costs), `article` (minibar the PMS
+       * prices).
        */
       kind: "posting";
       room: string;
+      /** The guest's reservation: kept with the posting; FIAS PS cannot name a guest (room-based only). */
       reservation?: string;
       sequence: number;
+      charge: "call" | "minibar" | "charge";
+      /** When the charge happened (a call's start), hotel-local. */
+      at: LocalDateTime;
       amount?: number;
       /** Meter pulses, for PMS-costed calls (FIAS MP, Mitel MR). */
       pulses?: number;
+      durationSeconds?: number;
+      /** Dialled digits of a call (unformatted). */
+      dialled?: string;
+      /** Call class as the PMS knows it (FIAS PC: I, N, L). */
+      callType?: string;
       article?: string;
       quantity?: number;
       text?: string;

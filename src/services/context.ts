@@ -1,7 +1,7 @@
 /** @module services/context: what every service verb is given. */
 import type { PhonesConfig, PmsConfig, RoomsConfig, SnomConfig, VoicemailConfig } from "../config/schema.ts";
 import type { Capability } from "../domain/pbx-ops.ts";
-import type { PmsAdapter } from "../domain/pms-events.ts";
+import type { PmsAdapter, PostingAnswer } from "../domain/pms-events.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { NetworkSet } from "../lib/networks.ts";
@@ -32,6 +32,14 @@ export interface ServiceHooks {
    * own transaction waits for it. Optional: without it, archives wait for the daily purge.
    */
   voicemailArchived?(): void;
+  /** Postings were committed or made pending again; the posting sender should look. */
+  postingsQueued?(): void;
+  /**
+   * The PMS answered a posting (FIAS PA). Called while the answer is applied, before it commits
+   * (like `wakeupsChanged`); the answer is already recorded on the posting in that transaction. The
+   * posting sender stops waiting and sends the next one.
+   */
+  postingAnswered?(answer: PostingAnswer): void;
 }
 
 export interface ServiceContext {

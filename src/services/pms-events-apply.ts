@@ -13,6 +13,7 @@ import { setMeta } from "../store/meta.ts";
 import type { RoomUnit } from "../store/room-unit.ts";
 import type { ServiceContext } from "./context.ts";
 import { applyWakeupEvent } from "./pms-events-wakeup.ts";
+import { applyPostingAnswer } from "./postings.ts";
 import { finishResync, type ResyncState, startResync } from "./resync.ts";
 import { blankRoom, changeRoom, commitChange, loadOrCreate } from "./room-change.ts";
 import { openStayVoicemail } from "./voicemail-stay.ts";
@@ -77,6 +78,12 @@ export async function applyEvent(
       await setMeta(u.tx, "pms.nightAudit", ev.running ? "1" : "0");
       u.audit({ actor: ACTOR, action: ev.running ? "night-audit-start" : "night-audit-end" });
       return { ops: 0 };
+    case "posting-answer": {
+      const { kind: _kind, via: _via, ...answer } = ev;
+      await applyPostingAnswer(ctx, u.tx, answer);
+      ctx.hooks.postingAnswered?.(answer);
+      return { ops: 0 };
+    }
     case "link-state":
       // The link reports its state to the monitor; as an event it changes no room.
       return { ops: 0 };

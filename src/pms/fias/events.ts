@@ -89,6 +89,8 @@ export function fiasRecordToEvents(rec: FiasRecord, opts: GuestFieldOptions = { 
     case "NS":
     case "NE":
       return [{ kind: "night-audit", via, running: rec.type === "NS" }];
+    case "PA":
+      return [postingAnswer(rec)];
     default:
       return invalid(`record type ${rec.type} is not handled by a PBX interface`);
   }
@@ -107,6 +109,27 @@ function roomEquipment(rec: FiasRecord): PmsEvent {
   if (lamp !== undefined) ev.messageWaiting = lamp;
   if (classOfService !== undefined) ev.classOfService = classOfService;
   if (rs !== undefined) ev.housekeeping = { status: rs, maid: f.ID ?? null };
+  return ev;
+}
+
+/**
+ * FIAS answer statuses of a PA (Appendix B) that mean "not now, send it again": RY retry, NA night
+ * audit running, BY busy. OK is accepted; every other code (NG guest not found, NP no-post, UR, DN,
+ * CO, IA, FX, …, an unknown one, none at all) is a refusal a person has to look at.
+ */
+const RETRY_CODES = new Set(["RY", "NA", "BY"]);
+
+/** PA: the PMS's answer to our PS, matched by P# (the sequence we sent). */
+function postingAnswer(rec: FiasRecord): PmsEvent {
+  const f = rec.fields;
+  const code = (f.AS ?? "").trim().toUpperCase();
+  const seq = (f["P#"] ?? "").trim();
+  if (seq && !/^[0-9]{1,9}$/.test(seq)) invalid(`PA with P# ${JSON.stringify(f["P#"])}: not a posting sequence number`);
+  const status = code === "OK" ? "accepted" : RETRY_CODES.has(code) ? "retry" : "rejected";
+  const ev: PmsEvent = { kind: "posting-answer", via: rec.type, status, code, text: (f.CT ?? "").trim() };
+  if (seq) ev.sequence = Number(seq);
+  const room = optionalRoom(rec);
+  if (room) ev.room = room;
   return ev;
 }
 

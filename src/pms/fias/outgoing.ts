@@ -31,19 +31,59 @@ export function renderAction(action: PmsAction): RenderedAction {
   }
 }
 
+/** Longest CT the PMS keeps (FIAS: ANS 20). */
+const CT_MAX = 20;
+
 /**
- * PS: a posting. A sketch for the postings work (issue 15 §2): nothing enqueues one yet, and the
- * field set (TA, M#/MA, CT) is to be checked against the spec and the site's PMS.
+ * PS: a posting. FIAS postings are room-based (RN; "postings to specific guests … not supported"),
+ * so the reservation stays with our row and is not sent. PT says how it is costed: C with TA
+ * (pre-costed calls, charges, minibar with a price), T with MP or DU+DD (the PMS costs the call), M
+ * with MA/M# (the PMS prices the articles). DA/TI are when the charge happened (a call's start), and
+ * P# is echoed in the PA.
  */
 function serializePosting(p: Extract<PmsAction, { kind: "posting" }>): string {
-  const fields: Record<string, string> = { RN: p.room, "P#": String(p.sequence) };
-  if (p.reservation) fields["G#"] = p.reservation;
-  if (p.amount !== undefined) fields.TA = String(p.amount);
-  if (p.pulses !== undefined) fields.MP = String(p.pulses);
-  if (p.article !== undefined) fields.MA = p.article;
-  if (p.quantity !== undefined) fields["M#"] = String(p.quantity);
-  if (p.text) fields.CT = p.text;
-  return formatRecord({ type: "PS", fields });
+  const f: Record<string, string> = { RN: p.room };
+  if (p.amount !== undefined) {
+    f.PT = "C";
+    f.TA = String(p.amount);
+  } else if (p.charge === "minibar") {
+    f.PT = "M";
+    f.MA = p.article ?? "";
+    f["M#"] = String(p.quantity ?? 1);
+  } else {
+    f.PT = "T";
+    if (p.pulses !== undefined) f.MP = String(p.pulses);
+    if (p.durationSeconds !== undefined) f.DU = fiasDuration(p.durationSeconds);
+  }
+  if (p.dialled) f.DD = dialledDigits(p.dialled);
+  if (p.callType) f.PC = p.callType;
+  const text = p.text ? clean(p.text).slice(0, CT_MAX).trim() : "";
+  if (text) f.CT = text;
+  f.DA = fiasDate(p.at);
+  f.TI = fiasTime(p.at);
+  f["P#"] = String(p.sequence);
+  return formatRecord({ type: "PS", fields: f });
+}
+
+/** DU is HHMMSS (`DU000345` = 3 min 45 s). */
+function fiasDuration(seconds: number): string {
+  const s = Math.min(Math.max(0, Math.round(seconds)), 99 * 3600 + 59 * 60 + 59);
+  const p2 = (n: number) => String(n).padStart(2, "0");
+  return `${p2(Math.floor(s / 3600))}${p2(Math.floor((s % 3600) / 60))}${p2(s % 60)}`;
+}
+
+/** DD is unformatted digits (≤ 20): a leading + becomes the international prefix 00. */
+function dialledDigits(n: string): string {
+  return n
+    .trim()
+    .replace(/^\+/, "00")
+    .replace(/[^0-9]/g, "")
+    .slice(0, 20);
+}
+
+/** Free text without the field separator and control characters FIAS forbids. */
+function clean(t: string): string {
+  return t.replace(/[|\p{Cc}]/gu, " ").trim();
 }
 
 /** RE RS (+ID): housekeeping status entered in the room. */

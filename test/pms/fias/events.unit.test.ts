@@ -200,6 +200,40 @@ describe("FIAS record → PMS events", () => {
   });
 });
 
+describe("PA → posting-answer", () => {
+  test("OK is accepted, with P# and room", () => {
+    assert.deepEqual(one("PA|RN101|ASOK|P#42|DA250301|TI101500|"), {
+      kind: "posting-answer",
+      via: "PA",
+      status: "accepted",
+      code: "OK",
+      text: "",
+      sequence: 42,
+      room: "101",
+    });
+  });
+  test("refusals keep the PMS's code and text", () => {
+    for (const code of ["NG", "NP", "UR", "DN", "CO", "IA", "FX", "DM", "ZZ", ""]) {
+      const ev = one(`PA|RN101|AS${code}|P#5|CTINVALID ROOM|`);
+      assert.equal(ev.kind === "posting-answer" && ev.status, "rejected", code);
+      assert.equal(ev.kind === "posting-answer" && ev.text, "INVALID ROOM");
+      assert.equal(ev.kind === "posting-answer" && ev.code, code);
+    }
+  });
+  test("RY, NA and BY mean send it again later; codes in any case", () => {
+    for (const code of ["RY", "NA", "BY", "ry"]) {
+      const ev = one(`PA|AS${code}|P#5|`);
+      assert.equal(ev.kind === "posting-answer" && ev.status, "retry", code);
+    }
+  });
+  test("without P# it answers the posting in flight; a P# that is no number is refused", () => {
+    const ev = one("PA|ASOK|");
+    assert.equal(ev.kind === "posting-answer" && ev.sequence, undefined);
+    rejects("PA|ASOK|P#4x|", /P# "4x": not a posting sequence number/);
+    rejects("PA|RN$1|ASOK|P#4|", /not a room number/);
+  });
+});
+
 describe("the FIAS adapter", () => {
   test("parses a stored frame again, names its type, maps and prints it", () => {
     const a = fiasAdapter({ charset: "latin1", splitGuestName: true });
@@ -214,6 +248,7 @@ describe("the FIAS adapter", () => {
 });
 
 describe("PMS actions → FIAS records", () => {
+  const at = { year: 2025, month: 3, day: 1, hour: 10, minute: 15, second: 0 };
   const cases: [PmsAction, string, string][] = [
     [
       {
@@ -247,12 +282,76 @@ describe("PMS actions → FIAS records", () => {
       "DR",
       "DR|DA260301|TI090500|",
     ],
+    // FIAS postings are room-based: the reservation stays with the row, never in the PS.
     [
-      { kind: "posting", room: "101", reservation: "42", sequence: 12, amount: 1250, text: "Minibar" },
+      {
+        kind: "posting",
+        room: "101",
+        reservation: "42",
+        sequence: 12,
+        charge: "charge",
+        at,
+        amount: 1250,
+        text: "Room service",
+      },
       "PS",
-      "PS|RN101|P#12|G#42|TA1250|CTMinibar|",
+      "PS|RN101|PTC|TA1250|CTRoom service|DA250301|TI101500|P#12|",
     ],
-    [{ kind: "posting", room: "101", sequence: 13, pulses: 8 }, "PS", "PS|RN101|P#13|MP8|"],
+    [
+      { kind: "posting", room: "101", sequence: 13, charge: "call", at, pulses: 8 },
+      "PS",
+      "PS|RN101|PTT|MP8|DA250301|TI101500|P#13|",
+    ],
+    [
+      {
+        kind: "posting",
+        room: "2781",
+        sequence: 1731,
+        charge: "call",
+        at,
+        durationSeconds: 225,
+        dialled: "+39 051 123",
+        callType: "N",
+      },
+      "PS",
+      "PS|RN2781|PTT|DU000345|DD0039051123|PCN|DA250301|TI101500|P#1731|",
+    ],
+    [
+      {
+        kind: "posting",
+        room: "101",
+        sequence: 42,
+        charge: "call",
+        at,
+        amount: 1250,
+        dialled: "004989920920",
+        callType: "I",
+        text: "International",
+      },
+      "PS",
+      "PS|RN101|PTC|TA1250|DD004989920920|PCI|CTInternational|DA250301|TI101500|P#42|",
+    ],
+    [
+      { kind: "posting", room: "101", sequence: 7, charge: "minibar", at, article: "12", quantity: 2 },
+      "PS",
+      "PS|RN101|PTM|MA12|M#2|DA250301|TI101500|P#7|",
+    ],
+    // A minibar with a price is a direct charge; the text is cut to the 20 characters FIAS keeps.
+    [
+      {
+        kind: "posting",
+        room: "101",
+        sequence: 8,
+        charge: "minibar",
+        at,
+        article: "12",
+        quantity: 2,
+        amount: 900,
+        text: "Minibar | 2 x water and more",
+      },
+      "PS",
+      "PS|RN101|PTC|TA900|CTMinibar   2 x water|DA250301|TI101500|P#8|",
+    ],
   ];
   for (const [action, type, text] of cases) {
     test(`${action.kind} → ${text}`, () => {
