@@ -170,6 +170,21 @@ describe("FIAS over serial (socat pty pair)", () => {
     assert.equal(h.sim.received.filter((r) => r.record.type === "RE").length, 1);
   });
 
+  it("a frame of ours NAKed past the retries: the line is given up and reopened; the record stays queued and goes once linked again", async () => {
+    const h = await start();
+    await h.deliver("GI|RN101|G#1|GNSmith|GSN|");
+    const opened = h.app.link.peer.connections;
+    h.sim.nakNext(4);
+    await patchRoom(h.app.ctx, "housekeeping", "101", { housekeeping: { status: 4 } });
+    await eventually("the line to be reopened", () => h.app.link.peer.connections > opened, 10_000);
+    await h.linked();
+    await h.sim.waitFor("RE|RN101|RS4|");
+    await h.app.sender.idle();
+    assert.equal(h.sim.received.filter((r) => r.record.type === "RE").length, 1, "the PMS took it once");
+    const rows = await h.app.store.read((db) => db.select().from(pmsOutbox));
+    assert.ok(rows.every((x) => x.state === "sent"));
+  });
+
   it("noise between frames is skipped; the records around it apply; the link stays up", async () => {
     const h = await start();
     h.sim.sendRaw("\r\n  junk ~~ \x7f\x01");
