@@ -1,4 +1,5 @@
 export * from "./admin.ts";
+export * from "./call-charges.ts";
 export * from "./calls.ts";
 export * from "./jobs.ts";
 export * from "./messages.ts";
