@@ -29,6 +29,7 @@
  * | GET  /api/v1/voicemail/messages/{id}/audio, DELETE …/messages/{id} (audited) | yes | - | yes | - |
  * | GET  /api/v1/pbx/voispeed/{link}/events|ivr | no token; the link's key, only from its callbackNetworks |
  * | GET  /api/v1/calls                         |  yes  |    yes    |    yes    |     -               |
+ * | POST /api/v1/rooms/{room}/postings, GET /api/v1/postings(/{id}), POST …/{id}/retry | yes | yes | yes | - |
  * | GET  /api/v1/cti                           |  yes  |    yes    |     -     |     -               |
  * | GET  /api/v1/cti/snom/{ext}/{event}        | no token; only from that extension's phone          |
  *
@@ -51,6 +52,7 @@ import { messageRoutes } from "./routes/messages.ts";
 import { mwiRoutes } from "./routes/mwi.ts";
 import { phoneEventRoutes } from "./routes/phone-events.ts";
 import { pmsRoutes } from "./routes/pms.ts";
+import { postingRoutes } from "./routes/postings.ts";
 import { promptRoutes } from "./routes/prompts.ts";
 import { roomRoutes } from "./routes/rooms.ts";
 import { sipRoutes } from "./routes/sip.ts";
@@ -78,6 +80,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...jobRoutes(deps),
     ...voispeedRoutes(deps),
     ...callRoutes(deps),
+    ...postingRoutes(deps),
     ...ctiRoutes(deps),
     ...pmsRoutes(deps),
     ...auditRoutes(deps),
