@@ -14,7 +14,7 @@
  * The receivers run in a worker thread, as a phone runs on its own hardware: in the sender's event
  * loop a packet's arrival would be stamped only once the loop got round to it, adding the sender's
  * own scheduling delay to the figure a second time. Its CPU is not in the per-call figure. They use
- * the appliance's media sockets (udp.ts: on Bun, Bun.udpSocket without node:dgram's layer) and only
+ * the appliance's media sockets (runtime/udp.ts: on Bun, Bun.udpSocket without node:dgram's layer) and only
  * stamp each datagram and copy it into storage allocated up front: the worker's own collector,
  * which garbage per datagram would set off, stalls all 24 streams' stamps at once, and that would be
  * the receiver's jitter, not the sender's.
@@ -24,13 +24,17 @@ import { loadavg } from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { type Clock, FakeClock, monotonicClock } from "../src/lib/clock.ts";
 import { silentLogger } from "../src/lib/logger.ts";
+import { mediaUdp } from "../src/runtime/udp.ts";
 import { linearToUlaw } from "../src/sip/rtp/g711.ts";
 import { parseRtp } from "../src/sip/rtp/packet.ts";
 import { RtpPortPool, RtpSession } from "../src/sip/rtp/session.ts";
 import { isRtcpPacket, SRTP_SUITES, SrtpContext, type SrtpSuite } from "../src/sip/rtp/srtp/index.ts";
 import { PREWAKE_MS } from "../src/sip/rtp/ticker.ts";
-import { bindUdp, type UdpSocket } from "../src/sip/rtp/udp.ts";
+import { bindUdp, setDefaultUdpFactory, type UdpSocket } from "../src/sip/rtp/udp.ts";
 import { fmt, line } from "./util.ts";
+
+// As main.ts does, in both threads: the sender's sessions and the receivers on the runtime's sockets.
+setDefaultUdpFactory(mediaUdp());
 
 const STREAMS = 24;
 const SECONDS = 10;

@@ -42,10 +42,12 @@ import { join } from "node:path";
 import { type Appliance, startAppliance } from "../src/app/appliance.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { silentLogger } from "../src/lib/logger.ts";
+import { mediaUdp } from "../src/runtime/udp.ts";
 import { defineRoom } from "../src/services/rooms.ts";
 import { mailboxOf, messageAudio } from "../src/services/voicemail.ts";
 import { generateHotel } from "../src/sim/pms/hotel.ts";
 import { PmsSimulator } from "../src/sim/pms/simulator.ts";
+import { setDefaultUdpFactory } from "../src/sip/rtp/udp.ts";
 import { readMessageUlaw } from "../src/voice/recorder.ts";
 import { DEFAULT_SILENCE_THRESHOLD, SoundMeter } from "../src/voice/sound-meter.ts";
 import { tone } from "../src/voice/tone.ts";
@@ -65,6 +67,9 @@ import {
   speechLike,
   startCallers,
 } from "./voicemail-caller.ts";
+
+// As main.ts does: the appliance's media on the runtime's own sockets.
+setDefaultUdpFactory(mediaUdp());
 
 const CALLERS = 48;
 const MESSAGE_MS = Math.round((Number(process.env.VM_MESSAGE_SECONDS) || 30) * 50) * 20;

@@ -23,9 +23,11 @@ import { join } from "node:path";
 import { type Appliance, startAppliance } from "../src/app/appliance.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { silentLogger } from "../src/lib/logger.ts";
+import { mediaUdp } from "../src/runtime/udp.ts";
 import { defineRoom } from "../src/services/rooms.ts";
 import { createWakeup } from "../src/services/wakeups.ts";
 import type { SipMessage } from "../src/sip/message/index.ts";
+import { setDefaultUdpFactory } from "../src/sip/rtp/udp.ts";
 import { openWakeups, wakeupsDueSince } from "../src/store/wakeups.ts";
 import { MIGRATIONS } from "../test/helpers/store.ts";
 import { eventually, freePort, HOST } from "../test/integration/support.ts";
@@ -34,6 +36,9 @@ import { type Kamailio, startKamailio } from "../test/peers/kamailio.ts";
 import { startSipp } from "../test/peers/sipp.ts";
 import { type GuestPhoneStats, startGuestPhone } from "./guest-phone.ts";
 import { fmt, line } from "./util.ts";
+
+// As main.ts does: the appliance's media on the runtime's own sockets.
+setDefaultUdpFactory(mediaUdp());
 
 const PORTS = 24;
 const CALLS = Math.max(PORTS, Number(process.env.STORM_CALLS) || 300);

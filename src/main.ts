@@ -6,6 +6,11 @@ import pkg from "../package.json" with { type: "json" };
 import { runCli } from "./cli/commands.ts";
 import { migrationsFolder } from "./runtime/paths.ts";
 import { serve } from "./runtime/serve.ts";
+import { mediaUdp } from "./runtime/udp.ts";
+import { setDefaultUdpFactory } from "./sip/rtp/udp.ts";
+
+// Calls' media on the runtime's own UDP sockets (Bun's, without node:dgram's garbage per packet).
+setDefaultUdpFactory(mediaUdp());
 
 const stopSignal = new Promise<string>((resolve) => {
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve(sig));

@@ -5,6 +5,7 @@
 import net from "node:net";
 import { AppError } from "../../lib/errors.ts";
 import { MediaTally } from "./media-tally.ts";
+import type { UdpFactory } from "./udp.ts";
 
 /** No port of the range could be bound: all taken by live sessions or by other programs. */
 export class RtpPortsExhaustedError extends AppError {
@@ -23,10 +24,14 @@ export class RtpPortPool {
   readonly last: number;
   /** The media counters of every session on this range: the pool is the one thing they all share. */
   readonly media = new MediaTally();
+  /** Opens the sessions' sockets; undefined: the process's default (udp.ts). */
+  readonly udp: UdpFactory | undefined;
   private readonly taken = new Set<number>();
   private cursor = 0;
 
-  constructor(min: number, max: number) {
+  /** `udp`: how the sessions on this range open their sockets (default: udp.ts's default opener). */
+  constructor(min: number, max: number, options: { udp?: UdpFactory } = {}) {
+    this.udp = options.udp;
     for (const [name, p] of [
       ["min", min],
       ["max", max],

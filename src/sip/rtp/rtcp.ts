@@ -10,7 +10,7 @@ import type { Clock, TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { SrtpLayer } from "./srtp-layer.ts";
-import { bindUdp, type UdpSocket } from "./udp.ts";
+import { bindUdp, type UdpFactory, type UdpSocket } from "./udp.ts";
 
 export const RTCP_INTERVAL_MS = 5000;
 
@@ -106,6 +106,8 @@ export interface SrtcpOptions {
   rtpSocket: UdpSocket;
   bind: string;
   rtpPort: number;
+  /** Opens the RTCP socket; undefined: the process's default (udp.ts). */
+  udp?: UdpFactory | undefined;
   clock: Clock;
   logger: Logger;
   /** Where RTP goes now (latched source or SDP address); RTCP goes to its port + 1 unless muxed. */
@@ -141,7 +143,7 @@ export function startSrtcp(o: SrtcpOptions): Srtcp {
   if (o.srtp.rtcpMux) start(o.rtpSocket, true);
   else {
     const type = net.isIPv6(o.bind.split("%")[0] ?? o.bind) ? "udp6" : "udp4";
-    bindUdp(type, o.bind, o.rtpPort + 1).then(
+    bindUdp(type, o.bind, o.rtpPort + 1, o.udp).then(
       (s) => {
         if (stopped) return void s.close();
         socket = s;

@@ -136,7 +136,7 @@ export class RtpSession {
       const port = opts.ports.take();
       if (port === null) break;
       try {
-        return new RtpSession(opts, await bindUdp(type, opts.bind, port));
+        return new RtpSession(opts, await bindUdp(type, opts.bind, port, opts.ports.udp));
       } catch (err) {
         opts.ports.release(port);
         if ((err as { code?: unknown }).code !== "EADDRINUSE") throw err;
@@ -198,6 +198,7 @@ export class RtpSession {
       rtpSocket: this.socket,
       bind: this.opts.bind,
       rtpPort: this.local.port,
+      udp: this.opts.ports.udp,
       clock: this.opts.pacingClock ?? monotonicClock,
       logger: this.log,
       destination: () => this.destination,

@@ -1,129 +1,79 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { afterEach, describe, test } from "node:test";
-import { bindUdp, type UdpSocket } from "../../../src/sip/rtp/udp.ts";
+import { FakeClock } from "../../../src/lib/clock.ts";
+import { silentLogger } from "../../../src/lib/logger.ts";
+import { RtpPortPool, RtpSession } from "../../../src/sip/rtp/session.ts";
+import { bindUdp, dgramUdp, setDefaultUdpFactory, type UdpFactory, type UdpSocket } from "../../../src/sip/rtp/udp.ts";
+import { udpContract } from "./udp-contract.ts";
 
-const opened: UdpSocket[] = [];
+udpContract("node:dgram", dgramUdp);
+
+const opened: { close(): unknown }[] = [];
 afterEach(async () => {
+  setDefaultUdpFactory(dgramUdp);
   for (const s of opened.splice(0)) await s.close();
 });
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** dgramUdp, noting every port it was asked to bind. */
+function counting(): { factory: UdpFactory; ports: number[] } {
+  const ports: number[] = [];
+  return {
+    ports,
+    factory: (type, address, port) => {
+      ports.push(port);
+      return dgramUdp(type, address, port);
+    },
+  };
+}
+
+const pool = (o: { udp?: UdpFactory } = {}) => {
+  const base = 20000 + 2 * Math.floor(Math.random() * 5000);
+  return new RtpPortPool(base, base + 198, o);
+};
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 3000): Promise<void> {
   const until = performance.now() + timeoutMs;
   while (!cond()) {
     if (performance.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await sleep(2);
+    await new Promise((r) => setTimeout(r, 2));
   }
 }
 
-type Heard = { bytes: number[]; address: string; port: number };
-
-async function open(native: boolean, address = "127.0.0.1", port = 0) {
-  const s = await bindUdp(address.includes(":") ? "udp6" : "udp4", address, port, native);
-  opened.push(s);
-  const heard: Heard[] = [];
-  s.onMessage = (msg, from, fromPort) => heard.push({ bytes: [...msg], address: from, port: fromPort });
-  return { s, heard };
-}
-
-const noFailure = (err: Error) => assert.fail(`send failed: ${err.message}`);
-
-const kinds = typeof (globalThis as { Bun?: unknown }).Bun === "object" ? [true, false] : [false];
-
-for (const native of kinds) {
-  describe(`media UDP sockets, ${native ? "Bun.udpSocket" : "node:dgram"}`, () => {
-    test("datagrams both ways, with the sender's address and port", async () => {
-      const a = await open(native);
-      const b = await open(native);
-      a.s.send(Uint8Array.of(1, 2, 3), b.s.port, "127.0.0.1", noFailure);
-      b.s.send(Uint8Array.of(9), a.s.port, "127.0.0.1", noFailure);
-      await waitFor("both", () => a.heard.length === 1 && b.heard.length === 1);
-      assert.deepEqual(b.heard[0], { bytes: [1, 2, 3], address: "127.0.0.1", port: a.s.port });
-      assert.deepEqual(a.heard[0], { bytes: [9], address: "127.0.0.1", port: b.s.port });
-      assert.equal(a.s.address, "127.0.0.1");
-    });
-
-    test("the caller may overwrite its buffer as soon as send returns", async () => {
-      const a = await open(native);
-      const b = await open(native);
-      const buf = new Uint8Array(4);
-      for (let i = 0; i < 50; i++) {
-        buf.fill(i);
-        a.s.send(buf, b.s.port, "127.0.0.1", noFailure);
-      }
-      buf.fill(0xee);
-      await waitFor("50 datagrams", () => b.heard.length === 50);
-      for (const [i, h] of b.heard.entries()) assert.deepEqual(h.bytes, [i, i, i, i]);
-    });
-
-    test("a view into a larger buffer sends only its own bytes", async () => {
-      const a = await open(native);
-      const b = await open(native);
-      const big = new Uint8Array(64).fill(7);
-      big.set([1, 2, 3], 10);
-      a.s.send(big.subarray(10, 13), b.s.port, "127.0.0.1", noFailure);
-      await waitFor("one", () => b.heard.length === 1);
-      assert.deepEqual(b.heard[0]?.bytes, [1, 2, 3]);
-    });
-
-    test("a host name is resolved, as node:dgram did", async () => {
-      const a = await open(native);
-      const b = await open(native);
-      a.s.send(Uint8Array.of(5), b.s.port, "localhost", noFailure);
-      await waitFor("one", () => b.heard.length === 1);
-    });
-
-    test("a port in use fails the bind with EADDRINUSE", async () => {
-      const a = await open(native);
-      await assert.rejects(bindUdp("udp4", "127.0.0.1", a.s.port, native), { code: "EADDRINUSE" });
-    });
-
-    test("a failed send reports to its callback and never throws", async () => {
-      const a = await open(native);
-      const failures: Error[] = [];
-      a.s.send(Uint8Array.of(1), 5004, "::1", (err) => failures.push(err)); // IPv6 from an IPv4 socket
-      a.s.send(Uint8Array.of(1), 5004, "no-such-host.invalid", (err) => failures.push(err));
-      await waitFor("two failures", () => failures.length === 2, 10_000);
-      assert.ok(failures.every((e) => e instanceof Error));
-    });
-
-    test("the far end's port closed: its ICMP errors are dropped, as node:dgram does, and receiving goes on", async () => {
-      const a = await open(native);
-      const b = await open(native);
-      const gone = await open(native);
-      const port = gone.s.port;
-      await gone.s.close();
-      const errors: Error[] = [];
-      a.s.onError = (err) => errors.push(err);
-      for (let i = 0; i < 5; i++) {
-        a.s.send(Uint8Array.of(i), port, "127.0.0.1", () => {});
-        await sleep(5);
-      }
-      b.s.send(Uint8Array.of(42), a.s.port, "127.0.0.1", noFailure);
-      await waitFor("the datagram after the errors", () => a.heard.length === 1);
-      assert.deepEqual(errors, []);
-    });
-
-    test("IPv6: bound on ::1, datagrams carry the IPv6 source", async () => {
-      const a = await open(native, "::1");
-      const b = await open(native, "::1");
-      a.s.send(Uint8Array.of(4, 2), b.s.port, "::1", noFailure);
-      await waitFor("one", () => b.heard.length === 1);
-      assert.deepEqual(b.heard[0], { bytes: [4, 2], address: "::1", port: a.s.port });
-    });
-
-    test("after close nothing is delivered; close twice is fine and frees the port", async () => {
-      const a = await open(native);
-      const b = await open(native);
-      const port = b.s.port;
-      await b.s.close();
-      await b.s.close();
-      a.s.send(Uint8Array.of(1), port, "127.0.0.1", () => {});
-      await sleep(30);
-      assert.equal(b.heard.length, 0);
-      const again = await open(native, "127.0.0.1", port);
-      assert.equal(again.s.port, port);
-    });
+describe("media socket openers", () => {
+  test("bindUdp uses the default opener, which the composition root may replace", async () => {
+    const c = counting();
+    setDefaultUdpFactory(c.factory);
+    const s: UdpSocket = await bindUdp("udp4", "127.0.0.1", 0);
+    opened.push(s);
+    assert.deepEqual(c.ports, [0]);
   });
-}
+
+  test("an opener given to the port pool opens the sessions' RTP and SRTCP sockets", async () => {
+    const c = counting();
+    const fallback = counting();
+    setDefaultUdpFactory(fallback.factory);
+    const s = await RtpSession.open({
+      bind: "127.0.0.1",
+      ports: pool({ udp: c.factory }),
+      clock: new FakeClock(),
+      logger: silentLogger,
+    });
+    opened.push(s);
+    assert.deepEqual(c.ports, [s.local.port]);
+    const key = () => new Uint8Array(randomBytes(30));
+    s.setSrtp({ suite: "AES_CM_128_HMAC_SHA1_80", local: key(), remote: key(), rtcpMux: false });
+    await waitFor("the RTCP bind", () => c.ports.length === 2);
+    assert.deepEqual(c.ports, [s.local.port, s.local.port + 1]);
+    assert.deepEqual(fallback.ports, []);
+  });
+
+  test("a pool without an opener takes the default at bind time", async () => {
+    const c = counting();
+    const p = pool();
+    setDefaultUdpFactory(c.factory);
+    const s = await RtpSession.open({ bind: "127.0.0.1", ports: p, clock: new FakeClock(), logger: silentLogger });
+    opened.push(s);
+    assert.deepEqual(c.ports, [s.local.port]);
+  });
+});
