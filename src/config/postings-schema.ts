@@ -26,6 +26,11 @@ export const tariffLineSchema = v.strictObject({
   incrementSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600)), 60),
   /** Shortest billed time of an answered call. */
   minimumSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3600)), 0),
+  /** The call class the PMS knows (FIAS PC: I international, N national, L local); null = not sent. */
+  callType: v.optional(
+    v.nullable(v.pipe(v.string(), v.regex(/^[A-Z0-9]$/, "expected one capital letter or digit"))),
+    null,
+  ),
 });
 
 const tariffsSchema = v.pipe(
@@ -77,7 +82,10 @@ export const postingsSchema = v.strictObject({
    * it; `tariffs` still decides which calls are charged.
    */
   mode: v.optional(v.picklist(["pre-costed", "pms-costed"]), "pre-costed"),
-  /** pms-costed only: also send meter pulses (FIAS MP), one per billed increment of the line. */
+  /**
+   * pms-costed only: cost by meter pulses (FIAS PT T with MP, one pulse per billed increment of the
+   * line) instead of by duration (DU). The PMS takes one of the two; ask which.
+   */
   pulses: v.optional(v.boolean(), false),
   tariffs: v.optional(tariffsSchema, {}),
   /** The trunks (gateways as the PBX names them) whose calls are charged; null = every trunk. */

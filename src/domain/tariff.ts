@@ -30,6 +30,8 @@ export interface TariffLine {
   incrementSeconds: number;
   /** Shortest billed time of an answered call. */
   minimumSeconds: number;
+  /** The call class the PMS knows (FIAS PC: I, N, L), when the site sends one. */
+  callType?: string | null;
 }
 
 export interface Tariff {

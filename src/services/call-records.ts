@@ -344,7 +344,10 @@ export class CallRecorder {
     const callId = found.callId || row.callId;
     const r = await ctx.store.tx((tx) => completeCall(tx, row, callId, facts, ctx.clock.now()));
     if (r === "duplicate") this.counters.duplicates++;
-    else this.counters.recorded++;
+    else {
+      this.counters.recorded++;
+      ctx.hooks.callRecordCompleted?.(row.id);
+    }
   }
 
   private async postpone(row: CallRecordRow, why: string): Promise<void> {

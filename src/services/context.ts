@@ -40,6 +40,11 @@ export interface ServiceHooks {
    * posting sender stops waiting and sends the next one.
    */
   postingAnswered?(answer: PostingAnswer): void;
+  /**
+   * A call record was completed (committed, state done); call charging should decide about it
+   * (services/call-charges.ts `chargeCompletedCall`). Optional: without it, the start-up sweep does.
+   */
+  callRecordCompleted?(id: number): void;
 }
 
 export interface ServiceContext {

@@ -29,7 +29,7 @@ describe("postings config", () => {
 
   test("a line gets the per-minute increment and no minimum by default", () => {
     const c = parseConfig({ postings: { enabled: true, tariffs: { lines: [line] } }, ivr: { minibar: ["*85"] } });
-    assert.deepEqual(c.postings.tariffs.lines, [{ ...line, incrementSeconds: 60, minimumSeconds: 0 }]);
+    assert.deepEqual(c.postings.tariffs.lines, [{ ...line, incrementSeconds: 60, minimumSeconds: 0, callType: null }]);
     assert.deepEqual(c.ivr.minibar, ["*85"]);
   });
 
@@ -65,6 +65,7 @@ describe("postings config", () => {
     [{ tariffs: { lines: [{ ...line, minimumSeconds: -1 }] } }, "postings.tariffs.lines.0.minimumSeconds", /0/],
     [{ tariffs: { lines: [{ prefix: "0", name: "L" }] } }, "postings.tariffs.lines.0.ratePerMinute", /required/],
     [{ tariffs: { lines: [{ ...line, rate: 1 }] } }, "postings.tariffs.lines.0.rate", /unknown key/],
+    [{ tariffs: { lines: [{ ...line, callType: "intl" }] } }, "postings.tariffs.lines.0.callType", /capital letter/],
     [{ tariffs: { freePrefixes: ["11 2"] } }, "postings.tariffs.freePrefixes.0", /leading digits/],
     [{ callTrunks: [] }, "postings.callTrunks", /length/],
     [{ callTrunks: "gw1" }, "postings.callTrunks", /Expected/],

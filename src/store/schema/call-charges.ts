@@ -5,9 +5,9 @@ export const callChargeOutcomes = ["posted", "free", "skipped"] as const;
 
 /**
  * Which completed call records call charging has considered, and what it decided: one row per call
- * record, written in the same transaction as the posting. The sweep after a restart takes the done
- * records without a row, so a call is neither charged twice nor forgotten, and staff can see why a
- * call was not charged.
+ * record, written once the posting is stored (the posting is unique by its call record, so a crash in
+ * between finds the same posting again). The sweep after a restart takes the done records without a
+ * row, so a call is neither charged twice nor forgotten, and staff can see why a call was not charged.
  */
 export const callCharges = sqliteTable("call_charges", {
   /** The call record (call_records.id). */
