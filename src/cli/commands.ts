@@ -41,6 +41,11 @@ export const USAGE = `bellhop — hotel voice appliance
                                                  run the VOIspeed PBX simulator (see bellhop sim voispeed --help)
   bellhop sim snom --listen PORT [--user U --password P] [--phones N]
                                                  run SNOM desk phone simulators (see bellhop sim snom --help)
+  bellhop backup --data DIR --out FILE            archive the database, custom prompts and voicemail audio
+  bellhop restore --data DIR --from FILE          put a backup back (the appliance must be stopped)
+  bellhop release sign --key KEY.pem FILE        sign a release binary (writes FILE.sig)
+  bellhop update verify|apply FILE SIG [--keys DIR]
+                                                 check a signed release, or install it (see bellhop update)
   bellhop version
 `;
 
@@ -75,6 +80,14 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
         }
         if (sub === "snom") return await (await import("../sim/snom/cli.ts")).simSnomCommand(argv.slice(2), env);
         break;
+      case "backup":
+        return await (await import("./backup.ts")).backupCommand(args, env);
+      case "restore":
+        return await (await import("./restore.ts")).restoreCommand(args, env);
+      case "release":
+        return await (await import("./release.ts")).releaseCommand(args, env);
+      case "update":
+        return await (await import("./update.ts")).updateCommand(args, env);
       case "version":
         env.stdout.write(`${env.version}\n`);
         return 0;

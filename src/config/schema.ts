@@ -11,6 +11,7 @@ import { ucmLinkProblem, ucmLinkSchema } from "../pbx/ucm/config.ts";
 import { voispeedLinkProblem, voispeedLinkSchema } from "../pbx/voispeed/config.ts";
 import { zoomLinkSchema } from "../pbx/zoom/config.ts";
 import { framings } from "../pms/fias/frame.ts";
+import { backupSchema } from "./backup-schema.ts";
 import { companionSchema } from "./companion-schema.ts";
 import { linkCommon } from "./link-common.ts";
 import { metricsSchema } from "./metrics-schema.ts";
@@ -368,6 +369,7 @@ export const configSchema = v.strictObject({
   postings: v.optional(postingsSchema, {}),
   log: v.optional(logSchema, {}),
   metrics: v.optional(metricsSchema, {}),
+  backup: v.optional(backupSchema, {}),
   /** Where the libSQL file lives; the --data flag wins. */
   dataDir: v.optional(v.string(), "./data"),
 });

@@ -10,8 +10,9 @@
  * `<data>/replaced-<time>/` (deleted by hand once the restore is confirmed) and the restored files
  * take its place. `backups/` and anything else in the folder stay as they are.
  *
- * A data folder whose database another process has open (the appliance running) is refused, before
- * anything is unpacked and again just before the swap (./store/snapshot.ts says how this is known).
+ * A data folder whose database another process has open (the appliance running) is refused before
+ * anything is unpacked, and the database is then held (SQLite's exclusive lock, store/snapshot.ts)
+ * until the swap is done, so an appliance started meanwhile cannot open it.
  * The restored database asks the PMS for a resync at the next start. When run as root for a folder
  * owned by the service user, the restored files are given to that user.
  */
@@ -36,7 +37,7 @@ import { dirname, join, resolve } from "node:path";
 import { createGunzip } from "node:zlib";
 import { checkDataDir } from "../store/data-dir.ts";
 import { DB_FILE } from "../store/db.ts";
-import { databaseInUse, prepareRestoredDatabase } from "../store/snapshot.ts";
+import { claimDatabase, prepareRestoredDatabase } from "../store/snapshot.ts";
 import { BACKUP_FORMAT, BACKUP_VERSION, DB_ENTRY, MANIFEST, type Manifest } from "./backup.ts";
 import { type TarHeader, TarReader } from "./backup-tar.ts";
 
@@ -209,13 +210,13 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   const dbFile = join(dataDir, DB_FILE);
   if (!existsSync(opts.from) || !statSync(opts.from).isFile()) throw new Error(`${opts.from}: no such file`);
   checkDataDir(dataDir);
-  if (await databaseInUse(dbFile)) throw new RestoreRefused(inUseMessage(dataDir));
+  const claim = await claimDatabase(dbFile);
+  if (claim === "in-use") throw new RestoreRefused(inUseMessage(dataDir));
   const staging = mkdtempSync(join(dataDir, ".restore-"));
   try {
     const unpacked = await unpack(opts.from, staging);
     verify(unpacked);
     await prepareRestoredDatabase(join(staging, DB_ENTRY));
-    if (await databaseInUse(dbFile)) throw new RestoreRefused(inUseMessage(dataDir));
     const present = REPLACED.filter((n) => existsSync(join(dataDir, n)));
     let replacedDir: string | null = null;
     if (present.length > 0) {
@@ -232,6 +233,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     }
     return { files: unpacked.files.size, createdAt: String(unpacked.manifest.createdAt), replacedDir };
   } finally {
+    if (claim !== "absent") claim.close();
     rmSync(staging, { recursive: true, force: true });
   }
 }

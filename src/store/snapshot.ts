@@ -11,7 +11,8 @@
  * "In use" is asked of SQLite's own locks rather than a pid file the appliance would have to write and
  * a crash would leave behind: every open WAL connection holds a shared lock on the database file, and
  * a connection in EXCLUSIVE locking mode cannot read while such a lock exists (SQLITE_BUSY at once
- * with busy_timeout 0). The lock goes with the process, so a crashed appliance never blocks a restore.
+ * with busy_timeout 0). The lock goes with the process, so a crashed appliance never blocks a restore,
+ * and the restore keeps its own exclusive lock until it is done, so none starts in the middle.
  */
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -40,20 +41,32 @@ export async function snapshotDatabaseFile(file: string, target: string): Promis
   }
 }
 
-/** True when another process has `file` open (the appliance is running on it); false if no file. */
-export async function databaseInUse(file: string): Promise<boolean> {
-  if (!existsSync(file)) return false;
+export interface DatabaseClaim {
+  /** Gives the database back (the process's exit does too). */
+  close(): void;
+}
+
+/**
+ * Takes `file` for this process alone: SQLite's exclusive lock, held until `close()`, so an appliance
+ * starting meanwhile cannot open it. "in-use" when another process has it open (the appliance is
+ * running), "absent" when there is no such file.
+ *
+ * One claim per file and process: a closed libSQL connection lingers until its statements are
+ * garbage-collected and keeps its lock till then, so a second claim in the same process would find
+ * the first one's lock and answer "in-use".
+ */
+export async function claimDatabase(file: string): Promise<DatabaseClaim | "in-use" | "absent"> {
+  if (!existsSync(file)) return "absent";
   const client = open(file);
   try {
     await client.execute("PRAGMA busy_timeout=0");
     await client.execute("PRAGMA locking_mode=EXCLUSIVE");
     await client.execute("SELECT count(*) FROM sqlite_master");
-    return false;
+    return { close: () => client.close() };
   } catch (err) {
-    if (/SQLITE_BUSY|SQLITE_LOCKED|database is locked/i.test(errorMessage(err))) return true;
-    throw err;
-  } finally {
     client.close();
+    if (/SQLITE_BUSY|SQLITE_LOCKED|database is locked/i.test(errorMessage(err))) return "in-use";
+    throw err;
   }
 }
 
