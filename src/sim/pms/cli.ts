@@ -34,6 +34,9 @@ generated hotel.
   --occupancy X        share of rooms occupied, 0..1 (default 0.7)
   --seed N             hotel generator seed (default 1)
   --charset NAME       ${charsets.join(" | ")} (default latin1)
+  --reject-postings R  refuse the postings (PS) of these rooms, comma-separated, with PA AS NG
+                       "INVALID ROOM" (others are accepted with ASOK)
+  --silent-postings    never answer a posting (the appliance's PA time-out)
   --variant NAME       the PMS peer to play (default oracle):
 ${pmsVariants.map((v) => `    ${v.padEnd(10)} ${VARIANTS[v].summary}`).join("\n")}
 `;
@@ -52,6 +55,8 @@ interface Args {
   seed: number;
   charset: Charset;
   variant: PmsVariant;
+  rejectPostings: string[];
+  silentPostings: boolean;
 }
 
 function parsePort(text: string | undefined, what: string): number {
@@ -70,6 +75,8 @@ function parseArgs(argv: string[]): Args {
     seed: 1,
     charset: "latin1",
     variant: "oracle",
+    rejectPostings: [],
+    silentPostings: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -149,6 +156,17 @@ function parseArgs(argv: string[]): Args {
         args.variant = v;
         break;
       }
+      case "--reject-postings": {
+        args.rejectPostings = value()
+          .split(",")
+          .map((r) => r.trim())
+          .filter(Boolean);
+        if (!args.rejectPostings.length) throw new UsageError("--reject-postings wants room numbers, e.g. 101,102");
+        break;
+      }
+      case "--silent-postings":
+        args.silentPostings = true;
+        break;
       default:
         throw new UsageError(`unknown argument "${flag}"`);
     }
@@ -243,7 +261,9 @@ export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> 
     hotel,
     charset: args.charset,
     variant: args.variant,
-    answerPostings: scriptText === undefined,
+    answerPostings: scriptText === undefined || args.rejectPostings.length > 0,
+    rejectPostings: args.rejectPostings,
+    silentPostings: args.silentPostings,
   });
   sim.on("frame", (f) => printFrame(io, f));
   sim.on("connected", (n) => io.stdout.write(`# connection ${n} up\n`));

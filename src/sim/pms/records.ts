@@ -1,7 +1,7 @@
 /**
  * @module sim/pms/records
- * What the simulator writes, record by record: DA/TI stamps on its clock, the PA answer to a posting,
- * and the bytes of a batch of records in the variant's framing.
+ * What the simulator writes, record by record: DA/TI stamps on its clock, and the bytes of a batch
+ * of records in the variant's framing.
  */
 import { type Charset, encode } from "../../lib/charset.ts";
 import { fiasDate, fiasTime, systemLocalTime } from "../../pms/fias/datetime.ts";
@@ -12,13 +12,6 @@ import { type FiasRecord, serializeRecord } from "../../pms/fias/record.ts";
 export function stampFields(now: number): { DA: string; TI: string } {
   const t = systemLocalTime(now);
   return { DA: fiasDate(t), TI: fiasTime(t) };
-}
-
-/** PA|RN|ASOK| echoing the posting's P#, DA and TI. */
-export function postingAnswer(ps: FiasRecord): FiasRecord {
-  const fields: Record<string, string> = { RN: ps.fields.RN ?? "", AS: "OK" };
-  for (const id of ["P#", "DA", "TI"]) if (ps.fields[id] !== undefined) fields[id] = ps.fields[id];
-  return { type: "PA", fields };
 }
 
 export interface FrameEncoding {

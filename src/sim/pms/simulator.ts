@@ -7,7 +7,7 @@
  * clock. node:net only, so it runs under Deno too.
  */
 import { EventEmitter } from "node:events";
-import { type AddressInfo, createServer, connect as netConnect, type Server, type Socket } from "node:net";
+import type { Server } from "node:net";
 import { type Charset, encode } from "../../lib/charset.ts";
 import { type Clock, systemClock, type TimerHandle } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
@@ -16,84 +16,26 @@ import { type FrameSource, type Framing, framingOf, showBytes } from "../../pms/
 import { type FiasRecord, formatRecord, parseRecord, recordFromText } from "../../pms/fias/record.ts";
 import { type Hotel, resyncRecords } from "./hotel.ts";
 import { Inbox, type ReceivedRecord } from "./inbox.ts";
+import { connectTcp, listenTcp, type SimLine } from "./line.ts";
 import type { RecordMatch } from "./match.ts";
-import { encodeFrames, postingAnswer, stampFields } from "./records.ts";
+import type { PmsSimulatorOptions, SimEvents, SimFrame } from "./options.ts";
+import { SimPostings } from "./postings.ts";
+import { encodeFrames, stampFields } from "./records.ts";
 import type { SimSerialSettings } from "./serial-port.ts";
 import { SimSerialLine } from "./serial-port.ts";
 import { isPmsVariant, type PmsVariant, pmsVariants, VARIANTS, type VariantBehaviour } from "./variants.ts";
 
 export type { ReceivedRecord } from "./inbox.ts";
+export type { SimLine } from "./line.ts";
 export type { RecordMatch } from "./match.ts";
+export type { PmsSimulatorOptions, SimFrame } from "./options.ts";
+export type { PostingDecision, PostingExchange } from "./postings.ts";
 export type { PmsVariant } from "./variants.ts";
-
-export interface PmsSimulatorOptions {
-  hotel: Hotel;
-  charset?: Charset;
-  logger?: Logger;
-  /** Answer DR with DS, the hotel's records, DE. Default true. */
-  answerResync?: boolean;
-  /** Which PMS peer to play (variants.ts). Default "oracle". */
-  variant?: PmsVariant;
-  /** Greet each new connection with LS. Default: the variant's (true but for "matrix"). */
-  sendLsOnConnect?: boolean;
-  /** Add one RE (DN/CS/ML) per room to the swap. Default false, so a swap is exactly one GI per guest. */
-  resyncEquipment?: boolean;
-  /** Answer each PS with PA|ASOK| (echoing RN, P#, DA, TI). Default false: tests answer postings themselves. */
-  answerPostings?: boolean;
-  /** Every timer and timestamp of the simulator; `now()` must be milliseconds since the epoch. */
-  clock?: Clock;
-}
-
-export interface SimFrame {
-  dir: "in" | "out";
-  at: number;
-  /** Record text, or the printable bytes of a rejected or raw frame. */
-  text: string;
-  record?: FiasRecord;
-  error?: string;
-  connection: number;
-}
-
-type SimEvents = {
-  frame: [SimFrame];
-  connected: [number];
-  disconnected: [number];
-  linked: [number];
-};
 
 interface LinkWaiter {
   resolve: () => void;
   reject: (err: Error) => void;
   timer: TimerHandle;
-}
-
-/**
- * One connection to the appliance: a TCP socket, or a serial line (which runs the FIAS LRC/ACK/NAK
- * layer underneath and paces its writes at the baud rate).
- */
-export interface SimLine {
-  readonly remote: string;
-  /** STX…ETX frames (serial: each gets its LRC and waits for ACK). */
-  write(bytes: Uint8Array): void;
-  /** Bytes as they are, no LRC, no ACK awaited (noise, split frames). */
-  writeRaw(bytes: Uint8Array): void;
-  destroy(): void;
-  listen(on: { data(b: Uint8Array): void; error(e: Error): void; close(): void }): void;
-}
-
-function socketLine(socket: Socket): SimLine {
-  return {
-    remote: `${socket.remoteAddress}:${socket.remotePort}`,
-    write: (b) => socket.write(b),
-    writeRaw: (b) => socket.write(b),
-    destroy: () => socket.destroy(),
-    listen: (on) => {
-      socket.setNoDelay(true);
-      socket.on("data", on.data);
-      socket.on("error", on.error);
-      socket.on("close", on.close);
-    },
-  };
 }
 
 /** idle: connected, no LD yet; init: LD seen, LRs coming until LA; linked: records flow. */
@@ -105,6 +47,8 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
   readonly clock: Clock;
   /** Every record parsed from the appliance, link records included, across connections. */
   readonly received: ReceivedRecord[];
+  /** How postings (PS) are answered, changeable while running, and every PS with its answer. */
+  readonly postings: SimPostings;
   /** The LR requests of the current link: record ID → requested field IDs (FL). */
   linkRequests = new Map<string, string>();
 
@@ -112,7 +56,7 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
   private readonly framing: Framing;
   private readonly charset: Charset;
   private readonly log: Logger;
-  private readonly opts: Required<Pick<PmsSimulatorOptions, "answerResync" | "sendLsOnConnect" | "answerPostings">>;
+  private readonly opts: Required<Pick<PmsSimulatorOptions, "answerResync" | "sendLsOnConnect">>;
   private readonly resyncEquipment: boolean;
   private readonly inbox: Inbox;
   private server?: Server;
@@ -144,8 +88,13 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
     this.opts = {
       answerResync: options.answerResync ?? true,
       sendLsOnConnect: options.sendLsOnConnect ?? this.behaviour.greetOnConnect,
-      answerPostings: options.answerPostings ?? false,
     };
+    this.postings = new SimPostings({
+      answer: options.answerPostings,
+      rejectRooms: options.rejectPostings,
+      silent: options.silentPostings,
+      decide: options.decidePosting,
+    });
   }
 
   /** Connections accepted or made, the current one included. */
@@ -180,37 +129,16 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
   }
 
   /** Waits for appliance connections (the IFC is normally the server). Resolves with the bound port. */
-  listen(port: number, host = "127.0.0.1"): Promise<number> {
-    if (this.server) return Promise.reject(new Error("PMS simulator is already listening"));
-    const server = createServer((socket) => this.adopt(socketLine(socket)));
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once("error", (err) => {
-        this.server = undefined;
-        reject(err);
-      });
-      server.listen(port, host, () => {
-        server.removeAllListeners("error");
-        server.on("error", (err) => this.log.error("pms sim server error", { err }));
-        const bound = (server.address() as AddressInfo).port;
-        this.log.info("pms sim listening", { host, port: bound });
-        resolve(bound);
-      });
-    });
+  async listen(port: number, host = "127.0.0.1"): Promise<number> {
+    if (this.server) throw new Error("PMS simulator is already listening");
+    const l = await listenTcp(port, host, (line) => this.adopt(line), this.log);
+    this.server = l.server;
+    return l.port;
   }
 
   /** Connects to an appliance that is the TCP server. One attempt; retrying is the caller's choice. */
-  connect(host: string, port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const socket = netConnect({ host, port });
-      const fail = (err: Error) => reject(err);
-      socket.once("error", fail);
-      socket.once("connect", () => {
-        socket.off("error", fail);
-        this.adopt(socketLine(socket));
-        resolve();
-      });
-    });
+  async connect(host: string, port: number): Promise<void> {
+    this.adopt(await connectTcp(host, port));
   }
 
   /**
@@ -421,7 +349,10 @@ export class PmsSimulator extends EventEmitter<SimEvents> {
         else if (this.opts.answerResync) this.resync();
         return;
       case "PS":
-        if (this.linked && this.opts.answerPostings) this.send(postingAnswer(record));
+        if (this.linked) {
+          const pa = this.postings.reply(record);
+          if (pa) this.send(pa);
+        }
         return;
     }
   }
