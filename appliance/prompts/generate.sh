@@ -4,7 +4,7 @@
 #   appliance/prompts/generate.sh        (from anywhere; needs espeak-ng and sox:
 #                                         apt-get install -y espeak-ng sox)
 #
-# Reads appliance/prompts/*.tsv (texts.tsv, voicemail.tsv, speaking.tsv: lang<TAB>id<TAB>text, '#' lines ignored) and writes, for each
+# Reads appliance/prompts/*.tsv (texts.tsv, voicemail.tsv, minibar.tsv, speaking.tsv: lang<TAB>id<TAB>text, '#' lines ignored) and writes, for each
 # row, prompts/<lang>/<id>.ul at the repository top: headerless G.711 μ-law, 8 kHz, mono — the
 # payload RTP PCMU carries, so the dialer streams the bytes as they are (and transcodes for PCMA).
 #

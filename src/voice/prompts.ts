@@ -8,6 +8,7 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { MINIBAR_PROMPT_IDS } from "./prompt-ids-minibar.ts";
 import { SPEAKING_PROMPT_IDS } from "./prompt-ids-speaking.ts";
 import { VOICEMAIL_PROMPT_IDS } from "./prompt-ids-voicemail.ts";
 
@@ -53,8 +54,13 @@ const CORE_PROMPT_IDS = [
   "service-unknown",
 ] as const;
 
-/** Every prompt: the core set, voicemail's (voicemail.tsv) and the words numbers and dates are spoken with (speaking.tsv). */
-export const PROMPT_IDS = [...CORE_PROMPT_IDS, ...VOICEMAIL_PROMPT_IDS, ...SPEAKING_PROMPT_IDS] as const;
+/** Every prompt: the core set, voicemail's (voicemail.tsv), minibar's (minibar.tsv) and the words numbers and dates are spoken with (speaking.tsv). */
+export const PROMPT_IDS = [
+  ...CORE_PROMPT_IDS,
+  ...VOICEMAIL_PROMPT_IDS,
+  ...MINIBAR_PROMPT_IDS,
+  ...SPEAKING_PROMPT_IDS,
+] as const;
 export type PromptId = (typeof PROMPT_IDS)[number];
 
 /** Where the voice flows get their audio (built-in prompts, or a custom upload that replaces one). */
