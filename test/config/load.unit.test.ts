@@ -91,6 +91,7 @@ describe("parseConfig defaults", () => {
       ivr: {
         housekeeping: ["500"],
         wakeup: ["501"],
+        minibar: [],
         defaultService: null,
         digitTimeoutSeconds: 5,
         maxTries: 3,
@@ -118,6 +119,13 @@ describe("parseConfig defaults", () => {
         lockWhenBarred: false,
         welcome: null,
         applianceUrl: null,
+      },
+      postings: {
+        enabled: false,
+        mode: "pre-costed",
+        pulses: false,
+        tariffs: { currencyDigits: 2, freePrefixes: ["112", "911"], lines: [] },
+        callTrunks: null,
       },
       log: { level: "info" },
       dataDir: "./data",
