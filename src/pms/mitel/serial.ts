@@ -1,0 +1,74 @@
+/**
+ * @module mitel/serial
+ * The Mitel PMS link over RS-232: the serial device (pms/fias/serial.ts SerialDevice: stty + node:fs,
+ * reopened with backoff by the link when it disappears) carrying the link's bytes as they are. Unlike
+ * FIAS there is no LRC layer underneath: ENQ/ACK/NAK and `STX message ETX` are the link procedure
+ * itself (session.ts), so the connection is the plain device.
+ */
+import { errorMessage } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/logger.ts";
+import type { AttachConnection, ConnectionEvents, FiasClientConnector, FiasConnection } from "../fias/connection.ts";
+import { resolvedDevice, SerialDevice, type SerialLineSettings } from "../fias/serial.ts";
+
+export interface MitelSerialOptions extends SerialLineSettings {
+  logger: Logger;
+}
+
+class MitelSerialConnection implements FiasConnection {
+  readonly remote: string;
+  device: SerialDevice | undefined;
+  events: ConnectionEvents | undefined;
+  closing = false;
+
+  constructor(device: string) {
+    this.remote = device;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (!this.closing) this.device?.write(bytes);
+  }
+
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.device?.close();
+  }
+}
+
+/** Opens the device (a "client" connector: the link reopens it with backoff when it fails). */
+export class MitelSerialConnector implements FiasClientConnector {
+  readonly mode = "client";
+  readonly target: string;
+
+  constructor(private readonly o: MitelSerialOptions) {
+    const real = resolvedDevice(o.device);
+    const line = `${o.baud} ${o.dataBits}${o.parity[0].toUpperCase()}${o.stopBits}`;
+    this.target = `${o.device}${real !== o.device ? ` (${real})` : ""} ${line}`;
+  }
+
+  async connect(attach: AttachConnection): Promise<FiasConnection> {
+    const conn = new MitelSerialConnection(this.o.device);
+    let closedEarly: string | undefined;
+    const device = await SerialDevice.open(this.o, {
+      onWarning: (text) => this.o.logger.warn("mitel serial: stty could not set everything (a pty?)", { text }),
+      onData: (b) => conn.events?.onData(b),
+      onClose: (reason) => {
+        conn.closing = true;
+        if (!conn.events) {
+          closedEarly = reason;
+          return;
+        }
+        try {
+          conn.events.onClose(reason);
+        } catch (err) {
+          this.o.logger.error("mitel serial: close handler threw", { error: errorMessage(err) });
+        }
+      },
+    });
+    conn.device = device;
+    if (closedEarly) throw new Error(`${this.o.device}: ${closedEarly}`);
+    this.o.logger.info("mitel serial: device open", { device: this.target });
+    conn.events = attach(conn);
+    return conn;
+  }
+}
