@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import * as v from "valibot";
 import { PostingList, PostingSchema } from "../../src/api/routes/postings.ts";
 import { applyPostingAnswer } from "../../src/services/postings.ts";
+import { updatePosting } from "../../src/store/postings.ts";
 import { withApi } from "./fixture.ts";
 
 describe("postings API", () => {
@@ -124,7 +125,6 @@ describe("postings API", () => {
       assert.equal((await call("POST", `/api/v1/postings/${p.body.id}/retry`, { as: "frontdesk" })).status, 409);
       // As the sender and the PMS would leave it: sent with P#9, refused.
       await ctx.store.tx(async (tx) => {
-        const { updatePosting } = await import("../../src/store/postings.ts");
         await updatePosting(tx, p.body.id, { state: "sending", sequence: 9, record: "PS|RN101|P#9|" }, ctx.clock.now());
         await applyPostingAnswer(ctx, tx, { sequence: 9, status: "rejected", code: "NP", text: "NO POST" });
       });
@@ -137,9 +137,7 @@ describe("postings API", () => {
       assert.equal(r.body.state, "pending");
       assert.equal(r.body.answer, null);
       const audit = await call("GET", "/api/v1/audit?room=101", { as: "admin" });
-      const entry =
-        audit.body.entries?.find?.((e: { action: string }) => e.action === "posting-retry") ??
-        audit.body.find?.((e: { action: string }) => e.action === "posting-retry");
+      const entry = audit.body.entries.find((e: { action: string }) => e.action === "posting-retry");
       assert.equal(entry?.actor, "api:desk");
       assert.equal((await call("POST", "/api/v1/postings/999/retry", { as: "frontdesk" })).status, 404);
     }));
