@@ -17,28 +17,20 @@ import { type HttpPhone, handleRequest } from "./http.ts";
 import { pressKey } from "./keypad.ts";
 import { Listener } from "./listener.ts";
 import { Minibrowser } from "./minibrowser.ts";
-import {
-  ACTION_SETTINGS,
-  type ActionEvent,
-  type EndReason,
-  type Fault,
-  type SnomCall,
-  type SnomPhoneOptions,
-  type SnomRequest,
-} from "./model.ts";
+import type { ActionEvent, Fault, SnomCall, SnomPhoneOptions, SnomRequest } from "./model.ts";
+import { fireAction } from "./phone-actions.ts";
+import { CallScript } from "./phone-calls.ts";
+import { Identities } from "./phone-identities.ts";
+import { CallLists, type ListName } from "./phone-lists.ts";
+import { dialRemote, saveReport, sendDtmf } from "./phone-pages.ts";
+import { initialSettings, type PhoneConfig, phoneConfig } from "./phone-setup.ts";
 import { Settings } from "./settings.ts";
-import { expandVariables, isPrivateSetting, phoneVariable, type VariableContext } from "./variables.ts";
+import type { VariableContext } from "./variables.ts";
 
-/** SNOM's factory list of numbers dialable under keyboard lock [3rd, unverified]. */
-const EMERGENCY_DEFAULT = "911 112 110 999 19222";
-
-export interface ListEntry {
-  number: string;
-  name: string;
-  at: number;
-}
+export type { ListEntry } from "./phone-lists.ts";
 
 export class SnomPhone implements HttpPhone {
+  private readonly lists = new CallLists();
   readonly settings: Settings;
   readonly calls: CallBoard;
   readonly browser: Minibrowser;
@@ -46,13 +38,13 @@ export class SnomPhone implements HttpPhone {
   readonly faults = new Faults();
   readonly requests: SnomRequest[] = [];
   /** Call lists, newest last (index.htm clears them). */
-  readonly missed: ListEntry[] = [];
-  readonly dialed: ListEntry[] = [];
-  readonly received: ListEntry[] = [];
+  readonly missed = this.lists.missed;
+  readonly dialed = this.lists.dialed;
+  readonly received = this.lists.received;
   /** line_login.htm?PLAY_RINGER:X plays. */
-  readonly ringers: { ringer: number; at: number }[] = [];
+  readonly ringers = this.lists.ringers;
   /** Which identities are registered, by number (1…identities). */
-  readonly registered = new Map<number, boolean>();
+  readonly registered: Identities["registered"];
   /** The handset (OFFHOOK / ONHOOK). */
   hook: "on" | "off" = "on";
   /** Digits typed while no call talks. */
@@ -62,9 +54,11 @@ export class SnomPhone implements HttpPhone {
   readonly mac: string;
   readonly identities: number;
 
-  private readonly o: Required<Omit<SnomPhoneOptions, "user" | "password" | "auth" | "settings" | "phoneIp" | "now">>;
+  private readonly o: PhoneConfig;
   private readonly now: () => number;
   private readonly gate: AuthGate;
+  private readonly ids: Identities;
+  private readonly script: CallScript;
   private readonly listener: Listener;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private phoneIp: string | undefined;
@@ -76,41 +70,14 @@ export class SnomPhone implements HttpPhone {
     /** 1-based position in a simulator (log lines name it). */
     readonly index = 1,
   ) {
-    this.o = {
-      realm: opts.realm ?? "snom",
-      nonceSeconds: opts.nonceSeconds ?? 300,
-      extension: opts.extension ?? "101",
-      domain: opts.domain ?? "pbx.hotel.test",
-      mac: (opts.mac ?? "000413000001").replace(/[:-]/g, "").toUpperCase(),
-      lines: opts.lines ?? 4,
-      identities: Math.min(12, Math.max(1, opts.identities ?? 1)),
-      actionTimeoutMs: opts.actionTimeoutMs ?? 5000,
-      fetchTimeoutMs: opts.fetchTimeoutMs ?? 5000,
-      rebootMs: opts.rebootMs ?? 200,
-      remoteAnswerMs: opts.remoteAnswerMs ?? null,
-      announce: opts.announce ?? true,
-      uriVariables: opts.uriVariables ?? true,
-      volatileUnstored: opts.volatileUnstored ?? false,
-      control: opts.control ?? true,
-    };
+    this.o = phoneConfig(opts);
     this.mac = this.o.mac;
     this.identities = this.o.identities;
     this.phoneIp = opts.phoneIp;
     this.now = opts.now ?? Date.now;
-    const user = opts.user ?? "";
-    this.settings = new Settings({
-      user_name1: this.o.extension,
-      user_host1: this.o.domain,
-      user_realname1: "",
-      user_idle_text1: "",
-      dnd_mode: "off",
-      keyboard_lock: "off",
-      keyboard_lock_emergency: EMERGENCY_DEFAULT,
-      http_user: user,
-      http_pass: user ? (opts.password ?? "") : "",
-      http_scheme: opts.auth === "digest" ? "on" : "off",
-      ...opts.settings,
-    });
+    this.settings = new Settings(initialSettings(opts, this.o));
+    this.ids = new Identities(this.identities, this.settings, (event, n) => this.fire(event, null, n));
+    this.registered = this.ids.registered;
     this.gate = new AuthGate(this.o.realm, this.o.nonceSeconds * 1000, this.now);
     // Requests go out from the address the phone listens on, as a real phone's come from its IP.
     const from = () => this.listener.host;
@@ -121,8 +88,13 @@ export class SnomPhone implements HttpPhone {
       now: () => this.now(),
       newCallId: () => `${randomBytes(8).toString("hex")}@${this.ip}`,
     });
+    this.script = new CallScript(this.calls, this, {
+      anyRegistered: () => this.ids.any(),
+      remoteAnswerMs: this.o.remoteAnswerMs,
+      later: (ms, fn) => this.later(ms, fn),
+    });
     this.listener = new Listener((req, res) => handleRequest(this, req, res));
-    this.registerAll();
+    this.ids.registerAll();
   }
 
   // ---- where it is ---------------------------------------------------------------------------------
@@ -207,7 +179,7 @@ export class SnomPhone implements HttpPhone {
   }
 
   get lastDialed(): string | null {
-    return this.dialed[this.dialed.length - 1]?.number ?? null;
+    return this.lists.lastDialed;
   }
 
   /** Unknown keys received over HTTP, in order. */
@@ -226,50 +198,37 @@ export class SnomPhone implements HttpPhone {
 
   /** A call arrives from `from`. It rings, or is refused at once (DND, nothing registered, no free line). */
   incoming(from: string, opts: { name?: string } = {}): SnomCall {
-    const refuse: EndReason | null = this.dnd ? "dnd" : this.anyRegistered() ? null : "unavailable";
-    return this.calls.incoming(from, opts.name ?? "", refuse);
+    return this.script.incoming(from, opts.name ?? "");
   }
 
   /** The far end answers an outgoing call (default: the last one calling). */
   remoteAnswer(id?: number): SnomCall {
-    const c = this.pick(id, () => this.last("calling"));
-    this.calls.remoteAnswer(c);
-    return c;
+    return this.script.remoteAnswer(id);
   }
 
   /** The far end hangs up or gives up (default: the talking call, else the last ringing or calling one). */
   remoteHangup(id?: number, opts: { cancelReason?: string; busy?: boolean } = {}): SnomCall {
-    const c = this.pick(id, () => this.calls.talking() ?? this.last("ringing") ?? this.last("calling"));
-    this.calls.end(c, opts.busy ? "busy" : "remote-hangup", opts.cancelReason ?? "");
-    return c;
+    return this.script.remoteHangup(id, opts);
   }
 
   // ---- the guest at the phone -----------------------------------------------------------------------
 
   /** Picks up (default: the last ringing call), as OFFHOOK would, without a key press. */
   answer(id?: number): SnomCall {
-    const c = this.pick(id, () => this.last("ringing"));
-    this.calls.answer(c);
-    return c;
+    return this.script.answer(id);
   }
 
   /** Hangs up (default: the talking call, else the calling one). */
   hangup(id?: number): SnomCall {
-    const c = this.pick(id, () => this.calls.talking() ?? this.last("calling") ?? this.last("held"));
-    this.calls.end(c, "hangup");
-    return c;
+    return this.script.hangup(id);
   }
 
   hold(id?: number): SnomCall {
-    const c = this.pick(id, () => this.calls.talking());
-    this.calls.hold(c);
-    return c;
+    return this.script.hold(id);
   }
 
   resume(id?: number): SnomCall {
-    const c = this.pick(id, () => this.last("held"));
-    this.calls.resume(c);
-    return c;
+    return this.script.resume(id);
   }
 
   /**
@@ -278,15 +237,7 @@ export class SnomPhone implements HttpPhone {
    * Returns null when refused or no line is free.
    */
   dial(number: string, opts: { local?: boolean } = {}): SnomCall | null {
-    if ((opts.local ?? true) && this.keyboardLock && !this.emergency(number)) return null;
-    const call = this.calls.dial(number);
-    if (!call) return null;
-    if (this.o.remoteAnswerMs !== null) {
-      this.later(this.o.remoteAnswerMs, () => {
-        if (call.state === "calling") this.calls.remoteAnswer(call);
-      });
-    }
-    return call;
+    return this.script.dial(number, opts.local ?? true);
   }
 
   /** A key press, as command.htm?key= (the name must be known). */
@@ -345,7 +296,7 @@ export class SnomPhone implements HttpPhone {
     if (this.closed || this.listener.listening) return;
     await this.listener.reopen();
     if (opts.boot) {
-      this.registerAll();
+      this.ids.registerAll();
       this.announce();
     }
   }
@@ -358,27 +309,17 @@ export class SnomPhone implements HttpPhone {
   /** action_setup_url, then action_log_on_url for each registered identity (a booted phone). */
   announce(): void {
     this.fire("setup", null);
-    for (const [n, on] of this.registered) if (on) this.fire("log_on", null, n);
+    this.ids.announce();
   }
 
   // ---- pages (PagePhone) ----------------------------------------------------------------------------
 
   dialRemote(number: string, outgoingUri: string | null): string {
-    const tp = this.calls.live.find((c) => c.transferPending);
-    if (tp) {
-      this.calls.blindTransfer(tp, number);
-      return `call ${tp.id} transferred to ${number}`;
-    }
-    const call = this.dial(number, { local: false });
-    const via = outgoingUri ? ` via ${outgoingUri}` : "";
-    return call ? `dialled ${number}${via}: call ${call.id} calling` : `cannot dial ${number}: no free line`;
+    return dialRemote(this.calls, (n) => this.dial(n, { local: false }), number, outgoingUri);
   }
 
   sendDtmf(digits: string): string {
-    const t = this.calls.talking();
-    if (!t) return `key_dtmf=${digits}: no talking call`;
-    t.dtmf += digits;
-    return `DTMF ${digits} on call ${t.id}`;
+    return sendDtmf(this.calls, digits);
   }
 
   releaseAll(): string {
@@ -389,34 +330,18 @@ export class SnomPhone implements HttpPhone {
   }
 
   logOff(identity: number | "all"): string {
-    const which = identity === "all" ? [...this.registered.keys()] : [identity];
-    const done: number[] = [];
-    for (const n of which) {
-      if (!this.registered.has(n)) return `no identity ${n}`;
-      if (!this.registered.get(n)) continue;
-      this.registered.set(n, false);
-      this.fire("log_off", null, n);
-      done.push(n);
-    }
-    return done.length ? `logged off identity ${done.join(", ")}` : "nothing to log off";
+    return this.ids.logOff(identity);
   }
 
   reRegister(identity: number): string {
-    if (!this.registered.has(identity)) return `no identity ${identity}`;
-    this.registered.set(identity, true);
-    this.fire("log_on", null, identity);
-    return `identity ${identity} registered`;
+    return this.ids.reRegister(identity);
   }
 
   saveSettings(params: Record<string, string>, store: boolean): string[] {
     const wasDnd = this.dnd;
-    const r = this.settings.save(params, store);
-    const show = (name: string, v: string | undefined) => (isPrivateSetting(name) && v ? "***" : (v ?? ""));
-    const out = r.changed.map((c) => `saved ${c.name}=${show(c.name, c.to)}${store ? " (stored)" : ""}`);
-    if (r.unchanged.length) out.push(`unchanged ${r.unchanged.join(", ")}`);
-    for (const x of r.refused) out.push(`refused ${x.name}=${x.value}: ${x.why}`);
+    const report = saveReport(this.settings.save(params, store), store);
     if (this.dnd !== wasDnd) this.fire(this.dnd ? "dnd_on" : "dnd_off", null);
-    return out.length ? out : ["nothing to save"];
+    return report;
   }
 
   openMinibrowser(url: string): string {
@@ -425,31 +350,19 @@ export class SnomPhone implements HttpPhone {
   }
 
   playRinger(ringer: number): string {
-    this.ringers.push({ ringer, at: this.now() });
-    return `ringer ${ringer} played`;
+    return this.lists.playRinger(ringer, this.now());
   }
 
-  clearList(list: "missed" | "dialed" | "received"): string {
-    this[list].length = 0;
-    return `${list} list cleared`;
+  clearList(list: ListName): string {
+    return this.lists.clear(list);
   }
 
   // ---- internals -----------------------------------------------------------------------------------
 
   /** A call event: the call lists follow it, then its action URL fires. */
   private callEvent(event: ActionEvent, call: SnomCall): void {
-    if (event === "missed") this.missed.push(this.entry(call));
-    else if (event === "outgoing") this.dialed.push(this.entry(call));
-    else if (event === "connected" && call.direction === "in") this.received.push(this.entry(call));
+    this.lists.note(event, call);
     this.fire(event, call);
-  }
-
-  private anyRegistered(): boolean {
-    return [...this.registered.values()].some(Boolean);
-  }
-
-  private registerAll(): void {
-    for (let n = 1; n <= this.identities; n++) this.registered.set(n, !!this.settings.get(`user_name${n}`));
   }
 
   private powerLoss(): void {
@@ -458,25 +371,6 @@ export class SnomPhone implements HttpPhone {
     this.hook = "on";
     this.dialBuffer = "";
     this.settings.reboot(this.o.volatileUnstored);
-  }
-
-  private emergency(number: string): boolean {
-    return (this.settings.get("keyboard_lock_emergency") ?? "").split(/[\s,]+/).includes(number);
-  }
-
-  private entry(c: SnomCall): ListEntry {
-    return { number: c.remote, name: c.remoteName, at: c.startedAt };
-  }
-
-  private last(state: SnomCall["state"]): SnomCall | undefined {
-    const xs = this.calls.inState(state);
-    return xs[xs.length - 1];
-  }
-
-  private pick(id: number | undefined, fallback: () => SnomCall | undefined): SnomCall {
-    const c = id === undefined ? fallback() : this.calls.get(id);
-    if (!c) throw new CallStateError(id === undefined ? "no such call in that state" : `no call ${id}`);
-    return c;
   }
 
   private later(ms: number, fn: () => void): void {
@@ -489,20 +383,19 @@ export class SnomPhone implements HttpPhone {
 
   /** Fires the event's action URL setting(s), if set, with the variables expanded. */
   private fire(event: ActionEvent, call: SnomCall | null, identity = 1): void {
-    for (const setting of ACTION_SETTINGS[event]) {
-      const template = this.settings.get(setting);
-      if (!template) continue;
-      const ctx: VariableContext = {
-        settings: this.settings,
-        mac: this.mac,
-        ip: this.ip,
-        domain: this.o.domain,
-        uriVariables: this.o.uriVariables,
-        liveCalls: this.calls.live.length,
-      };
-      const { url, unknown } = expandVariables(template, (name) => phoneVariable(ctx, name, call, identity));
-      this.actions.send({ event, setting, template, url, unknownVariables: unknown, call: call?.id ?? null });
-    }
+    fireAction(this.actions, this.settings, () => this.variables(), event, call, identity);
+  }
+
+  private variables(): VariableContext {
+    const { domain, uriVariables } = this.o;
+    return {
+      settings: this.settings,
+      mac: this.mac,
+      ip: this.ip,
+      domain,
+      uriVariables,
+      liveCalls: this.calls.live.length,
+    };
   }
 
   // ---- HTTP (http.ts) ------------------------------------------------------------------------------
