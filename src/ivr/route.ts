@@ -12,7 +12,7 @@ import type { InboundParties } from "../sip/ua/inbound-info.ts";
 /** The user parts of an inbound INVITE's addresses, as the SIP layer extracts them. */
 export type InboundCallInfo = InboundParties;
 
-export type IvrService = "housekeeping" | "wakeup";
+export type IvrService = "housekeeping" | "wakeup" | "minibar";
 
 /**
  * The service the call asks for: the first of Request-URI user, To user, Diversion users,
@@ -26,6 +26,7 @@ export function routeService(info: InboundCallInfo, ivr: IvrConfig): IvrService 
     if (!user) continue;
     if (ivr.housekeeping.includes(user)) return "housekeeping";
     if (ivr.wakeup.includes(user)) return "wakeup";
+    if (ivr.minibar?.includes(user)) return "minibar";
   }
   return ivr.defaultService ?? undefined;
 }
