@@ -32,6 +32,8 @@
  * | POST /api/v1/rooms/{room}/postings, GET /api/v1/postings(/{id}), POST …/{id}/retry | yes | yes | yes | - |
  * | GET  /api/v1/cti                           |  yes  |    yes    |     -     |     -               |
  * | GET  /api/v1/cti/snom/{ext}/{event}        | no token; only from that extension's phone          |
+ * | GET  /api/v1/doctor                        |  yes  |    yes    |     -     |     -               |
+ * | GET  /metrics                              |  yes  |    yes    |     -     |     -  (public with metrics.public) |
  *
  * No token or an unknown/revoked one: 401. A role not in the row: 403. Services record the caller as
  * `api:<token name>`.
@@ -40,15 +42,19 @@ import { Hono } from "hono";
 import { LogBudget } from "../lib/log-budget.ts";
 import type { ApiDeps } from "./deps.ts";
 import { errorJson, handleError } from "./errors.ts";
+import { apiMetrics } from "./metrics.ts";
 import { allowFrom } from "./middleware/allow.ts";
+import { countRequests } from "./middleware/metrics.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { mountRoutes, type Route } from "./registry.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { callRoutes } from "./routes/calls.ts";
 import { ctiRoutes } from "./routes/cti.ts";
+import { doctorRoutes } from "./routes/doctor.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { mwiRoutes } from "./routes/mwi.ts";
 import { phoneEventRoutes } from "./routes/phone-events.ts";
 import { pmsRoutes } from "./routes/pms.ts";
@@ -84,6 +90,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...ctiRoutes(deps),
     ...pmsRoutes(deps),
     ...auditRoutes(deps),
+    ...doctorRoutes(deps),
+    ...metricsRoutes(deps),
   ];
   return routes;
 }
@@ -96,6 +104,7 @@ export function createApi(deps: ApiDeps): Hono {
   app.notFound((c) => errorJson(c, "NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`));
 
   const budget = new LogBudget(logger, deps.ctx.clock);
+  app.use(countRequests(apiMetrics(deps)));
   app.use(
     allowFrom(deps.allow, (address) => {
       deps.counters.requestsRefused++;

@@ -1,8 +1,10 @@
 /** @module api/deps: what the HTTP layer is given; routes call services, never the store directly. */
 import type { CtiCallbacks } from "../cti/companion.ts";
 import type { LinkStatus } from "../jobs/runner.ts";
+import type { LoopLag } from "../lib/loop-lag.ts";
 import type { NetworkSet } from "../lib/networks.ts";
 import type { ServiceContext } from "../services/context.ts";
+import type { DoctorCheck } from "../services/doctor.ts";
 import type { PmsMonitor } from "../services/pms-monitor.ts";
 import type { VoispeedCallbacks } from "../services/voispeed-events.ts";
 import type { MediaCounters } from "../sip/rtp/media-tally.ts";
@@ -37,6 +39,12 @@ export interface ApiDeps {
   voispeed?: VoispeedCallbacks;
   /** The CTI server's phone callbacks and status; absent while `companion.listen` is null (404). */
   cti?: CtiCallbacks;
+  /** `metrics`: GET /metrics without a token when `public` (default: admin or installer). */
+  metrics?: { public: boolean };
+  /** The event loop's lag, for GET /metrics. */
+  loopLag?: Pick<LoopLag, "lagMs" | "takePeak">;
+  /** Runs `bellhop doctor`'s checks against the running appliance (GET /api/v1/doctor); absent: 503. */
+  doctor?: () => Promise<DoctorCheck[]>;
   /** Resolves a bearer token to its holder; undefined when unknown or revoked. */
   authenticate(token: string): Promise<{ name: string; role: Role } | undefined>;
 }

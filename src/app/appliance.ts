@@ -9,6 +9,7 @@
 import { join, resolve } from "node:path";
 import type { Hono } from "hono";
 import { createApi } from "../api/app.ts";
+import type { ApiDeps } from "../api/deps.ts";
 import type { Config } from "../config/schema.ts";
 import { assembleCompanion } from "../cti/assemble.ts";
 import type { Companion } from "../cti/companion.ts";
@@ -17,6 +18,7 @@ import { PbxJobRunner, type RunnerLink } from "../jobs/runner.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
+import { LoopLag } from "../lib/loop-lag.ts";
 import { networkSet } from "../lib/networks.ts";
 import { systemTimeZone } from "../lib/zoned-time.ts";
 import type { PbxDriver } from "../pbx/driver.ts";
@@ -40,6 +42,7 @@ import { recoverRecording } from "../voice/recorder.ts";
 import { startVoicemailPurge, type VoicemailPurge } from "../voicemail/purge.ts";
 import { reconcileVoicemail } from "../voicemail/reconcile.ts";
 import { WakeupScheduler } from "../wakeup/scheduler.ts";
+import { liveDoctor, serveMetricsListener } from "./observe-side.ts";
 import { addConfiguredLinks, sipMwiLink } from "./pbx-links.ts";
 import { assemblePmsSide } from "./pms-side.ts";
 import { runStopSteps, type StopStep } from "./stop.ts";
@@ -100,6 +103,8 @@ export interface Appliance {
   apiPort?: number;
   /** True when the previous run ended without a clean stop. */
   recoveredFromCrash: boolean;
+  /** The event loop's lag (GET /metrics; the systemd watchdog feeds only while it is low). */
+  loopLag: LoopLag;
   stop(): Promise<void>;
 }
 
@@ -208,7 +213,8 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     : undefined;
 
   const startedAt = clock.now();
-  const api = createApi({
+  const loopLag = new LoopLag().start();
+  const apiDeps: ApiDeps = {
     ctx,
     version: opts.version,
     startedAt,
@@ -225,7 +231,11 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     counters: { requestsRefused: 0 },
     ...(voispeed ? { voispeed } : {}),
     ...(cti ? { cti } : {}),
-  });
+    metrics: config.metrics,
+    loopLag,
+    doctor: () => liveDoctor({ config, dataDir: opts.dataDir, store, deps: apiDeps }),
+  };
+  const api = createApi(apiDeps);
 
   let server: { port: number; close(): Promise<void> } | undefined;
   if (opts.serve) {
@@ -233,6 +243,10 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     server = await opts.serve(api.fetch, addr);
     logger.info("staff API listening", { address: addr.hostname, port: server.port });
   }
+  const metricsServer =
+    opts.serve && config.metrics.listen
+      ? await serveMetricsListener(opts.serve, splitHostPort(config.metrics.listen), apiDeps, logger)
+      : undefined;
   // A CTI server that cannot listen (port taken) is logged, not fatal: the hotel's PMS link matters more.
   await cti?.start().catch((err) => logger.error("CTI server not started", { error: errorMessage(err) }));
   link.start();
@@ -255,6 +269,13 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       logger.info("appliance stopping");
       const steps: StopStep[] = [
         ["api", async () => server?.close()],
+        [
+          "metrics",
+          async () => {
+            loopLag.stop();
+            await metricsServer?.close();
+          },
+        ],
         ["cti server", async () => cti?.stop()],
         // No new calls; the ports hang up the calls in flight, whose outcomes are still recorded
         // (a ringing call cut short is retried after the restart).
@@ -300,6 +321,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     cti,
     apiPort: server?.port,
     recoveredFromCrash,
+    loopLag,
     stop,
   };
 }

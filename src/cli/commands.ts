@@ -1,6 +1,6 @@
 /**
  * @module cli/commands
- * `bellhop serve | migrate | token create | sim pms|zoom|ucm|voispeed|snom | version`. The contract
+ * `bellhop serve | migrate | doctor | token create | sim pms|zoom|ucm|voispeed|snom | version`. The contract
  * (names and flags) is relied on by installer tooling; keep it stable.
  */
 import { type ServeFn, startAppliance } from "../app/appliance.ts";
@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { createLogger } from "../lib/logger.ts";
+import { type ServiceNotifier, superviseWithSystemd } from "../lib/watchdog.ts";
 import { simPmsCommand } from "../sim/pms/cli.ts";
 import { DataDirError, EX_CONFIG } from "../store/data-dir.ts";
 import { openStore } from "../store/db.ts";
@@ -23,6 +24,8 @@ export interface CliEnv {
   stderr: { write(s: string): unknown };
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   stopSignal: Promise<string>;
+  /** systemd's notification socket (Type=notify, WatchdogSec=); absent when not run by systemd. */
+  systemd?: ServiceNotifier;
 }
 
 export const USAGE = `bellhop — hotel voice appliance
@@ -41,6 +44,7 @@ export const USAGE = `bellhop — hotel voice appliance
                                                  run the VOIspeed PBX simulator (see bellhop sim voispeed --help)
   bellhop sim snom --listen PORT [--user U --password P] [--phones N]
                                                  run SNOM desk phone simulators (see bellhop sim snom --help)
+  bellhop doctor [--config FILE] [--data DIR]    check the installation: one line per check, exit 1 on a FAIL
   bellhop backup --data DIR --out FILE            archive the database, custom prompts and voicemail audio
   bellhop restore --data DIR --from FILE          put a backup back (the appliance must be stopped)
   bellhop release sign --key KEY.pem FILE        sign a release binary (writes FILE.sig)
@@ -80,6 +84,8 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
         }
         if (sub === "snom") return await (await import("../sim/snom/cli.ts")).simSnomCommand(argv.slice(2), env);
         break;
+      case "doctor":
+        return await (await import("./doctor.ts")).doctorCommand(args, env);
       case "backup":
         return await (await import("./backup.ts")).backupCommand(args, env);
       case "restore":
@@ -142,8 +148,14 @@ async function serveCommand(args: ReturnType<typeof parseArgs>, env: CliEnv): Pr
     version: env.version,
     serve: env.serve,
   });
+  // The store is open and the API listens: READY=1, then the watchdog, fed while the loop is healthy.
+  const supervision = env.systemd
+    ? superviseWithSystemd({ notifier: env.systemd, lag: app.loopLag, logger })
+    : undefined;
   const signal = await env.stopSignal;
   logger.info("stop requested", { signal });
+  supervision?.stopping();
   await app.stop();
+  supervision?.stop();
   return 0;
 }
