@@ -4,6 +4,7 @@
  */
 import pkg from "../package.json" with { type: "json" };
 import { runCli } from "./cli/commands.ts";
+import { systemdNotifier } from "./runtime/notify.ts";
 import { migrationsFolder } from "./runtime/paths.ts";
 import { serve } from "./runtime/serve.ts";
 import { mediaUdp } from "./runtime/udp.ts";
@@ -35,5 +36,7 @@ const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stopSignal,
+  // Under systemd (Type=notify): READY=1 and the watchdog, through systemd-notify.
+  systemd: systemdNotifier(),
 });
 process.exit(code);
