@@ -243,7 +243,8 @@ export class MitelLink implements PmsLink {
     const s = this.session;
     if (s && !s.closed) {
       // Let a transaction already on the wire finish; nothing new starts (canSend is false).
-      s.giveBack("link stopped", (o) => s.busy && o === s.queue[0]);
+      const onWire = s.busy ? s.queue[0] : undefined;
+      s.giveBack("link stopped", (o) => o === onWire);
       if (!s.quiet) {
         let timer: TimerHandle | undefined;
         await new Promise<void>((resolve) => {

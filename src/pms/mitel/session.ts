@@ -228,6 +228,11 @@ export class MitelSession {
     this.alive();
     switch (this.phase) {
       case "bid":
+        // A probe has nothing to send: the PMS may go.
+        if (this.queue.length === 0) {
+          this.grant();
+          return;
+        }
         // Glare: the system goes first; the PMS backs off and answers our ENQ.
         this.host.stats.glare++;
         this.host.o.logger.debug("mitel: glare, our bid stands", { remote: this.conn.remote });
@@ -433,7 +438,7 @@ export class MitelSession {
       return;
     }
     this.phase = "sent";
-    this.host.trace("out", cur.bytes);
+    this.host.trace("out", cur.bytes.subarray(1, cur.bytes.length - 1));
     this.conn.write(cur.bytes);
     this.timer = clock.setTimeout(() => {
       this.timer = undefined;
