@@ -89,6 +89,8 @@ describe("Mitel adapter: frames → PMS events", () => {
   });
 });
 
+const AT = { year: 2026, month: 1, day: 1, hour: 12, minute: 0, second: 0 };
+
 describe("Mitel adapter: actions → Mitel text", () => {
   const a = mitelAdapter({ charset: "latin1" });
 
@@ -106,12 +108,18 @@ describe("Mitel adapter: actions → Mitel text", () => {
   });
 
   test("posting with pulses → MR; without pulses, or too many, nothing", () => {
-    assert.deepEqual(a.render({ kind: "posting", room: "101", sequence: 1, pulses: 12 }), {
+    assert.deepEqual(a.render({ kind: "posting", room: "101", sequence: 1, charge: "call", at: AT, pulses: 12 }), {
       type: "MR",
       text: "MR 0012101  ",
     });
-    assert.equal(a.render({ kind: "posting", room: "101", sequence: 1, amount: 100 }), undefined);
-    assert.equal(a.render({ kind: "posting", room: "101", sequence: 1, pulses: 10_000 }), undefined);
+    assert.equal(
+      a.render({ kind: "posting", room: "101", sequence: 1, charge: "call", at: AT, amount: 100 }),
+      undefined,
+    );
+    assert.equal(
+      a.render({ kind: "posting", room: "101", sequence: 1, charge: "call", at: AT, pulses: 10_000 }),
+      undefined,
+    );
   });
 
   test("resync-request → RQINZ; wake-up results and message-retrieved have no Mitel message", () => {

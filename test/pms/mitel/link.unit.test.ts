@@ -219,7 +219,7 @@ describe("Mitel link: system → PMS", () => {
     }
     assert.deepEqual(h.verdicts, [[true, "NAKed by the PMS 6 times: discarded"]]);
     assert.equal(h.link.stats.discarded, 1);
-    assert.ok(h.logger.lines.some((l) => l.msg.includes("refused a message on every attempt")));
+    assert.ok(h.logger.lines.some((l) => String(l.msg).includes("refused a message on every attempt")));
     assert.equal(h.link.state, "linked");
     assert.equal(h.peer.take().at(-1), "ENQ");
     h.peer.ack();
