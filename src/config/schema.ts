@@ -15,6 +15,7 @@ import { backupSchema } from "./backup-schema.ts";
 import { companionSchema } from "./companion-schema.ts";
 import { linkCommon } from "./link-common.ts";
 import { metricsSchema } from "./metrics-schema.ts";
+import { pmsMitelSchema } from "./pms-mitel-schema.ts";
 import { postingsSchema } from "./postings-schema.ts";
 import { snomSchema } from "./snom-schema.ts";
 import { voicemailSchema } from "./voicemail-schema.ts";
@@ -61,7 +62,8 @@ export const apiSchema = v.strictObject({
 });
 
 export const pmsSchema = v.strictObject({
-  protocol: v.optional(v.picklist(["fias"]), "fias"),
+  protocol: v.optional(v.picklist(["fias", "mitel"]), "fias"),
+  mitel: v.optional(pmsMitelSchema, {}),
   /** tcp: `mode`/`host`/`port`; serial: RS-232 with `serial` (FIAS LRC + ACK/NAK/ENQ, STX…ETX framing). */
   transport: v.optional(v.picklist(["tcp", "serial"]), "tcp"),
   /** The RS-232 line when `transport` is "serial" (set with stty; reopened with backoff when it vanishes). */
