@@ -5,6 +5,7 @@
  * and secret-looking query values masked) until SIGINT/SIGTERM.
  */
 import { errorMessage } from "../../lib/errors.ts";
+import { int, oneOf, parseFlags, port, set, text } from "../cli-args.ts";
 import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
 import type { BrowserFetch } from "./minibrowser.ts";
 import type { AuthScheme, FiredAction, SnomRequest } from "./model.ts";
@@ -77,84 +78,30 @@ function parseArgs(argv: string[]): Args {
     volatileSettings: false,
     announce: true,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    const int = (min: number, max = Number.MAX_SAFE_INTEGER) => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} wants a whole number from ${min}`);
-      return n;
-    };
-    switch (flag) {
-      case "--listen":
-        a.listen = int(0, 65535);
-        break;
-      case "--phones":
-        a.phones = int(1, 250);
-        break;
-      case "--host":
-        a.host = value();
-        break;
-      case "--layout": {
-        const v = value();
-        if (v !== "addresses" && v !== "ports") throw new UsageError("--layout: addresses or ports");
-        a.layout = v;
-        break;
-      }
-      case "--user":
-        a.user = value();
-        break;
-      case "--password":
-        a.password = value();
-        break;
-      case "--auth": {
-        const v = value();
-        if (v !== "basic" && v !== "digest") throw new UsageError("--auth: basic or digest");
-        a.auth = v;
-        break;
-      }
-      case "--first-extension":
-        a.firstExtension = int(0);
-        break;
-      case "--domain":
-        a.domain = value();
-        break;
-      case "--lines":
-        a.lines = int(1, 24);
-        break;
-      case "--set": {
-        const v = value();
-        const eq = v.indexOf("=");
-        if (eq <= 0) throw new UsageError("--set wants NAME=VALUE");
-        a.settings[v.slice(0, eq)] = v.slice(eq + 1);
-        break;
-      }
-      case "--remote-answer":
-        a.remoteAnswerMs = int(0);
-        break;
-      case "--reboot-ms":
-        a.rebootMs = int(0);
-        break;
-      case "--timeout":
-        a.timeoutMs = int(1);
-        break;
-      case "--plain-variables":
-        a.plainVariables = true;
-        break;
-      case "--volatile-settings":
-        a.volatileSettings = true;
-        break;
-      case "--no-announce":
-        a.announce = false;
-        break;
-      default:
-        throw new UsageError(`unknown argument "${flag}"`);
-    }
-  }
+  parseFlags(argv, a, {
+    "--listen": ["listen", port],
+    "--phones": ["phones", int(1, 250)],
+    "--host": ["host", text],
+    "--layout": ["layout", oneOf("addresses", "ports")],
+    "--user": ["user", text],
+    "--password": ["password", text],
+    "--auth": ["auth", oneOf("basic", "digest")],
+    "--first-extension": ["firstExtension", int(0)],
+    "--domain": ["domain", text],
+    "--lines": ["lines", int(1, 24)],
+    "--set": (v) => {
+      const s = v.next();
+      const eq = s.indexOf("=");
+      if (eq <= 0) throw new UsageError("--set wants NAME=VALUE");
+      a.settings[s.slice(0, eq)] = s.slice(eq + 1);
+    },
+    "--remote-answer": ["remoteAnswerMs", int(0)],
+    "--reboot-ms": ["rebootMs", int(0)],
+    "--timeout": ["timeoutMs", int(1)],
+    "--plain-variables": ["plainVariables", set(true)],
+    "--volatile-settings": ["volatileSettings", set(true)],
+    "--no-announce": ["announce", set(false)],
+  });
   if (a.listen === undefined) throw new UsageError("--listen PORT is required");
   if (a.user !== null && a.password === undefined) throw new UsageError("--user needs --password");
   if (a.user === null && (a.password !== undefined || a.auth === "digest")) {

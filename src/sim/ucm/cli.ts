@@ -6,6 +6,7 @@
  */
 import { errorMessage } from "../../lib/errors.ts";
 import { maskSecrets } from "../../lib/logger.ts";
+import { checked, number, parseFlags, port, set, text } from "../cli-args.ts";
 import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
 import { type UcmSimRequest, UcmSimulator } from "./simulator.ts";
 
@@ -39,55 +40,17 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { host: "127.0.0.1", http: false, cookieSeconds: 600, path: "/api" };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--listen": {
-        const v = value();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--listen: invalid port "${v}"`);
-        args.listen = n;
-        break;
-      }
-      case "--host":
-        args.host = value();
-        break;
-      case "--http":
-        args.http = true;
-        break;
-      case "--cookie-seconds": {
-        const n = Number(value());
-        if (!(n > 0)) throw new UsageError("--cookie-seconds wants a positive number");
-        args.cookieSeconds = n;
-        break;
-      }
-      case "--api-user":
-        args.apiUser = value();
-        break;
-      case "--api-password":
-        args.apiPassword = value();
-        break;
-      case "--pms-user":
-        args.pmsUser = value();
-        break;
-      case "--pms-password":
-        args.pmsPassword = value();
-        break;
-      case "--path": {
-        const v = value();
-        if (!v.startsWith("/")) throw new UsageError("--path must start with /");
-        args.path = v;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown argument "${flag}"`);
-    }
-  }
+  parseFlags(argv, args, {
+    "--listen": ["listen", port],
+    "--host": ["host", text],
+    "--http": ["http", set(true)],
+    "--cookie-seconds": ["cookieSeconds", checked(number, (n) => n > 0, "--cookie-seconds wants a positive number")],
+    "--api-user": ["apiUser", text],
+    "--api-password": ["apiPassword", text],
+    "--pms-user": ["pmsUser", text],
+    "--pms-password": ["pmsPassword", text],
+    "--path": ["path", checked(text, (v) => v.startsWith("/"), "--path must start with /")],
+  });
   if (args.listen === undefined) throw new UsageError("--listen PORT is required");
   return args;
 }

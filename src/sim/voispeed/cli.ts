@@ -6,6 +6,7 @@
  */
 import { errorMessage } from "../../lib/errors.ts";
 import { maskSecrets } from "../../lib/logger.ts";
+import { checked, int, oneOf, parseFlags, port, type Read, text, url } from "../cli-args.ts";
 import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
 import type { IvrStep } from "./ivr.ts";
 import type { SimEvent } from "./notify.ts";
@@ -65,80 +66,35 @@ function parseArgs(argv: string[]): Args {
     entityOutcome: "seed",
     timeZone: "Europe/Rome",
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    const int = (min: number, max = Number.MAX_SAFE_INTEGER) => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} wants an integer from ${min}`);
-      return n;
-    };
-    const url = () => {
-      const v = value();
-      if (!URL.canParse(v) || !/^https?:$/.test(new URL(v).protocol)) throw new UsageError(`${flag}: not an http URL`);
-      return v;
-    };
-    switch (flag) {
-      case "--listen":
-        a.listen = int(0, 65535);
-        break;
-      case "--host":
-        a.host = value();
-        break;
-      case "--users":
-        a.users = int(0, 10000);
-        break;
-      case "--first-extension":
-        a.firstExtension = int(1);
-        break;
-      case "--token":
-        a.token = value();
-        break;
-      case "--path": {
-        const v = value();
-        if (!v.startsWith("/") || v.startsWith("/sim/")) throw new UsageError("--path must start with / (not /sim/)");
-        a.path = v;
-        break;
-      }
-      case "--notify":
-        a.notify = url();
-        break;
-      case "--ivr":
-        a.ivr = url();
-        break;
-      case "--delay":
-        a.delay = int(0);
-        break;
-      case "--ssn-event-type":
-        a.ssnEventType = String(int(0));
-        break;
-      case "--entity-outcome": {
-        const v = value();
-        if (v !== "seed" && v !== "always") throw new UsageError("--entity-outcome: seed or always");
-        a.entityOutcome = v;
-        break;
-      }
-      case "--time-zone": {
-        const v = value();
-        try {
-          new Intl.DateTimeFormat("en", { timeZone: v });
-        } catch {
-          throw new UsageError(`--time-zone: unknown zone "${v}"`);
-        }
-        a.timeZone = v;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown argument "${flag}"`);
-    }
-  }
+  const path = (p: string) => p.startsWith("/") && !p.startsWith("/sim/");
+  parseFlags(argv, a, {
+    "--listen": ["listen", port],
+    "--host": ["host", text],
+    "--users": ["users", int(0, 10000)],
+    "--first-extension": ["firstExtension", int(1)],
+    "--token": ["token", text],
+    "--path": ["path", checked(text, path, "--path must start with / (not /sim/)")],
+    "--notify": ["notify", url],
+    "--ivr": ["ivr", url],
+    "--delay": ["delay", int(0)],
+    "--ssn-event-type": ["ssnEventType", (v) => String(int(0)(v))],
+    "--entity-outcome": ["entityOutcome", oneOf("seed", "always")],
+    "--time-zone": ["timeZone", timeZone],
+  });
   if (a.listen === undefined) throw new UsageError("--listen PORT is required");
   return a;
 }
+
+/** A zone the runtime knows. */
+const timeZone: Read<string> = (v) => {
+  const zone = v.next();
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+  } catch {
+    throw new UsageError(`${v.flag}: unknown zone "${zone}"`);
+  }
+  return zone;
+};
 
 /** Keys whose values are never printed: the logger's secrets, and the appliance's callback `key`. */
 function maskAll(params: Record<string, string>): Record<string, string> {

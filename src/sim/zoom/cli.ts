@@ -4,6 +4,7 @@
  * SIGINT/SIGTERM (or io.signal).
  */
 import { errorMessage } from "../../lib/errors.ts";
+import { int, parseFlags, port, text } from "../cli-args.ts";
 import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
 import { ALL_SCOPES, DEFAULT_CLIENT, type SimRequest, ZoomSimulator } from "./simulator.ts";
 
@@ -57,67 +58,28 @@ function parseArgs(argv: string[]): Args {
     clientSecret: DEFAULT_CLIENT.clientSecret,
     accountId: DEFAULT_CLIENT.accountId,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    const int = (min: number) => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} wants an integer ≥ ${min}`);
-      return n;
-    };
-    switch (flag) {
-      case "--listen": {
-        const n = int(0);
-        if (n > 65535) throw new UsageError(`${flag}: invalid port`);
-        a.listen = n;
-        break;
-      }
-      case "--host":
-        a.host = value();
-        break;
-      case "--users":
-        a.users = int(0);
-        break;
-      case "--first-extension":
-        a.firstExtension = int(1);
-        break;
-      case "--common-areas":
-        a.commonAreas = int(0);
-        break;
-      case "--voicemails":
-        a.voicemails = int(0);
-        break;
-      case "--rate":
-        a.rate = int(1);
-        break;
-      case "--daily-limit":
-        a.dailyLimit = int(0);
-        break;
-      case "--token-ttl":
-        a.tokenTtl = int(1);
-        break;
-      case "--scopes":
-        a.scopes = value()
+  parseFlags(argv, a, {
+    "--listen": ["listen", port],
+    "--host": ["host", text],
+    "--users": ["users", int(0)],
+    "--first-extension": ["firstExtension", int(1)],
+    "--common-areas": ["commonAreas", int(0)],
+    "--voicemails": ["voicemails", int(0)],
+    "--rate": ["rate", int(1)],
+    "--daily-limit": ["dailyLimit", int(0)],
+    "--token-ttl": ["tokenTtl", int(1)],
+    "--scopes": [
+      "scopes",
+      (v) =>
+        v
+          .next()
           .split(/[,\s]+/)
-          .filter(Boolean);
-        break;
-      case "--client-id":
-        a.clientId = value();
-        break;
-      case "--client-secret":
-        a.clientSecret = value();
-        break;
-      case "--account-id":
-        a.accountId = value();
-        break;
-      default:
-        throw new UsageError(`unknown argument "${flag}"`);
-    }
-  }
+          .filter(Boolean),
+    ],
+    "--client-id": ["clientId", text],
+    "--client-secret": ["clientSecret", text],
+    "--account-id": ["accountId", text],
+  });
   if (a.listen === undefined) throw new UsageError("--listen PORT is required");
   return a;
 }
