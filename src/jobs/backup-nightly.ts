@@ -47,7 +47,10 @@ export interface NightlyBackup {
 
 /** The archive name for a backup taken at `ms`. */
 export function backupFileName(ms: number): string {
-  return `bellhop-${new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.tar.gz`;
+  return `bellhop-${new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")}.tar.gz`;
 }
 
 /** When a nightly archive was taken, from its name; undefined for any other file. */

@@ -88,7 +88,8 @@ function readOctal(b: Uint8Array, at: number, len: number, field: string): numbe
 function parseHeader(b: Uint8Array): TarHeader {
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : b[i];
-  if (readOctal(b, 148, 8, "checksum") !== sum) throw new Error("tar: header checksum mismatch (not a tar archive, or damaged)");
+  if (readOctal(b, 148, 8, "checksum") !== sum)
+    throw new Error("tar: header checksum mismatch (not a tar archive, or damaged)");
   let end = 0;
   while (end < 100 && b[end] !== 0) end++;
   let name = new TextDecoder("utf-8", { fatal: true }).decode(b.subarray(0, end));

@@ -12,12 +12,20 @@
  * (earlier backups under `backups/`, temporary files) is included.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { createWriteStream } from "node:fs";
 import { tarEnd, tarHeader, tarPadding } from "./backup-tar.ts";
 
 export const MANIFEST = "bellhop-backup.json";

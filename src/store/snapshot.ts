@@ -82,7 +82,8 @@ export async function prepareRestoredDatabase(file: string): Promise<void> {
     const verdict = String(check.rows[0]?.[0] ?? "");
     if (verdict !== "ok") throw new Error(`the database in the archive is damaged: ${verdict.slice(0, 200)}`);
     const tables = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
-    if (tables.rows.length === 0) throw new Error("the database in the archive is not a bellhop database (no meta table)");
+    if (tables.rows.length === 0)
+      throw new Error("the database in the archive is not a bellhop database (no meta table)");
     await client.execute({
       sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       args: ["pms.resyncWanted", "1"],

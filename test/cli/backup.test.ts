@@ -7,8 +7,8 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
-import { eventually, freePort } from "../integration/support.ts";
 import { tempDir } from "../helpers/store.ts";
+import { eventually, freePort } from "../integration/support.ts";
 
 const MAIN = resolve(import.meta.dirname ?? ".", "../../src/main.ts");
 
@@ -65,14 +65,25 @@ describe("bellhop backup / restore", () => {
         }),
       );
       assert.equal(bellhop("token", "create", "--data", data, "--role", "admin", "--name", "desk").code, 0);
-      const token = bellhop("token", "create", "--data", data, "--role", "admin", "--name", "api").out.trim().split("\n").at(-1);
+      const token = bellhop("token", "create", "--data", data, "--role", "admin", "--name", "api")
+        .out.trim()
+        .split("\n")
+        .at(-1);
       child = await serve(config, data, apiPort);
       const api = (path: string, init: RequestInit = {}) =>
         fetch(`http://127.0.0.1:${apiPort}${path}`, {
           ...init,
           headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         });
-      assert.equal((await api("/api/v1/rooms/101/checkin", { method: "POST", body: JSON.stringify({ guest: { lastName: "Smith" } }) })).status, 200);
+      assert.equal(
+        (
+          await api("/api/v1/rooms/101/checkin", {
+            method: "POST",
+            body: JSON.stringify({ guest: { lastName: "Smith" } }),
+          })
+        ).status,
+        200,
+      );
 
       const archive = join(t.dir, "live.tar.gz");
       const b = bellhop("backup", "--data", data, "--out", archive);
@@ -83,7 +94,10 @@ describe("bellhop backup / restore", () => {
       const refused = bellhop("restore", "--data", data, "--from", archive);
       assert.equal(refused.code, 1);
       assert.match(refused.err, /refusing to restore into .*the appliance is running/);
-      assert.deepEqual(readdirSync(data).filter((n) => n.startsWith("replaced-") || n.startsWith(".restore")), []);
+      assert.deepEqual(
+        readdirSync(data).filter((n) => n.startsWith("replaced-") || n.startsWith(".restore")),
+        [],
+      );
 
       // Changed after the backup: the restore takes it back.
       assert.equal((await api("/api/v1/rooms/101/checkout", { method: "POST", body: "{}" })).status, 200);
@@ -94,7 +108,10 @@ describe("bellhop backup / restore", () => {
       assert.ok(readdirSync(data).some((n) => n.startsWith("replaced-")));
 
       child = await serve(config, data, apiPort);
-      const room = await (await api("/api/v1/rooms/101")).json();
+      const room = (await (await api("/api/v1/rooms/101")).json()) as {
+        occupied: boolean;
+        guests: { lastName: string }[];
+      };
       assert.equal(room.occupied, true);
       assert.equal(room.guests[0].lastName, "Smith");
       assert.equal(bellhop("restore", "--data", data).code, 2, "usage: --from is required");

@@ -89,7 +89,8 @@ describe("nightly backup", () => {
 
       const archive = join(backups, "bellhop-20261124T023000Z.tar.gz");
       const listed = spawnSync("tar", ["-tzf", archive], { encoding: "utf8" });
-      if (listed.status === 0) assert.deepEqual(listed.stdout.trim().split("\n"), ["bellhop.db", "bellhop-backup.json"]);
+      if (listed.status === 0)
+        assert.deepEqual(listed.stdout.trim().split("\n"), ["bellhop.db", "bellhop-backup.json"]);
       const r = await restoreBackup({ dataDir: join(out.dir, "restored"), from: archive });
       assert.equal(r.files, 1);
     } finally {
@@ -114,7 +115,7 @@ describe("nightly backup", () => {
       await tick();
       assert.deepEqual(readdirSync(s.dir).includes("backups"), false);
       const r = await nightly.runNow();
-      assert.ok(r && r.file.endsWith("bellhop-20261125T090000Z.tar.gz"));
+      assert.ok(r?.file.endsWith("bellhop-20261125T090000Z.tar.gz"));
       nightly.stop();
     } finally {
       s.cleanup();
