@@ -62,6 +62,11 @@ export class MoveWindow {
     return this.held.length;
   }
 
+  /** True while `ev` (the object pushed) is held; a caller keeps its source unapplied meanwhile. */
+  isHeld(ev: PmsEvent): boolean {
+    return this.held.some((h) => h.ev === ev);
+  }
+
   /**
    * One event received at `at`; `departing` is the name of the guest a check-out's room holds now.
    * Returns the events to apply now, in order.

@@ -1,5 +1,5 @@
 /** @module store/pms-queue: the PMS inbox (received records) and outbox (records to send). */
-import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { bulkInsert } from "./bulk.ts";
 import type { Queryable } from "./db.ts";
 import { pmsInbox, pmsOutbox } from "./schema/index.ts";
@@ -41,8 +41,14 @@ export async function rejectedInbox(db: Queryable, limit: number): Promise<Inbox
   return db.select().from(pmsInbox).where(isNotNull(pmsInbox.error)).orderBy(desc(pmsInbox.seq)).limit(limit);
 }
 
-export async function unappliedInbox(db: Queryable, limit: number): Promise<InboxRow[]> {
-  return db.select().from(pmsInbox).where(isNull(pmsInbox.appliedAt)).orderBy(asc(pmsInbox.seq)).limit(limit);
+/** Rows not applied yet, oldest first, after `afterSeq` (a replay pages past rows it still holds). */
+export async function unappliedInbox(db: Queryable, limit: number, afterSeq = 0): Promise<InboxRow[]> {
+  return db
+    .select()
+    .from(pmsInbox)
+    .where(and(isNull(pmsInbox.appliedAt), gt(pmsInbox.seq, afterSeq)))
+    .orderBy(asc(pmsInbox.seq))
+    .limit(limit);
 }
 
 /** Queues a record for the PMS; with a dedupe key a second queueing of the same action is a no-op. */

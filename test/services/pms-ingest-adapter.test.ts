@@ -5,47 +5,12 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { asc } from "drizzle-orm";
-import type { PmsAdapter, PmsEvent } from "../../src/domain/pms-events.ts";
-import { decode, encode } from "../../src/lib/charset.ts";
+import { encode } from "../../src/lib/charset.ts";
 import { PmsIngest } from "../../src/services/pms-ingest.ts";
 import { loadRoom } from "../../src/store/rooms.ts";
 import { pmsInbox, wakeups } from "../../src/store/schema/index.ts";
 import { type TestContext, tempStore, testContext } from "../helpers/store.ts";
-
-type Toy = string[];
-
-const toy: PmsAdapter<Toy> = {
-  parse(raw) {
-    const words = decode(raw, "latin1").trim().split(/\s+/);
-    return words[0] ? { ok: true, frame: words } : { ok: false, reason: "empty frame" };
-  },
-  typeOf: (f) => f[0] ?? "",
-  toEvents(f): PmsEvent[] {
-    const [type, a = "", b = ""] = f;
-    switch (type) {
-      case "IN":
-        return [{ kind: "check-in", via: type, room: a, guest: { reservation: "", lastName: b }, resync: false }];
-      case "OUT":
-        return [{ kind: "check-out", via: type, room: a, resync: false }];
-      case "DND":
-        return [{ kind: "room-status", via: type, room: a, dnd: b === "1" }];
-      case "WKP":
-        return [
-          {
-            kind: "wakeup-set",
-            via: type,
-            room: b,
-            time: { hour: Number(a.slice(0, 2)), minute: Number(a.slice(2)), second: 0, withSeconds: false },
-          },
-        ];
-      default:
-        throw new Error(`${type} is not a toy message`);
-    }
-  },
-  render: () => undefined,
-  isMessage: () => false,
-  printable: (raw) => decode(raw, "latin1"),
-};
+import { type Toy, toy } from "../helpers/toy-pms.ts";
 
 describe("PmsIngest with another protocol's adapter", () => {
   let t: Awaited<ReturnType<typeof tempStore>>;
