@@ -237,6 +237,11 @@ function keepSerialOpen(sim: PmsSimulator, io: CliIo, settings: SerialLineSettin
 }
 
 export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> {
+  // `--protocol mitel` is the Mitel PMS simulator (src/sim/mitel); `--protocol fias` is this one.
+  const protocol = argv.indexOf("--protocol");
+  if (protocol >= 0 && argv[protocol + 1] === "mitel")
+    return (await import("../mitel/cli.ts")).simMitelCommand(argv, io);
+  if (protocol >= 0 && argv[protocol + 1] === "fias") argv = [...argv.slice(0, protocol), ...argv.slice(protocol + 2)];
   // A script that cannot be read or parsed is a usage error too: nothing has started yet.
   const parsed = commandArgs(argv, io, "sim pms", SIM_PMS_USAGE, (a) => {
     const args = parseArgs(a);
