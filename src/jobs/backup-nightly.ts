@@ -20,6 +20,8 @@ import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { nextTimeOfDay } from "../lib/time-of-day.ts";
 import { type BackupResult, createBackup } from "../services/backup.ts";
+import { DB_FILE } from "../store/db.ts";
+import { snapshotDatabaseFile } from "../store/snapshot.ts";
 
 export const BACKUPS_DIR = "backups";
 const DAY_MS = 86_400_000;
@@ -32,8 +34,11 @@ export interface NightlyBackupOptions {
   timezone: string;
   clock: Clock;
   logger: Logger;
-  /** A consistent copy of the live database to the given path: the appliance's own connection. */
-  snapshot: (target: string) => Promise<void>;
+  /**
+   * Writes a consistent copy of the live database to the given path. Default: a connection of its
+   * own (`VACUUM INTO` in one read transaction), so the appliance's store is not held while it runs.
+   */
+  snapshot?: (target: string) => Promise<void>;
   appVersion?: string;
 }
 
@@ -99,7 +104,7 @@ export function startNightlyBackup(opts: NightlyBackupOptions): NightlyBackup {
         const result = await createBackup({
           dataDir: opts.dataDir,
           out: join(dir, backupFileName(now)),
-          snapshot: opts.snapshot,
+          snapshot: opts.snapshot ?? ((target) => snapshotDatabaseFile(join(opts.dataDir, DB_FILE), target)),
           appVersion: opts.appVersion,
           now: () => now,
         });

@@ -99,7 +99,7 @@ describe("nightly backup", () => {
     }
   });
 
-  test("nightlyAt null: no timer, runNow still works", async () => {
+  test("nightlyAt null: no timer; runNow still works, by default on a connection of its own", async () => {
     const s = await tempStore();
     try {
       const clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 0, 0));
@@ -109,7 +109,6 @@ describe("nightly backup", () => {
         timezone: "Europe/Rome",
         clock,
         logger: memoryLogger(),
-        snapshot: (target) => s.store.read(() => snapshotDatabase(s.store.client, target)),
       });
       clock.advance(3 * DAY);
       await tick();
