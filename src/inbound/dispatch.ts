@@ -12,6 +12,7 @@ import { callingExtension, type InboundCallInfo, type IvrService, routeService }
 import type { Logger } from "../lib/logger.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { roomForExtension, roomPromptLanguage, setHousekeepingFromPhone, setWakeupFromPhone } from "../services/ivr.ts";
+import { runMinibarCall } from "../services/minibar.ts";
 import type { CallChannel } from "../voice/channel.ts";
 import { DEFAULT_PROMPT_LANGUAGE, type PromptLanguage, type PromptSource } from "../voice/prompts.ts";
 import { endCall, say } from "../voice/speak.ts";
@@ -137,17 +138,19 @@ async function runIvrCall(ctx: ServiceContext, deps: InboundCallDeps): Promise<I
       };
       const flowLog = log.child({ room });
       const r =
-        service === "housekeeping"
-          ? await runHousekeeping(channel, {
-              ...flow,
-              logger: flowLog,
-              setStatus: (status, maid) => setHousekeepingFromPhone(ctx, room, status, maid, actor),
-            })
-          : await runGuestWakeup(channel, {
-              ...flow,
-              logger: flowLog,
-              setWakeup: (hh, mm) => setWakeupFromPhone(ctx, room, hh, mm, actor),
-            });
+        service === "minibar"
+          ? await runMinibarCall(ctx, channel, { ...flow, room, actor, logger: flowLog })
+          : service === "housekeeping"
+            ? await runHousekeeping(channel, {
+                ...flow,
+                logger: flowLog,
+                setStatus: (status, maid) => setHousekeepingFromPhone(ctx, room, status, maid, actor),
+              })
+            : await runGuestWakeup(channel, {
+                ...flow,
+                logger: flowLog,
+                setWakeup: (hh, mm) => setWakeupFromPhone(ctx, room, hh, mm, actor),
+              });
       summary.result = r.result;
     }
     log.info("ivr call ended", { room: room ?? null, result: summary.result });

@@ -1,4 +1,5 @@
 /** @module services/context: what every service verb is given. */
+import type { PostingsConfig } from "../config/postings-schema.ts";
 import type { PhonesConfig, PmsConfig, RoomsConfig, SnomConfig, VoicemailConfig } from "../config/schema.ts";
 import type { Capability } from "../domain/pbx-ops.ts";
 import type { PmsAdapter, PostingAnswer } from "../domain/pms-events.ts";
@@ -72,4 +73,6 @@ export interface ServiceContext {
   voicemailDir: string;
   /** The `snom` section (SNOM room phones: welcome page); absent = its defaults (no welcome). */
   snom?: SnomConfig;
+  /** The `postings` section (call charges, minibar); absent = postings off. */
+  postings?: PostingsConfig;
 }

@@ -156,7 +156,7 @@ describe("FiasSerialLayer sending", () => {
     const { l, clock } = layer();
     const heard: string[] = [];
     l.send(frame("GI|RN1|"), { done: (ok) => heard.push(`1:${ok}`) });
-    assert.deepEqual(heard, []);
+    assert.equal(heard.length, 0);
     l.fromWire(Uint8Array.of(ACK));
     assert.deepEqual(heard, ["1:true"]);
     l.send(frame("GI|RN2|"), { done: (ok, why) => heard.push(`2:${ok}:${why}`) });
