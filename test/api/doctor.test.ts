@@ -25,7 +25,7 @@ describe("GET /api/v1/doctor", () => {
       for (const role of ["installer", "admin"] as const) {
         const res = await app.request("/api/v1/doctor", { headers: { authorization: `Bearer ${tokens[role]}` } });
         assert.equal(res.status, 200);
-        const body = await res.json();
+        const body = (await res.json()) as { ok: boolean; checks: Record<string, unknown>[] };
         assert.equal(body.ok, false);
         assert.deepEqual(body.checks[0], {
           status: "ok",
