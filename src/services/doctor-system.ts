@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
+import { dirname, resolve } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { type DoctorCheck, fail, ok, warn } from "./doctor-check.ts";
@@ -26,8 +27,15 @@ export interface SystemProbes {
 
 export const systemProbes: SystemProbes = {
   async diskSpace(path) {
-    const s = await statfs(path);
-    return { free: Number(s.bavail) * Number(s.bsize), total: Number(s.blocks) * Number(s.bsize) };
+    // A data folder not made yet will live on its nearest existing parent's file system.
+    for (let p = resolve(path); ; p = dirname(p)) {
+      try {
+        const s = await statfs(p);
+        return { free: Number(s.bavail) * Number(s.bsize), total: Number(s.blocks) * Number(s.bsize) };
+      } catch (err) {
+        if ((err as { code?: string }).code !== "ENOENT" || dirname(p) === p) throw err;
+      }
+    }
   },
   run: (command, args) =>
     new Promise((resolve, reject) => {
