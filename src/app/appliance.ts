@@ -14,6 +14,7 @@ import type { Config } from "../config/schema.ts";
 import { assembleCompanion } from "../cti/assemble.ts";
 import type { Companion } from "../cti/companion.ts";
 import type { PhoneControl } from "../cti/phone-control.ts";
+import { startNightlyBackup } from "../jobs/backup-nightly.ts";
 import { PbxJobRunner, type RunnerLink } from "../jobs/runner.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
@@ -26,6 +27,7 @@ import type { FiasConnector } from "../pms/fias/connection.ts";
 import type { FiasLinkOptions } from "../pms/fias/link.ts";
 import type { PmsLink } from "../pms/port.ts";
 import { promptsFolder } from "../runtime/paths.ts";
+import { chargeCompletedCall, chargePendingCalls } from "../services/call-charges.ts";
 import type { CallRecorder } from "../services/call-records.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { reassertDnd } from "../services/dnd-refresh.ts";
@@ -33,6 +35,7 @@ import { refreshMwi } from "../services/mwi.ts";
 import type { PmsIngest } from "../services/pms-ingest.ts";
 import type { PmsMonitor } from "../services/pms-monitor.ts";
 import type { PmsSender } from "../services/pms-sender.ts";
+import type { PostingSender } from "../services/posting-sender.ts";
 import type { SipPorts } from "../sip/ua/ports.ts";
 import { openStore, type Store } from "../store/db.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
@@ -86,6 +89,8 @@ export interface Appliance {
   link: PmsLink;
   ingest: PmsIngest<unknown>;
   sender: PmsSender;
+  /** Postings to the PMS (call charges, minibar), one in flight. */
+  postings: PostingSender;
   monitor: PmsMonitor;
   runner: PbxJobRunner;
   /** Undefined when SIP is off (no PBX configured). */
@@ -107,6 +112,9 @@ export interface Appliance {
   loopLag: LoopLag;
   stop(): Promise<void>;
 }
+
+/** How often call records without a charging decision are looked for again. */
+const CHARGE_SWEEP_MS = 3_600_000;
 
 export function splitHostPort(s: string): { hostname: string; port: number } {
   const i = s.lastIndexOf(":");
@@ -138,6 +146,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   const runnerLinks: RunnerLink[] = [];
   let runner: PbxJobRunner | undefined;
   let sender: PmsSender | undefined;
+  let postings: PostingSender | undefined;
   let scheduler: WakeupScheduler | undefined;
   let purge: VoicemailPurge | undefined;
   const ctx: ServiceContext = {
@@ -152,12 +161,16 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     hooks: {
       pbxJobsQueued: () => runner?.kick(),
       pmsOutboxQueued: () => sender?.kick(),
+      postingsQueued: () => postings?.kick(),
+      postingAnswered: (answer) => postings?.answered(answer),
+      callRecordCompleted: (id) => void chargeCompletedCall(ctx, id),
       wakeupsChanged: () => scheduler?.poke(),
       voicemailArchived: () => purge?.kick(),
     },
     voicemail: config.voicemail,
     voicemailDir: join(resolve(opts.dataDir), "voicemail"),
     snom: config.snom,
+    postings: config.postings,
   };
   // Before any call is answered: a recording a crash cut off becomes a message (or goes), and files
   // and rows agree again.
@@ -198,6 +211,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   });
   const { link, ingest, monitor } = pmsSide;
   sender = pmsSide.sender;
+  postings = pmsSide.postings;
 
   const { callRecords, voispeed } = await assembleVoispeed(config, ctx, logger, runnerLinks);
 
@@ -252,6 +266,12 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   link.start();
   await runner.start();
   callRecords?.start();
+  // Call records a crash or a store error left without a charging decision; then once an hour.
+  const chargeSweep = () =>
+    chargePendingCalls(ctx).catch((err) => logger.error("call charging sweep failed", { error: errorMessage(err) }));
+  await chargeSweep();
+  const sweepTimer = setInterval(() => void chargeSweep(), CHARGE_SWEEP_MS);
+  sweepTimer.unref?.();
   await reassertDnd(ctx).catch((err) => logger.error("DND re-assert failed", { error: errorMessage(err) }));
   if (sip) {
     await sip.start();
@@ -260,6 +280,14 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   }
   await scheduler.start();
   purge = startVoicemailPurge(ctx);
+  const nightlyBackup = startNightlyBackup({
+    dataDir: opts.dataDir,
+    backup: config.backup,
+    timezone,
+    clock,
+    logger,
+    appVersion: opts.version,
+  });
   const pms = config.pms;
   logger.info("appliance started", { version: opts.version, timezone, pms: `${pms.mode} ${pms.host}:${pms.port}` });
 
@@ -292,10 +320,31 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         ["sip ports", async () => sip?.stop()],
         ["wake-up outcomes", () => (scheduler as WakeupScheduler).settle(5000)],
         ["pms link", () => link.stop()],
-        ["pms ingest", () => ingest.idle()],
+        [
+          "pms ingest",
+          () => {
+            ingest.stop();
+            return ingest.idle();
+          },
+        ],
         ["pms sender", () => (sender as PmsSender).idle()],
+        [
+          "postings",
+          () => {
+            clearInterval(sweepTimer);
+            pmsSide.postings.stop();
+            return pmsSide.postings.idle();
+          },
+        ],
         ["pbx runner", () => (runner as PbxJobRunner).stop()],
         ["call records", async () => callRecords?.stop()],
+        [
+          "nightly backup",
+          () => {
+            nightlyBackup.stop();
+            return nightlyBackup.idle();
+          },
+        ],
       ];
       const clean = await runStopSteps(steps, logger);
       if (clean) await store.tx((tx) => setMeta(tx, "shutdown.clean", "1"));
@@ -312,6 +361,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     link,
     ingest,
     sender,
+    postings: pmsSide.postings,
     monitor,
     runner,
     sip,

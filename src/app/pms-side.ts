@@ -22,6 +22,7 @@ import type { ServiceContext } from "../services/context.ts";
 import { PmsIngest } from "../services/pms-ingest.ts";
 import { PmsMonitor } from "../services/pms-monitor.ts";
 import { PmsSender } from "../services/pms-sender.ts";
+import { PostingSender } from "../services/posting-sender.ts";
 
 const LOOPBACK = ["127.0.0.0/8", "::1/128"];
 
@@ -46,6 +47,8 @@ export interface PmsSide {
   ingest: PmsIngest<unknown>;
   monitor: PmsMonitor;
   sender: PmsSender;
+  /** Charges to the PMS, one in flight (FIAS PS/PA). */
+  postings: PostingSender;
 }
 
 /** The PMS link, not started yet; ingest replayed and sender settled after an unclean stop. */
@@ -59,6 +62,7 @@ export async function assemblePmsSide(o: PmsSideOptions): Promise<PmsSide> {
   await ingest.init();
   const monitor = new PmsMonitor(ctx, pms.traceSize);
   let sender: PmsSender | undefined;
+  let postings: PostingSender | undefined;
 
   const handlers: PmsLinkHandlers<unknown> = {
     onRecord: (rec, raw) => ingest.receive(rec, raw),
@@ -70,6 +74,7 @@ export async function assemblePmsSide(o: PmsSideOptions): Promise<PmsSide> {
     },
     onReady: () => {
       sender?.kick();
+      postings?.linkReady();
       if (pms.resyncOnLink) monitor.requestResync("system").catch(() => {});
       else monitor.onReady().catch(() => {});
     },
@@ -123,5 +128,7 @@ export async function assemblePmsSide(o: PmsSideOptions): Promise<PmsSide> {
   monitor.link = link;
   sender = new PmsSender(ctx, link);
   await sender.init();
-  return { link, ingest, monitor, sender };
+  postings = new PostingSender(ctx, link);
+  await postings.init();
+  return { link, ingest, monitor, sender, postings };
 }

@@ -40,6 +40,17 @@ describe("parseConfig defaults", () => {
         allow: null,
         maxFrameBytes: 2000,
         maxGarbageBytesPerSecond: 65_536,
+        mitel: {
+          profile: "sx2000",
+          roomWidth: null,
+          answerSeconds: 3,
+          enqAttempts: 21,
+          messageAttempts: 6,
+          resyncIdleSeconds: 300,
+          requireEnq: false,
+          maidStatus: null,
+          moveWindowSeconds: 10,
+        },
       },
       rooms: {
         extensionTemplate: "${room}",
@@ -128,6 +139,8 @@ describe("parseConfig defaults", () => {
         callTrunks: null,
       },
       log: { level: "info" },
+      metrics: { public: false, listen: null },
+      backup: { nightlyAt: "03:30", keepDays: 7 },
       dataDir: "./data",
     });
   });
