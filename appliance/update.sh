@@ -39,7 +39,8 @@ set -u
 dir=$1 bin=$2
 shift 2
 [ -d /var/lib/bellhop/tmp ] && export TMPDIR=/var/lib/bellhop/tmp
-nohup "$bin" update apply "$dir/bellhop" "$dir/bellhop.sig" "$@" >"$dir/apply.log" 2>&1 </dev/null &
+: >"$dir/apply.log" # made before tail opens it, so tail never misses it
+nohup "$bin" update apply "$dir/bellhop" "$dir/bellhop.sig" "$@" >>"$dir/apply.log" 2>&1 </dev/null &
 pid=$!
 tail -n +1 -f --pid="$pid" "$dir/apply.log" 2>/dev/null
 wait "$pid"

@@ -51,7 +51,8 @@ export async function probeHealth(url: string, timeoutMs = 2000): Promise<Probe>
       why: "",
     };
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    const e = err as { code?: string; cause?: { code?: string } };
+    const cause = e.code ?? e.cause?.code;
     const name = (err as Error).name;
     return {
       ok: false,

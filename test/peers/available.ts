@@ -41,6 +41,7 @@ export const PEERS = {
   openssl: { package: "openssl", commands: ["openssl"] },
   socat: { package: "socat", commands: ["socat"] },
   pylibsrtp: { package: "python3-pylibsrtp", commands: [], present: pylibsrtpModule },
+  sshd: { package: "openssh-server", commands: ["sshd", "ssh", "scp", "ssh-keygen"] },
 } satisfies Record<string, PeerSpec>;
 
 export type PeerName = keyof typeof PEERS;
