@@ -94,7 +94,10 @@ describe("release signatures", () => {
     assert.ok(!loaded.problems.join("\n").includes("BEGIN"), "no key text in the reasons");
     assert.throws(() => loadTrustedKeys(join(dir, "absent")), /keys folder .*absent: does not exist/);
     assert.throws(() => loadPrivateKey(signer.pub, "pub.pem"), /pub\.pem: not a private key in PEM/);
-    assert.throws(() => loadPublicKey("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "x.pem"), SignatureError);
+    assert.throws(
+      () => loadPublicKey("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "x.pem"),
+      SignatureError,
+    );
   });
 
   test("malformed signature files say what is wrong", () => {
