@@ -6,6 +6,8 @@
  * its own folder, the config schema and this file.
  */
 import type { Config } from "../config/schema.ts";
+import { MoveWindow } from "../domain/move-window.ts";
+import type { PmsAdapter } from "../domain/pms-events.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import { networkSet } from "../lib/networks.ts";
@@ -17,6 +19,10 @@ import { FiasLink, type FiasLinkOptions } from "../pms/fias/link.ts";
 import { defaultLinkRecords } from "../pms/fias/link-records.ts";
 import { SerialConnector } from "../pms/fias/serial.ts";
 import { TcpClientConnector, TcpServerConnector } from "../pms/fias/tcp.ts";
+import { mitelAdapter } from "../pms/mitel/adapter.ts";
+import { MitelLink } from "../pms/mitel/link.ts";
+import { mitelProfile } from "../pms/mitel/profiles.ts";
+import { MitelSerialConnector } from "../pms/mitel/serial.ts";
 import type { PmsLink, PmsLinkHandlers } from "../pms/port.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { PmsIngest } from "../services/pms-ingest.ts";
@@ -56,9 +62,24 @@ export async function assemblePmsSide(o: PmsSideOptions): Promise<PmsSide> {
   const { config, ctx, clock } = o;
   const pms = config.pms;
   const log = o.logger.child({ part: "pms" });
-  const adapter = fiasAdapter({ charset: pms.charset, splitGuestName: pms.splitGuestName });
+  const mitel = pms.protocol === "mitel";
+  const profile = mitelProfile(pms.mitel.profile, pms.mitel.roomWidth);
+  let ingest: PmsIngest<unknown> | undefined;
+  const adapter: PmsAdapter<unknown> = mitel
+    ? mitelAdapter({
+        profile,
+        charset: pms.charset,
+        ...(pms.mitel.maidStatus ? { maidStatus: pms.mitel.maidStatus } : {}),
+        resyncActive: () => ingest?.resyncActive ?? false,
+      })
+    : fiasAdapter({ charset: pms.charset, splitGuestName: pms.splitGuestName });
   ctx.pms.adapter = adapter;
-  const ingest = new PmsIngest<unknown>(ctx, adapter);
+  // Mitel has no move message: a check-out and a check-in of one name within the window are a move.
+  const moveWindow =
+    mitel && pms.mitel.moveWindowSeconds > 0
+      ? new MoveWindow({ windowMs: pms.mitel.moveWindowSeconds * 1000 })
+      : undefined;
+  ingest = new PmsIngest<unknown>(ctx, adapter, { moveWindow });
   await ingest.init();
   const monitor = new PmsMonitor(ctx, pms.traceSize);
   let sender: PmsSender | undefined;
@@ -86,19 +107,19 @@ export async function assemblePmsSide(o: PmsSideOptions): Promise<PmsSide> {
   if (pms.transport === "serial" && !pms.serial.device)
     throw new Error('pms.transport "serial" needs pms.serial.device');
   let refused: (address: string) => void = () => {};
+  const serial = {
+    device: pms.serial.device ?? "",
+    baud: pms.serial.baud,
+    dataBits: pms.serial.dataBits,
+    parity: pms.serial.parity,
+    stopBits: pms.serial.stopBits,
+  };
   const connector =
     o.connector ??
     (pms.transport === "serial"
-      ? new SerialConnector({
-          device: pms.serial.device ?? "",
-          baud: pms.serial.baud,
-          dataBits: pms.serial.dataBits,
-          parity: pms.serial.parity,
-          stopBits: pms.serial.stopBits,
-          clock,
-          logger: log,
-          maxFrameBytes: pms.maxFrameBytes,
-        })
+      ? mitel
+        ? new MitelSerialConnector({ ...serial, logger: log })
+        : new SerialConnector({ ...serial, clock, logger: log, maxFrameBytes: pms.maxFrameBytes })
       : pms.mode === "client"
         ? new TcpClientConnector({ host: pms.host, port: pms.port, bind: pms.bind ?? undefined, logger: log })
         : new TcpServerConnector({
@@ -108,22 +129,40 @@ export async function assemblePmsSide(o: PmsSideOptions): Promise<PmsSide> {
             allow: (address) => allowed.contains(address),
             onRefused: (address) => refused(address),
           }));
-  const link = new FiasLink({
-    connector,
-    clock,
-    logger: log,
-    charset: pms.charset,
-    aliveSeconds: pms.aliveSeconds,
-    // Serial FIAS is STX…ETX LRC whatever pms.framing says (the LRC layer needs ETX).
-    framing: framingOf(pms.transport === "serial" ? "stx-etx" : pms.framing),
-    linkGraceMs: pms.linkGraceSeconds * 1000,
-    maxFrameBytes: pms.maxFrameBytes,
-    maxGarbageBytesPerSecond: pms.maxGarbageBytesPerSecond,
-    linkRecords: defaultLinkRecords({ syncRecords: pms.syncLinkRecords }),
-    localTime: (ms) => toWallTime(ms, o.timezone),
-    ...o.link,
-    handlers,
-  });
+  // After an unclean stop the monitor asks for a resync (FIAS DR, Mitel RQINZ) until one completes,
+  // the same way for both protocols; the Mitel link's own RQINZ-at-start is therefore not used.
+  const link: PmsLink & { refused(address: string): void } = mitel
+    ? new MitelLink({
+        connector,
+        clock,
+        logger: log,
+        charset: pms.charset,
+        profile,
+        handlers,
+        answerTimeoutMs: pms.mitel.answerSeconds * 1000,
+        enqAttempts: pms.mitel.enqAttempts,
+        messageAttempts: pms.mitel.messageAttempts,
+        resyncIdleMs: pms.mitel.resyncIdleSeconds * 1000,
+        requireEnq: pms.mitel.requireEnq,
+        maxGarbageBytesPerSecond: pms.maxGarbageBytesPerSecond,
+        ...(o.link?.backoff ? { backoff: o.link.backoff } : {}),
+      })
+    : new FiasLink({
+        connector,
+        clock,
+        logger: log,
+        charset: pms.charset,
+        aliveSeconds: pms.aliveSeconds,
+        // Serial FIAS is STX…ETX LRC whatever pms.framing says (the LRC layer needs ETX).
+        framing: framingOf(pms.transport === "serial" ? "stx-etx" : pms.framing),
+        linkGraceMs: pms.linkGraceSeconds * 1000,
+        maxFrameBytes: pms.maxFrameBytes,
+        maxGarbageBytesPerSecond: pms.maxGarbageBytesPerSecond,
+        linkRecords: defaultLinkRecords({ syncRecords: pms.syncLinkRecords }),
+        localTime: (ms) => toWallTime(ms, o.timezone),
+        ...o.link,
+        handlers,
+      });
   refused = (address) => link.refused(address);
   monitor.link = link;
   sender = new PmsSender(ctx, link);

@@ -29,6 +29,8 @@ export interface PeerFeatures {
   moveMessage: boolean;
   /** Several reservations in one room (FIAS sharers). */
   sharers: boolean;
+  /** A message read but not applicable is stored with its error (FIAS); else the link refuses it. */
+  keepsUnusable: boolean;
 }
 
 export interface PmsPeer {
@@ -76,6 +78,7 @@ export const FIAS_FEATURES: PeerFeatures = {
   textMessages: true,
   moveMessage: true,
   sharers: true,
+  keepsUnusable: true,
 };
 
 const TYPE_OF = { housekeeping: "RE", "voicemail-count": "RE", "wakeup-result": "WA" } as const;
