@@ -4,14 +4,13 @@
  * file is gone and recordings too short are deleted, recordings a crash cut off are kept as new
  * messages, and every room's voice counts are brought in line with its rows (lamp and RE VM follow).
  */
-import { listRooms } from "../store/rooms.ts";
 import type { VoicemailCodec } from "../store/schema/index.ts";
 import {
   allVoicemail,
   deleteVoicemail,
+  roomsWithWrongVoiceCounts,
   updateVoicemail,
   type VoicemailRow,
-  voicemailCountsByRoom,
 } from "../store/voicemail.ts";
 import type { ServiceContext } from "./context.ts";
 import { inRoomTx } from "./room-change.ts";
@@ -40,14 +39,7 @@ export async function applyVoicemailRecovery(ctx: ServiceContext, plan: Recovery
         codec: k.codec,
       });
     }
-    const counts = await voicemailCountsByRoom(u.tx);
-    const rooms = await listRooms(u.tx);
-    const wrong = rooms
-      .filter(({ room }) => {
-        const c = counts.get(room.number) ?? { new: 0, saved: 0 };
-        return c.new !== room.voiceNew || c.saved !== room.voiceSaved;
-      })
-      .map(({ room }) => room.number);
+    const wrong = await roomsWithWrongVoiceCounts(u.tx);
     await u.prefetch(wrong);
     for (const room of wrong) await syncVoiceCounts(ctx, u, room, "voicemail-recovered");
     return wrong;

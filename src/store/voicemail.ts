@@ -58,6 +58,23 @@ export async function voicemailCountsByRoom(db: Queryable): Promise<Map<string, 
   return out;
 }
 
+/**
+ * Rooms whose stored counts (`voice_new`, `voice_saved`) differ from their current stay's new and
+ * saved messages, in one query: the start-up reconcile runs it on every start, and loading every
+ * room and stay to compare them cost ~100 ms of the start with 2,000 rooms.
+ */
+export async function roomsWithWrongVoiceCounts(db: Queryable): Promise<string[]> {
+  const rows = await db.all<{ number: string }>(sql`
+    select r.number as number from rooms r
+    left join (
+      select room, sum(state = 'new') as n, sum(state = 'saved') as s from voicemail_messages
+      where archived_at is null and state in ('new', 'saved') group by room
+    ) c on c.room = r.number
+    where r.voice_new != coalesce(c.n, 0) or r.voice_saved != coalesce(c.s, 0)
+    order by r.number`);
+  return rows.map((r) => String(r.number));
+}
+
 export async function updateVoicemail(
   db: Queryable,
   id: string,
