@@ -50,3 +50,5 @@ console.log("\n(p) CTI server event fan-out (100 channels, 200 SNOM phones)");
 await benchCti();
 console.log("\n(q) FIAS postings, one in flight, against the simulator answering at once");
 await benchPostings();
+console.log("\n(r) Mitel resync over a 9600-baud serial line (socat pty)");
+await (await import("./mitel-resync.ts")).benchMitelResync();

@@ -32,6 +32,11 @@ export interface MitelLinkOptions {
   grantHoldMs?: number;
   /** Between GRS and END: this long without a message ends the cycle as abandoned. Default 300000. */
   resyncIdleMs?: number;
+  /**
+   * How long an ACKed message may wait before it is handed to `onRecord` when the PMS's next bid does
+   * not come first (session.ts deliverLater); 0 = at once. Default 5.
+   */
+  holdDeliveryMs?: number;
   /** NAK a message that came without an ENQ grant (strict PMS-side reading); default false. */
   requireEnq?: boolean;
   maxMessageBytes?: number;
@@ -59,6 +64,7 @@ export function resolveMitelOptions(o: MitelLinkOptions): ResolvedMitelOptions {
     messageAttempts: o.messageAttempts ?? 6,
     grantHoldMs: o.grantHoldMs ?? 1000,
     resyncIdleMs: o.resyncIdleMs ?? 300_000,
+    holdDeliveryMs: o.holdDeliveryMs ?? 5,
     requireEnq: o.requireEnq ?? false,
     maxMessageBytes: o.maxMessageBytes ?? MAX_MESSAGE_BYTES,
     maxGarbageBytesPerSecond: o.maxGarbageBytesPerSecond ?? 65_536,

@@ -226,10 +226,11 @@ export class MitelLink implements PmsLink {
   }
 
   private forget(s: Session, reason: string, lost = false): void {
+    // Released first: messages it ACKed and still holds go up while it is the live session.
+    s.release(reason);
     if (this.candidate === s) this.candidate = undefined;
     if (this.session === s) this.session = undefined;
     if (lost) this.seen.connectionsLost++;
-    s.release(reason);
     s.conn.close();
   }
 

@@ -108,6 +108,9 @@ export class MitelSession {
   down = false;
   resync = false;
   private garbageWindow = { start: 0, bytes: 0 };
+  /** ACKed messages not yet handed up (see deliverLater). */
+  private held: { m: MitelMessage; raw: Uint8Array }[] = [];
+  private heldTimer: TimerHandle | undefined;
 
   constructor(
     private readonly host: MitelSessionHost,
@@ -149,8 +152,10 @@ export class MitelSession {
 
   release(reason: string): void {
     if (this.closed) return;
+    this.deliverHeld();
     this.closed = true;
     const { clock } = this.host.o;
+    clock.clearTimeout(this.heldTimer);
     clock.clearTimeout(this.timer);
     clock.clearTimeout(this.frameTimer);
     clock.clearTimeout(this.resyncTimer);
@@ -252,6 +257,7 @@ export class MitelSession {
     this.pmsBidAt = undefined;
     this.phase = "granted";
     this.conn.write(ACK_BYTES);
+    this.deliverHeld();
     this.timer = clock.setTimeout(() => {
       this.timer = undefined;
       this.host.o.logger.debug("mitel: no message after our ACK to the PMS's ENQ", { remote: this.conn.remote });
@@ -302,9 +308,32 @@ export class MitelSession {
       if (m.type === "GRS") this.startResync();
       else if (m.type === "END") this.endResync(false);
       else if (this.resync) this.touchResync();
-      this.host.deliver(this, m, raw);
+      this.deliverLater(m, raw);
     }
     if (granted) this.idle();
+  }
+
+  /**
+   * An ACKed message goes up a moment later: at our ACK to the PMS's next bid, or after
+   * `holdDeliveryMs`. The appliance stores each message as it gets it, which keeps the event loop
+   * busy for a while; done right after our ACK it would delay our answer to the PMS's next ENQ, done
+   * after that answer it overlaps the next message's time on the wire. Order is kept; a connection
+   * that closes hands up what it holds first.
+   */
+  private deliverLater(m: MitelMessage, raw: Uint8Array): void {
+    const { clock, holdDeliveryMs } = this.host.o;
+    if (holdDeliveryMs <= 0) {
+      this.host.deliver(this, m, raw);
+      return;
+    }
+    this.held.push({ m, raw });
+    this.heldTimer ??= clock.setTimeout(() => this.deliverHeld(), holdDeliveryMs);
+  }
+
+  private deliverHeld(): void {
+    this.host.o.clock.clearTimeout(this.heldTimer);
+    this.heldTimer = undefined;
+    for (const h of this.held.splice(0)) this.host.deliver(this, h.m, h.raw);
   }
 
   private startResync(): void {

@@ -27,6 +27,7 @@ function harness(
     logger,
     charset: "latin1",
     backoff: { initialMs: 1000, maxMs: 60_000, jitter: 0 },
+    holdDeliveryMs: 0,
     handlers: {
       onRecord: (m) => messages.push(m),
       onState: (s) => states.push(s),
@@ -78,6 +79,23 @@ describe("Mitel link: PMS → system", () => {
     h.peer.frame("CHK1   101");
     assert.deepEqual(h.peer.take(), ["ACK"]);
     assert.equal(h.messages.length, 1);
+  });
+
+  test("an ACKed message goes up at our answer to the PMS's next bid, or after holdDeliveryMs", async () => {
+    const h = await started({ holdDeliveryMs: 5 });
+    h.peer.send("CHK1   101");
+    assert.deepEqual(h.messages, [], "not while the PMS may bid again at once");
+    h.peer.enq();
+    assert.deepEqual(h.peer.take(), ["ACK", "ACK", "ACK"]);
+    assert.equal(h.messages.length, 1, "right after our ACK to its next ENQ");
+    h.peer.frame("CHK0   101");
+    h.clock.advance(4);
+    assert.equal(h.messages.length, 1);
+    h.clock.advance(1);
+    assert.equal(h.messages.length, 2);
+    h.peer.send("CHK1   102");
+    h.peer.hangUp();
+    assert.equal(h.messages.length, 3, "a closing connection hands up what it ACKed");
   });
 
   test("AREYUTHERE is ACKed and goes no further", async () => {
