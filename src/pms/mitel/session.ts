@@ -245,6 +245,11 @@ export class MitelSession {
       case "sent":
         this.pmsBidAt = this.host.o.clock.now();
         return;
+      case "granted":
+        // Its ACK was lost, or it restarted: ACK again, but the grant keeps its end, so a PMS
+        // repeating ENQs cannot hold the line against our messages.
+        this.conn.write(ACK_BYTES);
+        return;
       default:
         this.grant();
     }

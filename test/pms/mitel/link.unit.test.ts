@@ -106,6 +106,18 @@ describe("Mitel link: PMS → system", () => {
     assert.equal(h.link.stats.areYouThere, 1);
   });
 
+  test("an ENQ storm cannot hold the line: the grant keeps its end", async () => {
+    const h = await started();
+    h.peer.enq();
+    h.send(STS);
+    for (let t = 0; t < 3000; t += 500) {
+      h.clock.advance(500);
+      h.peer.enq();
+    }
+    const written = h.peer.take();
+    assert.ok(written.includes("ENQ"), "our bid after the first grant's 3 s");
+  });
+
   test("a repeated ENQ while the line is the PMS's is ACKed again; the grant lapses after 3 s", async () => {
     const h = await started();
     h.peer.enq();
