@@ -135,11 +135,25 @@ export class PostingSender {
     while (this.running) await this.running;
   }
 
-  /** Stops sending; a posting waiting for its answer stays `sending` (uncertain at the next start). */
-  stop(): void {
+  /**
+   * Stops sending. A posting waiting for its answer gets up to `waitMs` for it (an orderly stop);
+   * without the answer by then it stays `sending`, and the next start makes it `uncertain`.
+   */
+  async stop(waitMs = 0): Promise<void> {
+    const { clock } = this.ctx;
     this.stopped = true;
-    this.ctx.clock.clearTimeout(this.heldTimer);
+    clock.clearTimeout(this.heldTimer);
+    if (waitMs > 0 && this.waiting) {
+      await new Promise<void>((resolve) => {
+        const timer = clock.setTimeout(resolve, waitMs);
+        void this.idle().then(() => {
+          clock.clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     this.waiting?.settle({ kind: "no-answer", reason: "stopped" });
+    await this.idle();
   }
 
   private async drain(): Promise<void> {

@@ -87,8 +87,7 @@ describe("PostingSender", () => {
   });
 
   afterEach(async () => {
-    sender.stop();
-    await sender.idle();
+    await sender.stop();
     await ingest.idle();
     t.cleanup();
   });
@@ -245,8 +244,7 @@ describe("PostingSender", () => {
     await charge("a");
     await until(() => link.sent.length === 1, "PS");
     // The process dies here: a new sender over the same store, as after a restart.
-    sender.stop();
-    await sender.idle();
+    await sender.stop();
     link = new FakeLink();
     start();
     await sender.init();
@@ -264,5 +262,17 @@ describe("PostingSender", () => {
     await pa("PA|ASOK|P#2|");
     await settled();
     assert.equal((await getPosting(ctx, 1)).state, "accepted");
+  });
+
+  test("an orderly stop waits a little for the answer in flight, and sends nothing new", async () => {
+    await charge("a");
+    await charge("b");
+    await until(() => link.sent.length === 1, "PS");
+    const stopped = sender.stop(10_000);
+    await pa("PA|ASOK|P#1|");
+    await stopped;
+    assert.equal((await getPosting(ctx, 1)).state, "accepted");
+    assert.equal((await getPosting(ctx, 2)).state, "pending");
+    assert.equal(link.sent.length, 1);
   });
 });
