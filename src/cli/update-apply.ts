@@ -18,7 +18,7 @@
  * once it crash-loops, or at the first start after the deadline when this command died before
  * deciding (the SSH session dropped it, the box lost power). This command notices and reports it.
  */
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { errorMessage } from "../lib/errors.ts";
 import {
@@ -109,6 +109,24 @@ export async function applyUpdate(o: ApplyOptions, env: Out): Promise<number> {
   }
   say(`signature ok: version ${sig.version}, sha256 ${sig.sha256.slice(0, 16)}…, key ${sig.keyId}`);
   if (!existsSync(o.bin)) return refuse(`${o.bin}: no installed binary (first installation: appliance/install.sh)`);
+  const lock = `${o.bin}.update-lock`;
+  const holder = takeLock(lock);
+  if (holder !== null) return refuse(`another update is running (pid ${holder}; ${lock})`);
+  try {
+    return await applyVerified(o, env, sig, id, say, refuse);
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+async function applyVerified(
+  o: ApplyOptions,
+  env: Out,
+  sig: ReleaseSignature,
+  id: string,
+  say: (line: string) => void,
+  refuse: (why: string) => number,
+): Promise<number> {
   const busy = readPending(o.dataDir);
   if (busy) {
     return refuse(
@@ -262,6 +280,31 @@ export async function applyUpdate(o: ApplyOptions, env: Out): Promise<number> {
   step(backOk ? `rolled back to ${from}: healthy` : `rolled back to ${from}, but it is NOT healthy: ${back.why}`);
   env.stderr.write(`update rolled back: ${reason}\n`);
   return 1;
+}
+
+/** Creates the lock file with our pid; the pid of a live holder when it is taken (a dead one's lock is taken over). */
+function takeLock(file: string): number | null {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
+      return null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number(readFileSync(file, "utf8").trim());
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) return pid;
+      rmSync(file, { force: true });
+    }
+  }
+  return -1;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 type Verdict = { ok: true } | { why: string } | { last: LastUpdate };

@@ -9,6 +9,7 @@
  * - a bad signature (another key) is refused: binary, database and service untouched;
  * - a good update (the compiled binary, signed): swapped, restarted, healthy with the PMS link back,
  *   `updated` on GET /api/v1/health;
+ * - support's SSH connection killed after the swap: the apply (under nohup on the box) still finishes;
  * - a version that migrates the schema (a table, a column, a drizzle migration row, left in its WAL)
  *   and then fails its health check: rolled back, binary and database as they were before it;
  * - a version that crashes at every start: the boot check counts its starts and rolls it back by
@@ -17,7 +18,7 @@
 
 import { Database } from "bun:sqlite";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -178,7 +179,15 @@ function updateSh(
   bx: Box,
   rel: { file: string; sig: string },
   timeoutS: number,
-): Promise<{ code: number; out: string }> {
+): Promise<{ code: number | string; out: string }> {
+  return startUpdateSh(bx, rel, timeoutS).done;
+}
+
+function startUpdateSh(
+  bx: Box,
+  rel: { file: string; sig: string },
+  timeoutS: number,
+): { proc: ChildProcess; done: Promise<{ code: number | string; out: string }> } {
   const args = [
     join(ROOT, "appliance/update.sh"),
     bx.sshd.host,
@@ -205,17 +214,18 @@ function updateSh(
     BELLHOP_REMOTE_BIN: bx.bin,
     BELLHOP_REMOTE_TMP: join(tmp.dir, "box", "upload"),
   };
-  return new Promise((done) => {
-    const p = spawn("sh", args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    p.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    p.stderr.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    p.once("exit", (code) => done({ code: code ?? -1, out }));
+  const proc = spawn("sh", args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
   });
+  proc.stderr?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const done = new Promise<{ code: number | string; out: string }>((resolve) =>
+    proc.once("exit", (code, signal) => resolve({ code: code ?? signal ?? -1, out })),
+  );
+  return { proc, done };
 }
 
 /** The schema facts a migration changes. */
@@ -304,6 +314,36 @@ describe("signed updates over SSH (issue 16 §1)", () => {
     const log = readFileSync(join(bx.data, "update", "update.log"), "utf8");
     assert.match(log, /service bellhop stopped[\s\S]*database snapshot[\s\S]*new binary in place[\s\S]*updated to/);
     assert.ok(!log.includes("PRIVATE KEY") && !bx.systemd.journal.includes("PRIVATE KEY"));
+  });
+
+  test("support's connection drops in the middle: the apply on the box goes on and finishes", {
+    skip,
+    timeout: 120_000,
+  }, async () => {
+    box ??= setup();
+    const bx = await box;
+    const rel = release("dropped", { copy: bx.built });
+    sign(bx, rel.file, bx.releaseKey);
+    const log = join(bx.data, "update", "update.log");
+    const swaps = () => (readFileSync(log, "utf8").match(/new binary in place/g) ?? []).length;
+    const before = { swaps: swaps(), last: (await lastUpdate(bx))?.id };
+    const run = startUpdateSh(bx, rel, 30);
+    await eventually("the swap", () => swaps() > before.swaps, 60_000, 20);
+    run.proc.kill("SIGKILL"); // update.sh `exec`s ssh: this is the SSH client, as when the network goes
+    await run.done;
+    await eventually(
+      "the update's outcome without anyone connected",
+      async () => {
+        const last = await lastUpdate(bx);
+        return last !== null && last.id !== before.last && last.result === "updated";
+      },
+      60_000,
+      200,
+    ).catch((err) => {
+      throw new Error(`${err.message}\n${why(bx, "")}`);
+    });
+    assert.ok(!existsSync(join(bx.data, "update", "pending")));
+    assert.equal(((await health(bx.apiPort)).body?.pms as { state?: string } | undefined)?.state, "linked");
   });
 
   test("a version that migrates the schema and fails its health check: rolled back, binary and database as they were", {
