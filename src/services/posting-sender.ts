@@ -41,9 +41,14 @@ export interface PostingSenderOptions {
   answerTimeoutMs?: number;
   /** Identical resends after no answer before the posting fails (the spec's advice: one). */
   resends?: number;
+  /**
+   * The protocol answers postings (FIAS PA; default true). Mitel's MR has no answer: there the
+   * link's delivery verdict (the PMS's ACK) settles the posting as accepted.
+   */
+  answers?: boolean;
 }
 
-type Outcome = { kind: "answer" } | { kind: "no-answer"; reason: string };
+type Outcome = { kind: "answer" } | { kind: "delivered" } | { kind: "no-answer"; reason: string };
 
 export class PostingSender {
   private running: Promise<void> | null = null;
@@ -53,6 +58,7 @@ export class PostingSender {
   private heldTimer: TimerHandle | undefined;
   private readonly answerTimeoutMs: number;
   private readonly resends: number;
+  private readonly answers: boolean;
   /** Postings sent since start (each transmission), for tests and the bench. */
   sent = 0;
 
@@ -63,6 +69,7 @@ export class PostingSender {
   ) {
     this.answerTimeoutMs = opts.answerTimeoutMs ?? 30_000;
     this.resends = opts.resends ?? 1;
+    this.answers = opts.answers ?? true;
   }
 
   /** Before the link starts: postings a stop left waiting for their answer become `uncertain`. */
@@ -199,6 +206,7 @@ export class PostingSender {
     });
     const taken = this.link.sendMessage(record, (delivered, reason) => {
       if (!delivered) this.waiting?.settle({ kind: "no-answer", reason: `the link gave it up: ${reason ?? "?"}` });
+      else if (!this.answers) this.waiting?.settle({ kind: "delivered" });
     });
     if (!taken) {
       // Nothing went out (the link dropped a moment ago): pending again, as it was.
@@ -213,7 +221,8 @@ export class PostingSender {
     this.sent++;
     const o = await outcome;
     if (o.kind === "answer" || this.stopped) return true;
-    await store.tx((tx) => this.unanswered(tx, id, sequence, o.reason));
+    if (o.kind === "delivered") await store.tx((tx) => this.delivered(tx, id, sequence));
+    else await store.tx((tx) => this.unanswered(tx, id, sequence, o.reason));
     return true;
   }
 
@@ -230,13 +239,22 @@ export class PostingSender {
       sequence = await takePostingSequence(tx);
       record = renderPosting(this.ctx, row, sequence) ?? null;
       if (record === null) {
-        const answerText = "the PMS protocol has no postings";
+        const answerText = "the PMS protocol has no message for this posting";
         await updatePosting(tx, id, { state: "failed", answerText }, now);
         return { error: answerText };
       }
     }
     await updatePosting(tx, id, { state: "sending", sequence, record, attempts: row.attempts + 1, sentAt: now }, now);
     return { sequence, record };
+  }
+
+  /** A protocol without posting answers: acknowledged by the PMS is as far as anyone can tell. */
+  private async delivered(tx: Queryable, id: number, sequence: number): Promise<void> {
+    const now = this.ctx.clock.now();
+    const row = await getPosting(tx, id);
+    if (row?.state !== "sending" || row.sequence !== sequence) return;
+    const answerText = "delivered (the PMS protocol has no posting answer)";
+    await updatePosting(tx, id, { state: "accepted", answerText, answeredAt: now }, now);
   }
 
   /** No answer to this transmission: the identical record once more when the link can, then failed. */

@@ -275,4 +275,16 @@ describe("PostingSender", () => {
     assert.equal((await getPosting(ctx, 2)).state, "pending");
     assert.equal(link.sent.length, 1);
   });
+
+  test("a protocol without posting answers (Mitel MR): the PMS's acknowledgement settles it", async () => {
+    await sender.stop();
+    sender = new PostingSender(ctx, link, { answers: false });
+    ctx.hooks.postingsQueued = () => sender.kick();
+    await charge("a");
+    await charge("b");
+    await until(() => link.sent.length === 2, "both sent, none waiting for a PA");
+    await sender.idle();
+    const p = await getPosting(ctx, 1);
+    assert.deepEqual([p.state, p.answer?.text], ["accepted", "delivered (the PMS protocol has no posting answer)"]);
+  });
 });
