@@ -9,6 +9,28 @@
  * per interface, so a newer connection replaces the live one — once it has spoken (an ENQ or a valid
  * message), so a port scan or a silent stray connection cannot take the hotel's link down.
  *
+ * PMS → us: its ENQ gets ACK at once (we are never busy) and the line is the PMS's until its
+ * `STX message ETX` arrives or 3 s pass; the message gets ACK (valid) or NAK (invalid, logged) at
+ * once. A message without a prior ENQ is taken too (gateways skip the bid) unless `requireEnq`.
+ * AREYUTHERE is ACKed and goes no further. A repeated ENQ while the line is the PMS's is ACKed again
+ * (the grant keeps its end, so an ENQ storm cannot hold the line).
+ *
+ * Us → PMS, one message at a time: ENQ; no answer in 3 s → ENQ again, NAK (busy) → ENQ again after
+ * 3 s, 21 ENQs in all; ACK → the message in one write; its ACK → done; no answer in 3 s → the whole
+ * sequence again from ENQ, NAK → again from ENQ, 6 attempts in all. When the ENQs or the no-answer
+ * attempts are spent the PMS is down: the messages handed to us are given back (done false: the
+ * outbox keeps them), the state is "connecting", and an ENQ goes out every 3 s until the PMS answers
+ * or sends anything (then "linked" again, and the outbox resends; the grant of an ACKed probe is held
+ * for `grantHoldMs` so that message goes out without a new bid). A message NAKed on every attempt is
+ * invalid to the PMS: discarded and logged (the spec's rule), reported delivered so the outbox moves on.
+ *
+ * Glare: the PMS's ENQ while we wait for the answer to ours is ignored — the system goes first, the
+ * PMS backs off 6 s and answers our ENQ. An ENQ from the PMS while our message waits for its answer
+ * is granted right after our transaction, if it is younger than 3 s (else the PMS has bid again).
+ *
+ * GRS … END (resync): the state is "resync", our messages wait (a transaction already on the wire
+ * finishes), and go out after END; a cycle with nothing received for `resyncIdleMs` is abandoned.
+ *
  * `uncleanStart`: the first message once linked is RQINZ (request to initialize), asked again on each
  * new connection until the PMS acknowledges it or starts a GRS. `sendMessage` of an RQINZ while one
  * is still waiting joins it instead of asking twice.

@@ -3,91 +3,17 @@
  * The system (PBX) side of the Mitel PMS link procedure on one open connection (shared notes
  * pms-protocols §1.2). The line is half-duplex: one transaction at a time, each opened by a line bid.
  *
- * PMS → us: its ENQ gets ACK at once (we are never busy) and the line is the PMS's until its
- * `STX message ETX` arrives or 3 s pass; the message gets ACK (valid) or NAK (invalid, logged) at
- * once. A message without a prior ENQ is taken too (gateways skip the bid) unless `requireEnq`.
- * AREYUTHERE is ACKed and goes no further. A repeated ENQ while the line is the PMS's is ACKed again.
- *
- * Us → PMS, one message at a time: ENQ; no answer in 3 s → ENQ again, NAK (busy) → ENQ again after
- * 3 s, 21 ENQs in all; ACK → the message in one write; its ACK → done; no answer in 3 s → the whole
- * sequence again from ENQ, NAK → again from ENQ, 6 attempts in all. When the ENQs or the no-answer
- * attempts are spent the PMS is down: the messages handed to us are given back (done false: the
- * outbox keeps them), the state is "connecting", and an ENQ goes out every 3 s until the PMS answers
- * or sends anything (then "linked" again, and the outbox resends; the grant of an ACKed probe is held
- * for `grantHoldMs` so that message goes out without a new bid). A message NAKed on every attempt is
- * invalid to the PMS: discarded and logged (the spec's rule), reported delivered so the outbox moves on.
- *
- * Glare: the PMS's ENQ while we wait for the answer to ours is ignored — the system goes first, the
- * PMS backs off 6 s and answers our ENQ. An ENQ from the PMS while our message waits for its answer
- * is granted right after our transaction, if it is younger than 3 s (else the PMS has bid again).
- *
- * GRS … END (resync): the state is "resync", our messages wait (a transaction already on the wire
- * finishes), and go out after END; a cycle with nothing received for `resyncIdleMs` is abandoned.
+ * The procedure, both ways, is described in link.ts.
  */
 import type { TimerHandle } from "../../lib/clock.ts";
 import type { FiasConnection } from "../fias/connection.ts";
 import type { PmsState } from "../port.ts";
 import { ACK_BYTES, ENQ_BYTES, type MitelEvent, MitelReader, NAK_BYTES } from "./codec.ts";
-import type { ResolvedMitelOptions } from "./link-options.ts";
-import { type MitelMessage, parseMessage } from "./messages.ts";
+import { Inflow } from "./inflow.ts";
+import { parseMessage } from "./messages.ts";
+import type { MitelSessionHost, Outgoing } from "./session-host.ts";
 
-export interface Outgoing {
-  text: string;
-  /** `STX text ETX`. */
-  bytes: Uint8Array;
-  type: string;
-  dones: ((delivered: boolean, reason?: string) => void)[];
-}
-
-export interface MitelStats {
-  enqSent: number;
-  enqReceived: number;
-  naksSent: number;
-  naksReceived: number;
-  /** The PMS bid while we waited for the answer to our own bid. */
-  glare: number;
-  /** ACK/NAK with nothing of ours waiting. */
-  strayAnswers: number;
-  /** Our messages sent again (a new sequence from ENQ). */
-  retries: number;
-  /** Our messages the PMS NAKed on every attempt, dropped. */
-  discarded: number;
-  /** Times the PMS was judged down. */
-  pmsDown: number;
-  areYouThere: number;
-}
-
-export function emptyStats(): MitelStats {
-  return {
-    enqSent: 0,
-    enqReceived: 0,
-    naksSent: 0,
-    naksReceived: 0,
-    glare: 0,
-    strayAnswers: 0,
-    retries: 0,
-    discarded: 0,
-    pmsDown: 0,
-    areYouThere: 0,
-  };
-}
-
-/** What the session tells its link. */
-export interface MitelSessionHost {
-  readonly o: ResolvedMitelOptions;
-  readonly stats: MitelStats;
-  deliver(s: MitelSession, m: MitelMessage, raw: Uint8Array): void;
-  changed(s: MitelSession): void;
-  trace(dir: "in" | "out", bytes: Uint8Array, error?: string): void;
-  rejected(s: MitelSession, garbageBytes: number): void;
-  drop(s: MitelSession, reason: string): void;
-  /** The PMS spoke on this connection (a bid or a valid message): server mode promotes a candidate. */
-  spoke(s: MitelSession): void;
-  /** A GRS came, or our RQINZ was acknowledged. */
-  resyncAsked(): void;
-  /** The line is free and nothing of ours waits: the link may release a stop. */
-  quiet(s: MitelSession): void;
-}
+export { emptyStats, type MitelSessionHost, type MitelStats, type Outgoing } from "./session-host.ts";
 
 /** idle; granted: the PMS's turn; bid: our ENQ out; sent: our message out; wait: before an ENQ retry; hold: ACKed probe. */
 type Phase = "idle" | "granted" | "bid" | "sent" | "wait" | "hold";
@@ -99,7 +25,6 @@ export class MitelSession {
   private phase: Phase = "idle";
   private timer: TimerHandle | undefined;
   private frameTimer: TimerHandle | undefined;
-  private resyncTimer: TimerHandle | undefined;
   private enqTries = 0;
   private attempts = 0;
   private lastFailure: "nak" | "timeout" = "timeout";
@@ -107,16 +32,21 @@ export class MitelSession {
   /** The PMS is not answering our bids. */
   down = false;
   resync = false;
-  private garbageWindow = { start: 0, bytes: 0 };
-  /** ACKed messages not yet handed up (see deliverLater). */
-  private held: { m: MitelMessage; raw: Uint8Array }[] = [];
-  private heldTimer: TimerHandle | undefined;
+  private readonly inflow: Inflow;
 
   constructor(
     private readonly host: MitelSessionHost,
     readonly conn: FiasConnection,
   ) {
     this.reader = new MitelReader(host.o.maxMessageBytes);
+    this.inflow = new Inflow(
+      host.o,
+      (m, raw) => host.deliver(this, m, raw),
+      () => {
+        host.o.logger.warn("mitel: GRS cycle abandoned: no END", { remote: conn.remote, idleMs: host.o.resyncIdleMs });
+        this.endResync(true);
+      },
+    );
   }
 
   get state(): PmsState {
@@ -152,13 +82,11 @@ export class MitelSession {
 
   release(reason: string): void {
     if (this.closed) return;
-    this.deliverHeld();
+    this.inflow.close();
     this.closed = true;
     const { clock } = this.host.o;
-    clock.clearTimeout(this.heldTimer);
     clock.clearTimeout(this.timer);
     clock.clearTimeout(this.frameTimer);
-    clock.clearTimeout(this.resyncTimer);
     this.giveBack(reason);
   }
 
@@ -206,16 +134,8 @@ export class MitelSession {
   }
 
   private countGarbage(n: number): void {
-    const now = this.host.o.clock.now();
-    const w = this.garbageWindow;
-    if (now - w.start >= 1000) {
-      w.start = now;
-      w.bytes = 0;
-    }
-    w.bytes += n;
-    if (w.bytes > this.host.o.maxGarbageBytesPerSecond) {
-      this.host.drop(this, `more than ${this.host.o.maxGarbageBytesPerSecond} bytes of garbage in a second`);
-    }
+    const max = this.host.o.maxGarbageBytesPerSecond;
+    if (this.inflow.garbageOver(n)) this.host.drop(this, `more than ${max} bytes of garbage in a second`);
   }
 
   /** Any sign of life from the PMS ends a "PMS down". */
@@ -262,7 +182,7 @@ export class MitelSession {
     this.pmsBidAt = undefined;
     this.phase = "granted";
     this.conn.write(ACK_BYTES);
-    this.deliverHeld();
+    this.inflow.release();
     this.timer = clock.setTimeout(() => {
       this.timer = undefined;
       this.host.o.logger.debug("mitel: no message after our ACK to the PMS's ENQ", { remote: this.conn.remote });
@@ -313,32 +233,9 @@ export class MitelSession {
       if (m.type === "GRS") this.startResync();
       else if (m.type === "END") this.endResync(false);
       else if (this.resync) this.touchResync();
-      this.deliverLater(m, raw);
+      this.inflow.deliver(m, raw);
     }
     if (granted) this.idle();
-  }
-
-  /**
-   * An ACKed message goes up a moment later: at our ACK to the PMS's next bid, or after
-   * `holdDeliveryMs`. The appliance stores each message as it gets it, which keeps the event loop
-   * busy for a while; done right after our ACK it would delay our answer to the PMS's next ENQ, done
-   * after that answer it overlaps the next message's time on the wire. Order is kept; a connection
-   * that closes hands up what it holds first.
-   */
-  private deliverLater(m: MitelMessage, raw: Uint8Array): void {
-    const { clock, holdDeliveryMs } = this.host.o;
-    if (holdDeliveryMs <= 0) {
-      this.host.deliver(this, m, raw);
-      return;
-    }
-    this.held.push({ m, raw });
-    this.heldTimer ??= clock.setTimeout(() => this.deliverHeld(), holdDeliveryMs);
-  }
-
-  private deliverHeld(): void {
-    this.host.o.clock.clearTimeout(this.heldTimer);
-    this.heldTimer = undefined;
-    for (const h of this.held.splice(0)) this.host.deliver(this, h.m, h.raw);
   }
 
   private startResync(): void {
@@ -352,18 +249,11 @@ export class MitelSession {
   }
 
   private touchResync(): void {
-    const { clock, resyncIdleMs } = this.host.o;
-    clock.clearTimeout(this.resyncTimer);
-    this.resyncTimer = clock.setTimeout(() => {
-      this.resyncTimer = undefined;
-      this.host.o.logger.warn("mitel: GRS cycle abandoned: no END", { remote: this.conn.remote, idleMs: resyncIdleMs });
-      this.endResync(true);
-    }, resyncIdleMs);
+    this.inflow.watchResync();
   }
 
   private endResync(abandoned: boolean): void {
-    this.host.o.clock.clearTimeout(this.resyncTimer);
-    this.resyncTimer = undefined;
+    this.inflow.stopResyncWatch();
     if (!this.resync) return;
     this.resync = false;
     if (!abandoned) this.host.o.logger.info("mitel: resync (END) complete", { remote: this.conn.remote });
