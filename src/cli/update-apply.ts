@@ -215,9 +215,8 @@ async function applyVerified(
     step(`previous binary kept: ${pending.previous}`);
     writePending(o.dataDir, { ...pending, state: "restarting" });
     rmSync(join(o.dataDir, "update", "starts"), { force: true });
+    // The swap itself (a rename): the last step that may fail here, so a failure means "not swapped".
     copyIntoPlace(staged, o.bin, 0o755);
-    rmSync(staged, { force: true });
-    step(`new binary in place: ${o.bin} (${sig.version})`);
   } catch (err) {
     // Nothing was swapped yet, or only the copies beside it: the old binary and database still stand.
     clearPending(o.dataDir);
@@ -227,6 +226,8 @@ async function applyVerified(
     env.stderr.write(`update not applied: ${errorMessage(err)}\n`);
     return 1;
   }
+  rmSync(staged, { force: true });
+  step(`new binary in place: ${o.bin} (${sig.version})`);
 
   // 4. Start the new version and wait for it.
   const started = run(o.systemctl, ["start", o.service], SYSTEMCTL_TIMEOUT_MS);
@@ -355,7 +356,9 @@ async function awaitHealthy(
 
 function healthProblem(p: Probe, version: string, waitLink: boolean): string | null {
   if (!p.ok) return p.why;
-  if (p.version !== version) return `API answers as version ${p.version ?? "?"}, not ${version}`;
+  // "unknown": the installed binary could not say its version; whatever comes back up counts.
+  if (version !== "unknown" && p.version !== version)
+    return `API answers as version ${p.version ?? "?"}, not ${version}`;
   if (waitLink && !LINK_UP.includes(p.pms ?? "")) return `PMS link ${p.pms ?? "?"}, was up before the update`;
   return null;
 }
