@@ -206,6 +206,17 @@ describe("Mitel over TCP", () => {
     assert.equal(r?.guests[0]?.firstName, "GIULIA");
   });
 
+  test("noise, a frame cut short and a bare ENQ change nothing; the next message applies", async () => {
+    const h = await harness(tcpClient);
+    h.sim.sendRaw("line noise \u0002CHK1 \u0002");
+    h.sim.sendRaw("\u0005");
+    await h.sim.send({ type: "CHK", room: "101", checkedIn: true });
+    await h.applied(1);
+    assert.equal((await h.room("101"))?.occupied, true);
+    assert.ok(h.link.peer.framesRejected >= 2);
+    assert.equal(h.link.state, "linked");
+  });
+
   test("the PMS drops the connection: the link redials and works again", async () => {
     const h = await harness(tcpClient);
     h.sim.drop();
