@@ -22,7 +22,8 @@
  * outbox keeps them), the state is "connecting", and an ENQ goes out every 3 s until the PMS answers
  * or sends anything (then "linked" again, and the outbox resends; the grant of an ACKed probe is held
  * for `grantHoldMs` so that message goes out without a new bid). A message NAKed on every attempt is
- * invalid to the PMS: discarded and logged (the spec's rule), reported delivered so the outbox moves on.
+ * invalid to the PMS: discarded and logged (the spec's rule), reported delivered so the outbox moves on
+ * (but an MR, a charge, is reported not delivered: a refused charge must not count as posted).
  *
  * Glare: the PMS's ENQ while we wait for the answer to ours is ignored — the system goes first, the
  * PMS backs off 6 s and answers our ENQ. An ENQ from the PMS while our message waits for its answer

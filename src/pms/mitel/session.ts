@@ -401,7 +401,10 @@ export class MitelSession {
       text: cur?.text,
       attempts: messageAttempts,
     });
-    for (const d of cur?.dones ?? []) d(true, `NAKed by the PMS ${messageAttempts} times: discarded`);
+    // A status (STS, MW, RQINZ) reports delivered so the outbox moves on (a later one replaces it); a
+    // charge (MR) must not count as posted: it is reported not delivered, and the posting sender parks it.
+    const refused = `NAKed by the PMS ${messageAttempts} times: discarded`;
+    for (const d of cur?.dones ?? []) d(cur?.type !== "MR", refused);
     this.idle();
   }
 

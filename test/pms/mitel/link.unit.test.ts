@@ -256,6 +256,17 @@ describe("Mitel link: system → PMS", () => {
     assert.equal(h.peer.take().at(-1), MW);
   });
 
+  test("a charge (MR) NAKed on every attempt is reported not delivered: it must not count as posted", async () => {
+    const h = await started({ messageAttempts: 2 });
+    h.send("MR 0012101  ");
+    for (let i = 0; i < 2; i++) {
+      h.peer.ack();
+      h.peer.nak();
+    }
+    assert.deepEqual(h.verdicts, [[false, "NAKed by the PMS 2 times: discarded"]]);
+    assert.equal(h.link.state, "linked");
+  });
+
   test("glare: the PMS's ENQ while ours waits is ignored; the system goes first", async () => {
     const h = await started();
     h.send(STS);
