@@ -97,14 +97,18 @@ export async function startSshd(dir: string): Promise<Sshd> {
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
   const sshOptions = `-F ${clientConfig}`;
   await eventually(
-    `sshd to accept a login (sshd said: ${log.slice(-500)})`,
+    "sshd to accept a login",
     () => {
       if (proc.exitCode !== null) throw new Error(`sshd exited ${proc.exitCode}: ${log}`);
       return spawnSync(peerCommand("ssh"), ["-F", clientConfig, "box", "true"], { timeout: 5000 }).status === 0;
     },
     10_000,
     100,
-  );
+  ).catch((err: Error) => {
+    proc.kill("SIGTERM");
+    throw new Error(`${err.message}; sshd said: ${log.slice(-1000)}`);
+  });
+
   return {
     port,
     sshOptions,
