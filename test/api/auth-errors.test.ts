@@ -15,6 +15,8 @@ describe("health", () => {
         uptimeSeconds: 5,
         pms: { state: "down" },
         api: { requestsRefused: 0 },
+        // No update has run on this data folder (test/api/health-update.test.ts covers one).
+        update: null,
       });
       assert.equal(r.headers.get("cache-control"), "no-store");
     }));
