@@ -25,12 +25,12 @@ import { pathToFileURL } from "node:url";
 import { type Client, createClient } from "@libsql/client";
 import { toWallTime } from "../../src/lib/zoned-time.ts";
 import { fiasDate, fiasTime } from "../../src/pms/fias/datetime.ts";
-import { wrapFrame } from "../../src/pms/fias/frame.ts";
-import { type FiasRecord, recordFromText, serializeRecord } from "../../src/pms/fias/record.ts";
+import { type FiasRecord, recordFromText } from "../../src/pms/fias/record.ts";
 import { type Guest, generateHotel, guestFields, resyncRecords } from "../../src/sim/pms/hotel.ts";
 import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
 import { DB_FILE } from "../../src/store/db.ts";
 import { WAV_HEADER_BYTES } from "../../src/voice/g711-wav.ts";
+import { apiReady, buildBinary, frames, killPoints, type Run, scalar } from "../helpers/binary.ts";
 import { tempDir } from "../helpers/store.ts";
 import { wavStats } from "../helpers/wav-stats.ts";
 import { peerSkip } from "../peers/available.ts";
@@ -41,12 +41,6 @@ import { eventually, explained, freePort, HOST, sleep } from "./support.ts";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "../..");
 const STAMP = "DA260115|TI120000|";
-
-interface Run {
-  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
-  /** stderr (JSON log lines at warn and above), complete once the process exited. */
-  log: Promise<string>;
-}
 
 const tmp = tempDir("bellhop-crash-");
 const running: Run[] = [];
@@ -62,20 +56,8 @@ after(async () => {
 
 /** Builds the binary once for the file, into the temp folder (about a second). */
 function binary(): string {
-  bin ??= build();
+  bin ??= buildBinary(tmp.dir);
   return bin;
-}
-
-function build(): string {
-  const out = join(tmp.dir, "bellhop");
-  const res = Bun.spawnSync([process.execPath, "build.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, OUT: out },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  assert.equal(res.exitCode, 0, `build failed: ${res.stderr.toString()}${res.stdout.toString()}`);
-  return out;
 }
 
 function startBinary(bin: string, config: string, data: string): Run {
@@ -88,40 +70,6 @@ function startBinary(bin: string, config: string, data: string): Run {
   const run = { proc, log: new Response(proc.stderr).text() };
   running.push(run);
   return run;
-}
-
-/**
- * The staff API answers; if it already reports the PMS state (GET /api/v1/health), wait until that
- * is one of `states`. While the API is still a placeholder the simulator's link state is the signal.
- */
-async function apiReady(port: number, states: string[]): Promise<void> {
-  await eventually(
-    "the staff API",
-    async () => {
-      try {
-        const res = await fetch(`http://${HOST}:${port}/api/v1/health`);
-        if (res.status !== 200) return true;
-        const body = (await res.json()) as { pms?: { state?: string } };
-        return body.pms?.state === undefined || states.includes(body.pms.state);
-      } catch {
-        return false;
-      }
-    },
-    10_000,
-    20,
-  );
-}
-
-/** STX/ETX frames of the records, back to back. */
-function frames(records: FiasRecord[]): Uint8Array {
-  const parts = records.map((r) => wrapFrame(serializeRecord(r, "latin1")));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** A read-only view of the binary's database, once the binary created it; closed after the file. */
@@ -157,29 +105,6 @@ function fileSize(path: string): number {
     return 0;
   }
 }
-
-async function scalar(db: Client, sql: string): Promise<number> {
-  const rs = await db.execute(sql);
-  return Number(rs.rows[0]?.[0] ?? 0);
-}
-
-/** When run 1 is killed, in terms of what the binary has committed of the resync so far. */
-const killPoints: { name: string; reached: (db: Client) => Promise<boolean> }[] = [
-  // The first batch is stored in the inbox but its apply has not committed: replayed at start-up.
-  {
-    name: "stored, not yet applied",
-    // Polled every millisecond, the window between the two commits is normally caught; should a much
-    // faster apply slip through it, the kill still lands mid-resync, just after an applied batch.
-    reached: async (db) =>
-      (await scalar(db, "select count(*) from pms_inbox where applied_at is null")) > 0 ||
-      (await scalar(db, "select count(*) from stays where active = 1")) > 3,
-  },
-  // Part of the resync is applied (resync open in the DB, some stays marked, some not).
-  {
-    name: "partly applied",
-    reached: async (db) => (await scalar(db, "select count(*) from stays where active = 1")) > 3,
-  },
-];
 
 /** The guest, the PMS simulator, Kamailio and the binary's config of a call crash test. */
 interface WakeupRig {
