@@ -1,14 +1,15 @@
 /**
  * @module mitel/serial
- * The Mitel PMS link over RS-232: the serial device (pms/fias/serial.ts SerialDevice: stty + node:fs,
- * reopened with backoff by the link when it disappears) carrying the link's bytes as they are. Unlike
- * FIAS there is no LRC layer underneath: ENQ/ACK/NAK and `STX message ETX` are the link procedure
- * itself (session.ts), so the connection is the plain device.
+ * The Mitel PMS link over RS-232: the serial device (serial-device.ts: stty + node:fs, reopened with
+ * backoff by the link when it disappears) carrying the link's bytes as they are. Unlike FIAS there is
+ * no LRC layer underneath: ENQ/ACK/NAK and `STX message ETX` are the link procedure itself
+ * (session.ts), so the connection is the plain device.
  */
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { AttachConnection, ConnectionEvents, FiasClientConnector, FiasConnection } from "../fias/connection.ts";
-import { resolvedDevice, SerialDevice, type SerialLineSettings } from "../fias/serial.ts";
+import { resolvedDevice, type SerialLineSettings } from "../fias/serial.ts";
+import { MitelSerialDevice } from "./serial-device.ts";
 
 export interface MitelSerialOptions extends SerialLineSettings {
   logger: Logger;
@@ -16,7 +17,7 @@ export interface MitelSerialOptions extends SerialLineSettings {
 
 class MitelSerialConnection implements FiasConnection {
   readonly remote: string;
-  device: SerialDevice | undefined;
+  device: MitelSerialDevice | undefined;
   events: ConnectionEvents | undefined;
   closing = false;
 
@@ -49,7 +50,7 @@ export class MitelSerialConnector implements FiasClientConnector {
   async connect(attach: AttachConnection): Promise<FiasConnection> {
     const conn = new MitelSerialConnection(this.o.device);
     let closedEarly: string | undefined;
-    const device = await SerialDevice.open(this.o, {
+    const device = await MitelSerialDevice.open(this.o, {
       onWarning: (text) => this.o.logger.warn("mitel serial: stty could not set everything (a pty?)", { text }),
       onData: (b) => conn.events?.onData(b),
       onClose: (reason) => {
