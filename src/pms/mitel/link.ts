@@ -34,7 +34,8 @@
  *
  * `uncleanStart`: the first message once linked is RQINZ (request to initialize), asked again on each
  * new connection until the PMS acknowledges it or starts a GRS. `sendMessage` of an RQINZ while one
- * is still waiting joins it instead of asking twice.
+ * is still waiting, or within a minute of the PMS's ACK to one with no GRS since, joins it instead of
+ * asking twice (the appliance's own resync request after an unclean stop meets the link's).
  */
 import { Backoff } from "../../lib/backoff.ts";
 import { encode } from "../../lib/charset.ts";
@@ -49,6 +50,9 @@ import { formatMessage, type MitelMessage, parseMessage } from "./messages.ts";
 import { emptyStats, MitelSession, type MitelStats } from "./session.ts";
 
 type Session = MitelSession;
+
+/** A second RQINZ within this long after the PMS ACKed one (and no GRS since) joins it. */
+const RQINZ_JOIN_MS = 60_000;
 
 export class MitelLink implements PmsLink {
   readonly o: ResolvedMitelOptions;
@@ -67,6 +71,8 @@ export class MitelLink implements PmsLink {
   private quietWaiter: (() => void) | undefined;
   /** RQINZ still to be asked (unclean start), until acknowledged or a GRS comes. */
   private rqinzWanted: boolean;
+  /** When the PMS last ACKed our RQINZ, until its GRS comes. */
+  private rqinzAckedAt: number | undefined;
 
   constructor(opts: MitelLinkOptions) {
     this.o = resolveMitelOptions(opts);
@@ -133,6 +139,13 @@ export class MitelLink implements PmsLink {
       const waiting = s.queue.find((q) => q.type === "RQINZ");
       if (waiting) {
         if (done) waiting.dones.push(done);
+        return true;
+      }
+      // Asked a moment ago and the GRS is on its way: one resync, not two.
+      const at = this.rqinzAckedAt;
+      if (at !== undefined && this.o.clock.now() - at < RQINZ_JOIN_MS) {
+        this.o.logger.debug("mitel: RQINZ acknowledged moments ago; not asked again");
+        done?.(true);
         return true;
       }
     }
@@ -306,8 +319,9 @@ export class MitelLink implements PmsLink {
     this.goLive(s);
   }
 
-  resyncAsked(): void {
+  resyncAsked(by: "RQINZ" | "GRS"): void {
     this.rqinzWanted = false;
+    this.rqinzAckedAt = by === "RQINZ" ? this.o.clock.now() : undefined;
   }
 
   quiet(s: Session): void {

@@ -57,7 +57,7 @@ export interface MitelSessionHost {
   /** The PMS spoke on this connection (a bid or a valid message): server mode promotes a candidate. */
   spoke(s: MitelSession): void;
   /** A GRS came, or our RQINZ was acknowledged. */
-  resyncAsked(): void;
+  resyncAsked(by: "RQINZ" | "GRS"): void;
   /** The line is free and nothing of ours waits: the link may release a stop. */
   quiet(s: MitelSession): void;
 }

@@ -239,7 +239,7 @@ export class MitelSession {
   }
 
   private startResync(): void {
-    this.host.resyncAsked();
+    this.host.resyncAsked("GRS");
     if (!this.resync) {
       this.resync = true;
       this.host.o.logger.info("mitel: resync (GRS) started", { remote: this.conn.remote });
@@ -373,7 +373,7 @@ export class MitelSession {
   private delivered(): void {
     const cur = this.queue.shift();
     this.attempts = 0;
-    if (cur?.type === "RQINZ") this.host.resyncAsked();
+    if (cur?.type === "RQINZ") this.host.resyncAsked("RQINZ");
     for (const d of cur?.dones ?? []) d(true);
     this.idle();
   }

@@ -352,6 +352,16 @@ describe("Mitel link: resync and RQINZ", () => {
     h.peer.ack();
     assert.equal(joined, true);
     assert.deepEqual(h.peer.take(), []);
+    // The appliance's own request right after the ACK joins it too; after a GRS a new one goes out.
+    assert.equal(h.link.sendMessage("RQINZ     "), true);
+    assert.deepEqual(h.peer.take(), []);
+    h.peer.send("GRS       ");
+    h.peer.send("END       ");
+    h.peer.take();
+    h.link.sendMessage("RQINZ     ");
+    assert.deepEqual(h.peer.take(), ["ENQ"]);
+    h.peer.ack();
+    h.peer.ack();
     // A new connection does not ask again once the PMS acknowledged it.
     h.peer.hangUp();
     h.clock.advance(1000);
