@@ -319,6 +319,14 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         ["inbound calls", async () => inbound?.stop()],
         ["sip ports", async () => sip?.stop()],
         ["wake-up outcomes", () => (scheduler as WakeupScheduler).settle(5000)],
+        // A posting in flight gets up to 5 s for its PA (applied by the ingest, so before the link goes).
+        [
+          "postings",
+          async () => {
+            clearInterval(sweepTimer);
+            await pmsSide.postings.stop(5000);
+          },
+        ],
         ["pms link", () => link.stop()],
         [
           "pms ingest",
@@ -328,14 +336,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
           },
         ],
         ["pms sender", () => (sender as PmsSender).idle()],
-        [
-          "postings",
-          () => {
-            clearInterval(sweepTimer);
-            pmsSide.postings.stop();
-            return pmsSide.postings.idle();
-          },
-        ],
+
         ["pbx runner", () => (runner as PbxJobRunner).stop()],
         ["call records", async () => callRecords?.stop()],
         [

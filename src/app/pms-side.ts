@@ -17,6 +17,7 @@ import { fiasAdapter } from "../pms/fias/events.ts";
 import { framingOf } from "../pms/fias/frame.ts";
 import { FiasLink, type FiasLinkOptions } from "../pms/fias/link.ts";
 import { defaultLinkRecords } from "../pms/fias/link-records.ts";
+import { postingLinkRecords } from "../pms/fias/posting-link-records.ts";
 import { SerialConnector } from "../pms/fias/serial.ts";
 import { TcpClientConnector, TcpServerConnector } from "../pms/fias/tcp.ts";
 import { mitelAdapter } from "../pms/mitel/adapter.ts";
@@ -158,7 +159,11 @@ export async function assemblePmsSide(o: PmsSideOptions): Promise<PmsSide> {
         linkGraceMs: pms.linkGraceSeconds * 1000,
         maxFrameBytes: pms.maxFrameBytes,
         maxGarbageBytesPerSecond: pms.maxGarbageBytesPerSecond,
-        linkRecords: defaultLinkRecords({ syncRecords: pms.syncLinkRecords }),
+        // A PMS that filters by the LR list drops an undeclared PS: declare PS/PA when posting.
+        linkRecords: [
+          ...defaultLinkRecords({ syncRecords: pms.syncLinkRecords }),
+          ...(config.postings.enabled ? postingLinkRecords() : []),
+        ],
         localTime: (ms) => toWallTime(ms, o.timezone),
         ...o.link,
         handlers,
@@ -167,7 +172,8 @@ export async function assemblePmsSide(o: PmsSideOptions): Promise<PmsSide> {
   monitor.link = link;
   sender = new PmsSender(ctx, link);
   await sender.init();
-  postings = new PostingSender(ctx, link);
+  // Mitel's MR gets no answer: the PMS's ACK settles a posting there.
+  postings = new PostingSender(ctx, link, { answers: !mitel });
   await postings.init();
   return { link, ingest, monitor, sender, postings };
 }
