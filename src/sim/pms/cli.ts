@@ -19,7 +19,9 @@ export type { CliIo };
 export const SIM_PMS_USAGE = `usage: bellhop sim pms (--listen PORT | --connect HOST:PORT | --serial DEVICE) [options]
 
 Plays the PMS side of a FIAS link (the Oracle IFC, or a variant met in the field) with a
-generated hotel.
+generated hotel. With --protocol mitel it plays a Mitel SX-200/SX-2000 PMS instead (its own
+options: bellhop sim pms --protocol mitel --help).
+  --protocol P         fias (default) | mitel
   --listen PORT        wait for the appliance to connect (the usual IFC role)
   --connect HOST:PORT  connect to an appliance that is the TCP server (retries every 2 s)
   --serial DEVICE      FIAS over RS-232 on DEVICE (LRC, ACK/NAK, ENQ; writes paced at the baud
