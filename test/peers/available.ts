@@ -42,6 +42,7 @@ export const PEERS = {
   socat: { package: "socat", commands: ["socat"] },
   pylibsrtp: { package: "python3-pylibsrtp", commands: [], present: pylibsrtpModule },
   sshd: { package: "openssh-server", commands: ["sshd", "ssh", "scp", "ssh-keygen"] },
+  iproute2: { package: "iproute2", commands: ["ip", "nstat"] },
 } satisfies Record<string, PeerSpec>;
 
 export type PeerName = keyof typeof PEERS;
