@@ -121,7 +121,9 @@ export async function submitPosting(
     const guest = stored.room.guests[0];
     if (!stored.room.occupied || !guest)
       throw new AppError("CONFLICT", `room ${input.room} is vacant: a posting needs a checked-in guest`);
-    const guestName = guest.fullName || [guest.firstName, guest.lastName].filter(Boolean).join(" ");
+    // First and last name as the phone book shows them; fullName is GN as sent (the surname alone
+    // when GF came apart), so it is only the fallback.
+    const guestName = [guest.firstName, guest.lastName].filter(Boolean).join(" ") || guest.fullName;
     const out = await insertPosting(tx, {
       room: input.room,
       reservation: guest.reservation,
