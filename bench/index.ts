@@ -52,3 +52,9 @@ console.log("\n(q) FIAS postings, one in flight, against the simulator answering
 await benchPostings();
 console.log("\n(r) Mitel resync over a 9600-baud serial line (socat pty)");
 await (await import("./mitel-resync.ts")).benchMitelResync();
+console.log("\n(w) binary footprint: size next to Bun's, idle RSS, RSS after a 2,000-room resync");
+await (await import("./footprint.ts")).benchFootprint();
+console.log("\n(x) start after kill -9 with 2,000 rooms (timing: noisy on a loaded machine)");
+await (await import("./start.ts")).benchStart();
+console.log("\n(y) soak: 8 h of a hotel's traffic in 10 min (BELLHOP_SOAK_SECONDS), anonymous RSS");
+await (await import("./soak.ts")).benchSoak();

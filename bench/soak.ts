@@ -1,0 +1,194 @@
+/**
+ * (y) Soak: 8 hours of a 2,000-room hotel's traffic scaled down to 10 minutes (BELLHOP_SOAK_SECONDS)
+ * against the compiled binary, its anonymous memory sampled every 5 s. Traffic, from the PMS
+ * simulator over FIAS and from staff over the API: a full resync (DS, 2,000 GI, DE) every 2 minutes,
+ * a check-out and check-in every second, message lamps (RE ML1/ML0, XL/XD) and DND (RE DN), wake-ups
+ * set and cleared by WR/WC and by POST/DELETE /api/v1/wakeups (always for tomorrow: this measures
+ * the appliance, not calls), and reads (health, one room, the PMS trace, metrics each second or so,
+ * the 2,000-room list every 10 s). The verdict compares anonymous RSS after the warm-up (the first
+ * quarter) with the end: a leak shows as a slope. BELLHOP_BIN=path soaks a binary already built.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toWallTime } from "../src/lib/zoned-time.ts";
+import { fiasDate } from "../src/pms/fias/datetime.ts";
+import { type Guest, generateHotel, guestFields } from "../src/sim/pms/hotel.ts";
+import {
+  buildBinary,
+  freePort,
+  HOST,
+  memory,
+  PmsSimulator,
+  startBinary,
+  stop,
+  untilHealthy,
+  writeConfig,
+} from "./footprint-proc.ts";
+import { fmt, line, median } from "./util.ts";
+
+const SECONDS = Number(process.env.BELLHOP_SOAK_SECONDS ?? 600);
+const SAMPLE_MS = 5000;
+const RESYNC_EVERY_S = 120;
+const TZ = "Europe/Rome";
+
+interface Sample {
+  s: number;
+  anon: number;
+  rss: number;
+}
+
+/** Least-squares slope of anon over time, MB per minute. */
+function slope(samples: Sample[]): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const mx = samples.reduce((a, p) => a + p.s, 0) / n;
+  const my = samples.reduce((a, p) => a + p.anon, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of samples) {
+    num += (p.s - mx) * (p.anon - my);
+    den += (p.s - mx) ** 2;
+  }
+  return den ? (num / den) * 60 : 0;
+}
+
+export async function benchSoak(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bellhop-soak-"));
+  const bin = process.env.BELLHOP_BIN ?? join(dir, "bellhop");
+  if (!process.env.BELLHOP_BIN) buildBinary(bin);
+  const hotel = generateHotel({ rooms: 2000, occupancy: 0.85 });
+  const sim = new PmsSimulator({ hotel });
+  const pmsPort = await sim.listen(0, HOST);
+  const apiPort = await freePort();
+  writeConfig(dir, apiPort, pmsPort);
+  const dataDir = join(dir, "data");
+  const tok = spawnSync(bin, ["token", "create", "--data", dataDir, "--role", "admin", "--name", "soak"], {
+    encoding: "utf8",
+  });
+  if (tok.status !== 0) throw new Error(`token create: ${tok.stderr}`);
+  const auth = { Authorization: `Bearer ${tok.stdout.trim().split("\n").pop()}` };
+  const api = `http://${HOST}:${apiPort}`;
+
+  const app = startBinary(bin, dir, apiPort);
+  const counts = { records: 0, requests: 0, errors: 0, refused: 0, resyncs: 0 };
+  const samples: Sample[] = [];
+  try {
+    await untilHealthy(apiPort, performance.now());
+    await sim.whenLinked();
+    sim.resync();
+    counts.resyncs++;
+
+    const request = async (path: string, init: RequestInit = {}): Promise<unknown> => {
+      counts.requests++;
+      try {
+        const r = await fetch(`${api}${path}`, { ...init, headers: { ...auth, ...init.headers } });
+        const body = r.headers.get("content-type")?.includes("json") ? await r.json() : await r.text();
+        if (r.status >= 500) counts.errors++;
+        else if (r.status >= 400) counts.refused++;
+        return body;
+      } catch {
+        counts.errors++;
+        return undefined;
+      }
+    };
+    const send = (rec: string) => {
+      counts.records++;
+      sim.send(rec);
+    };
+    const rooms = hotel.rooms.map((r) => r.number);
+    const pick = <T>(xs: T[], i: number): T => xs[(i * 7919) % xs.length] as T;
+    const tomorrow = () => toWallTime(Date.now() + 86_400_000, TZ);
+    const apiWakeups: string[] = [];
+
+    const t0 = performance.now();
+    let tick = 0;
+    let nextSample = 0;
+    let nextResync = RESYNC_EVERY_S;
+    while (true) {
+      const s = (performance.now() - t0) / 1000;
+      if (s >= SECONDS) break;
+      if (app.child.exitCode !== null || app.child.signalCode !== null) throw new Error("the appliance exited");
+      if (s >= nextSample) {
+        const m = memory(app.pid);
+        samples.push({ s, anon: m.anon, rss: m.rss });
+        nextSample += SAMPLE_MS / 1000;
+      }
+      if (s >= nextResync) {
+        sim.resync();
+        counts.resyncs++;
+        nextResync += RESYNC_EVERY_S;
+      }
+      // Every 250 ms: a quarter of the second's traffic.
+      const g = pick(hotel.guests, tick) as Guest;
+      const room = pick(rooms, tick + 1);
+      switch (tick % 4) {
+        case 0:
+          send(`GO|RN${g.room}|G#${g.reservation}|`);
+          await request("/api/v1/health");
+          break;
+        case 1:
+          send(
+            `GI|${Object.entries(guestFields(g))
+              .map(([k, v]) => `${k}${v}`)
+              .join("|")}|`,
+          );
+          send(`RE|RN${room}|ML${tick % 8 < 4 ? 1 : 0}|`);
+          await request(`/api/v1/rooms/${room}`);
+          break;
+        case 2: {
+          const day = fiasDate(tomorrow());
+          const ti = `0${5 + (tick % 4)}${String(tick % 60).padStart(2, "0")}`;
+          send(`WR|RN${g.room}|DA${day}|TI${ti}|`);
+          if (tick % 8 === 2) send(`XL|RN${g.room}|G#${g.reservation}|MI${tick}|MTPlease call the front desk|`);
+          else send(`XD|RN${g.room}|G#${g.reservation}|MI${tick - 4}|`);
+          if (tick % 40 === 2) await request("/metrics");
+          if (tick % 40 === 22) await request("/api/v1/pms");
+          break;
+        }
+        case 3: {
+          const day = fiasDate(tomorrow());
+          send(`WC|RN${g.room}|DA${day}|`);
+          send(`RE|RN${room}|DN${tick % 16 < 8 ? "Y" : "N"}|`);
+          const w = tomorrow();
+          const at = `${2000 + (w.year % 100)}-${String(w.month).padStart(2, "0")}-${String(w.day).padStart(2, "0")}T06:${String(tick % 60).padStart(2, "0")}:00+01:00`;
+          const made = (await request("/api/v1/wakeups", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ room: g.room, at }),
+          })) as { id?: string } | undefined;
+          if (made?.id) apiWakeups.push(made.id);
+          if (apiWakeups.length > 20) await request(`/api/v1/wakeups/${apiWakeups.shift()}`, { method: "DELETE" });
+          if (tick % 40 === 3) await request("/api/v1/rooms");
+          break;
+        }
+      }
+      tick++;
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + tick * 250 - performance.now())));
+    }
+  } finally {
+    await stop(app);
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const warm = samples.filter((p) => p.s >= SECONDS / 4);
+  const minute = Math.min(60, SECONDS / 4);
+  const start = median(warm.filter((p) => p.s < SECONDS / 4 + minute).map((p) => p.anon));
+  const end = median(warm.filter((p) => p.s >= SECONDS - minute).map((p) => p.anon));
+  line(
+    `soak ${fmt(SECONDS / 60, 1)} min: records / API requests / resyncs`,
+    `${counts.records} / ${counts.requests} / ${counts.resyncs}`,
+  );
+  line("  API errors (5xx or no answer) / 4xx", `${counts.errors} / ${counts.refused}`, "0 / 0");
+  line("  anonymous RSS after warm-up → end, MB", `${fmt(start, 1)} → ${fmt(end, 1)}`);
+  line("  slope after warm-up, MB/min", fmt(slope(warm), 2), "≈ 0");
+  line("  anonymous RSS peak, MB", fmt(Math.max(...samples.map((p) => p.anon)), 1), "≤ 30");
+  line("  RSS at the end, MB", fmt(samples[samples.length - 1]?.rss ?? 0, 1));
+  if (process.env.BELLHOP_SOAK_SAMPLES) {
+    for (const p of samples) console.log(`    ${fmt(p.s, 0)} s  anon ${fmt(p.anon, 1)}  rss ${fmt(p.rss, 1)}`);
+  }
+}
+
+if (import.meta.main) await benchSoak();
