@@ -12,7 +12,6 @@ import {
   bunExecutable,
   freePort,
   HOST,
-  MB,
   type Memory,
   mappings,
   memory,
@@ -31,11 +30,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Run {
   idle: Memory;
   top: ReturnType<typeof mappings>;
+  /** 5 s after the resync (the collector and allocator have not given memory back yet), and 30 s after. */
   resynced?: Memory;
+  settled?: Memory;
   resyncMs?: number;
 }
 
-/** One start from an empty data folder: idle 3 s after link-up, then (if `rooms`) a resync and 5 s. */
+/** One start from an empty data folder: idle 3 s after link-up, then (if `rooms`) a resync and 30 s. */
 async function once(bin: string, rooms: number): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), "bellhop-fp-"));
   const sim = new PmsSimulator({ hotel: generateHotel({ rooms: Math.max(rooms, 1), occupancy: 1 }) });
@@ -55,9 +56,11 @@ async function once(bin: string, rooms: number): Promise<Run> {
       } finally {
         db.close();
       }
-      // The PBX jobs (log link) drain and the collector runs once things are quiet.
+      // The PBX jobs (log link) drain; memory freed goes back to the system over the next seconds.
       await sleep(5000);
       run.resynced = memory(app.pid);
+      await sleep(25_000);
+      run.settled = memory(app.pid);
     }
     return run;
   } finally {
@@ -72,8 +75,9 @@ export async function benchFootprint(): Promise<void> {
   const bin = join(buildDir, "bellhop");
   try {
     const report = buildBinary(bin);
-    const size = statSync(bin).size / MB;
-    const bun = statSync(bunExecutable()).size / MB;
+    // Sizes in MB of 10^6 bytes, as the issue counts them; RSS in MB of 2^20 (from /proc's kB).
+    const size = statSync(bin).size / 1e6;
+    const bun = statSync(bunExecutable()).size / 1e6;
     line("binary size, MB", fmt(size, 1));
     line("  Bun's own executable, MB", fmt(bun, 1));
     line("  what bellhop adds, MB", fmt(size - bun, 1), "≤ 10");
@@ -99,11 +103,14 @@ export async function benchFootprint(): Promise<void> {
       line(`    ${m.name.slice(0, 46)}`, `${fmt(m.rssMB, 1)} (anon ${fmt(m.anonMB, 1)})`);
     }
     const last = runs[runs.length - 1] as Run;
-    if (last.resynced) {
-      line("after a 2,000-room resync: RSS, MB", fmt(last.resynced.rss, 1));
-      line("  anonymous, MB", fmt(last.resynced.anon, 1), "≤ 30");
-      line("  file-backed, MB", fmt(last.resynced.file, 1));
-      line("  resync applied in, ms (binary, loaded machine)", fmt(last.resyncMs ?? 0, 0));
+    if (last.resynced && last.settled) {
+      line("2,000-room resync applied in, ms (in the binary)", fmt(last.resyncMs ?? 0, 0));
+      line("  5 s after: RSS / anonymous, MB", `${fmt(last.resynced.rss, 1)} / ${fmt(last.resynced.anon, 1)}`);
+      line(
+        "  30 s after: RSS / anonymous, MB",
+        `${fmt(last.settled.rss, 1)} / ${fmt(last.settled.anon, 1)}`,
+        "anon ≤ 30",
+      );
     }
   } finally {
     rmSync(buildDir, { recursive: true, force: true });
