@@ -13,7 +13,7 @@
  * then per language a zstd frame of its files' bytes back to back, in index order.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import * as zlib from "node:zlib";
 
@@ -137,7 +137,33 @@ export function expandPrompts(pack: string, baseDir: string): string {
   } finally {
     if (existsSync(temp)) rmSync(temp, { recursive: true, force: true });
   }
+  removeStale(baseDir, dir);
   return dir;
+}
+
+/** A version's prompts unused this long are an old firmware's (a roll-back expands them again). */
+const STALE_MS = 7 * 86_400_000;
+
+/**
+ * Removes the expanded prompts of earlier firmware versions, 19 MB each, expanded more than a week
+ * ago. Not younger ones: on a development machine several builds run side by side.
+ */
+function removeStale(baseDir: string, keep: string): void {
+  try {
+    for (const name of readdirSync(baseDir)) {
+      const dir = join(baseDir, name);
+      if (!/^bellhop-prompts-[0-9a-f]{16}$/.test(name) || dir === keep) continue;
+      let expandedAt = 0;
+      try {
+        expandedAt = statSync(join(dir, DONE)).mtimeMs;
+      } catch {
+        // no marker: a damaged copy, as stale as it gets
+      }
+      if (Date.now() - expandedAt > STALE_MS) rmSync(dir, { recursive: true, force: true });
+    }
+  } catch {
+    // tidying up only
+  }
 }
 
 /** Expanded, and no file lost since (a tmp cleaner): the marker's count per language still holds. */

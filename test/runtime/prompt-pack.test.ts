@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { after, test } from "node:test";
 import * as zlib from "node:zlib";
 import { expandPrompts, findPack, packPrompts } from "../../src/runtime/prompt-pack.ts";
@@ -76,4 +76,18 @@ test("another content is another folder; no pack in a folder is undefined", () =
   } finally {
     other.cleanup();
   }
+});
+
+test("an earlier version's prompts expanded more than a week ago are removed, younger ones kept", () => {
+  const base = join(tmp.dir, "d");
+  mkdirSync(join(base, "bellhop-prompts-0000000000000001", "en"), { recursive: true });
+  mkdirSync(join(base, "bellhop-prompts-0000000000000002", "en"), { recursive: true });
+  const old = join(base, "bellhop-prompts-0000000000000001", ".complete");
+  writeFileSync(old, "{}");
+  const weekAgo = new Date(Date.now() - 8 * 86_400_000);
+  utimesSync(old, weekAgo, weekAgo);
+  writeFileSync(join(base, "bellhop-prompts-0000000000000002", ".complete"), "{}");
+  writeFileSync(join(base, "unrelated"), "x");
+  const dir = expandPrompts(pack.file, base);
+  assert.deepEqual(readdirSync(base).sort(), ["bellhop-prompts-0000000000000002", basename(dir), "unrelated"].sort());
 });
