@@ -8,9 +8,9 @@
  *   under TMPDIR at a version's first start;
  * - libsql's native addon, zstd-compressed (9.7 → ~3.2 MB). libsql loads it with a computed require
  *   (`@libsql/${target}`) the bundler cannot follow; the plugin replaces it with code that unpacks the
- *   addon into TMPDIR once (`.bellhop-libsql-<hash>.node`, reused while its size, owner and mode
- *   hold) and dlopens it. Bun's own embedding of a .node file read the whole 9.7 MB at every start to
- *   name its copy, which kept those pages resident.
+ *   addon into TMPDIR once (`.bellhop-libsql-<hash>-<uid>.node`, reused while its size, owner and mode
+ *   hold) and dlopens it. Bun's own embedding of a .node file read all 9.7 MB of it at every start
+ *   (resident pages of the binary's writable segment: 16.1 MB with it, 6.5 MB without).
  * Compressed files are cached in node_modules/.cache/bellhop-build (zstd 19 takes ~10 s once).
  * `build/serve.order`, when present, lays the bytecode out in the order a start uses it (3 MB less
  * of the executable resident; re-record it with `RECORD_ORDER=build/serve.order bun bench/start.ts`).
@@ -64,7 +64,8 @@ function zstdCached(raw: Uint8Array, label: string): Uint8Array {
 function addonLoader(hash: string, size: number): string {
   return `return (() => {
     const fs = require("node:fs"), os = require("node:os"), path = require("node:path"), zlib = require("node:zlib");
-    const file = path.join(os.tmpdir(), ".bellhop-libsql-${hash}.node");
+    // Per user: another user's copy in a shared /tmp could neither be trusted nor replaced.
+    const file = path.join(os.tmpdir(), ".bellhop-libsql-${hash}-" + process.getuid() + ".node");
     let ready = false;
     try {
       const st = fs.statSync(file);
