@@ -8,7 +8,7 @@
 import { errorMessage } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { AttachConnection, ConnectionEvents, FiasClientConnector, FiasConnection } from "../fias/connection.ts";
-import { resolvedDevice, type SerialLineSettings } from "../fias/serial.ts";
+import { lineTarget, type SerialLineSettings } from "../serial-device.ts";
 import { MitelSerialDevice } from "./serial-device.ts";
 
 export interface MitelSerialOptions extends SerialLineSettings {
@@ -42,9 +42,7 @@ export class MitelSerialConnector implements FiasClientConnector {
   readonly target: string;
 
   constructor(private readonly o: MitelSerialOptions) {
-    const real = resolvedDevice(o.device);
-    const line = `${o.baud} ${o.dataBits}${o.parity[0].toUpperCase()}${o.stopBits}`;
-    this.target = `${o.device}${real !== o.device ? ` (${real})` : ""} ${line}`;
+    this.target = lineTarget(o);
   }
 
   async connect(attach: AttachConnection): Promise<FiasConnection> {
