@@ -74,6 +74,14 @@ export const port: Read<number> = (v) => {
   return n;
 };
 
+/** `HOST:PORT` to dial (the port as `port` reads it; an IPv6 host keeps its colons). */
+export const hostPort: Read<{ host: string; port: number }> = (v) => {
+  const s = v.next();
+  const colon = s.lastIndexOf(":");
+  if (colon <= 0 || colon === s.length - 1) throw new UsageError(`${v.flag} wants HOST:PORT, got "${s}"`);
+  return { host: s.slice(0, colon), port: port({ flag: v.flag, next: () => s.slice(colon + 1) }) };
+};
+
 /** An http or https URL. */
 export const url: Read<string> = (v) => {
   const s = v.next();

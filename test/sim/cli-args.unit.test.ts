@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { checked, int, number, oneOf, parseFlags, port, set, text, url } from "../../src/sim/cli-args.ts";
+import { checked, hostPort, int, number, oneOf, parseFlags, port, set, text, url } from "../../src/sim/cli-args.ts";
 import { UsageError } from "../../src/sim/cli-io.ts";
 
 interface Args {
@@ -71,5 +71,24 @@ describe("simulator command-line flags", () => {
       () => parseFlags(["--n", "-1"], a, { "--n": ["n", int(0)] }),
       (err) => err instanceof UsageError && err.message === "--n wants a whole number from 0",
     );
+  });
+
+  test("HOST:PORT splits at the last colon; a missing host or port, or a bad port, is a usage error", () => {
+    const parse = (v: string) => {
+      const a: { to?: { host: string; port: number } } = {};
+      parseFlags(["--connect", v], a, { "--connect": ["to", hostPort] });
+      return a.to;
+    };
+    assert.deepEqual(parse("10.0.0.5:5010"), { host: "10.0.0.5", port: 5010 });
+    assert.deepEqual(parse("::1:5010"), { host: "::1", port: 5010 });
+    const bad = (v: string, message: string) =>
+      assert.throws(
+        () => parse(v),
+        (err) => err instanceof UsageError && err.message === message,
+      );
+    bad("host", '--connect wants HOST:PORT, got "host"');
+    bad(":5010", '--connect wants HOST:PORT, got ":5010"');
+    bad("host:", '--connect wants HOST:PORT, got "host:"');
+    bad("host:70000", '--connect: invalid port "70000"');
   });
 });

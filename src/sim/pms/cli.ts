@@ -3,15 +3,23 @@
  * `bellhop sim pms`: the PMS simulator for installers. Interactive mode prints every record in and out
  * until SIGINT/SIGTERM; script mode runs a scenario once and reports through the exit code.
  */
-import { readFileSync } from "node:fs";
-import { type Charset, charsets } from "../../lib/charset.ts";
-import type { TimerHandle } from "../../lib/clock.ts";
+import { charsets } from "../../lib/charset.ts";
 import { errorMessage } from "../../lib/errors.ts";
-import { DEFAULT_SERIAL, type SerialLineSettings } from "../../pms/fias/serial.ts";
+import { checked, int, number, parseFlags, type Read, set } from "../cli-args.ts";
 import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
+import {
+  checkWhere,
+  keepOpen,
+  type PmsSimArgs,
+  pmsSimDefaults,
+  pmsSimFlags,
+  printFrame,
+  readScript,
+  serialBanner,
+} from "./cli-common.ts";
 import { generateHotel } from "./hotel.ts";
 import { parseScript, runScript } from "./script.ts";
-import { PmsSimulator, type SimFrame } from "./simulator.ts";
+import { PmsSimulator } from "./simulator.ts";
 import { isPmsVariant, type PmsVariant, pmsVariants, VARIANTS } from "./variants.ts";
 
 export type { CliIo };
@@ -43,199 +51,43 @@ options: bellhop sim pms --protocol mitel --help).
 ${pmsVariants.map((v) => `    ${v.padEnd(10)} ${VARIANTS[v].summary}`).join("\n")}
 `;
 
-const RECONNECT_MS = 2000;
-
-interface Args {
-  listen?: number;
-  connect?: { host: string; port: number };
-  serial?: string;
-  line: Omit<SerialLineSettings, "device">;
-  host: string;
-  script?: string;
-  rooms: number;
-  occupancy: number;
-  seed: number;
-  charset: Charset;
+interface Args extends PmsSimArgs {
   variant: PmsVariant;
   rejectPostings: string[];
   silentPostings: boolean;
 }
 
-function parsePort(text: string | undefined, what: string): number {
-  const n = Number(text);
-  if (!text || !Number.isInteger(n) || n < 0 || n > 65535)
-    throw new UsageError(`${what}: invalid port "${text ?? ""}"`);
-  return n;
-}
+const variant: Read<PmsVariant> = (v) => {
+  const name = v.next();
+  if (!isPmsVariant(name)) throw new UsageError(`--variant must be one of ${pmsVariants.join(", ")}, got "${name}"`);
+  return name;
+};
+
+const rooms: Read<string[]> = (v) => {
+  const list = v
+    .next()
+    .split(",")
+    .map((r) => r.trim())
+    .filter(Boolean);
+  if (!list.length) throw new UsageError("--reject-postings wants room numbers, e.g. 101,102");
+  return list;
+};
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = {
-    host: "127.0.0.1",
-    line: { ...DEFAULT_SERIAL },
-    rooms: 100,
-    occupancy: 0.7,
-    seed: 1,
-    charset: "latin1",
-    variant: "oracle",
-    rejectPostings: [],
-    silentPostings: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--listen":
-        args.listen = parsePort(value(), flag);
-        break;
-      case "--connect": {
-        const v = value();
-        const colon = v.lastIndexOf(":");
-        if (colon <= 0) throw new UsageError(`--connect wants HOST:PORT, got "${v}"`);
-        args.connect = { host: v.slice(0, colon), port: parsePort(v.slice(colon + 1), flag) };
-        break;
-      }
-      case "--serial":
-        args.serial = value();
-        break;
-      case "--baud": {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 50) throw new UsageError("--baud wants a baud rate such as 9600");
-        args.line.baud = n;
-        break;
-      }
-      case "--data-bits": {
-        const v = value();
-        if (v !== "7" && v !== "8") throw new UsageError("--data-bits wants 7 or 8");
-        args.line.dataBits = v === "7" ? 7 : 8;
-        break;
-      }
-      case "--parity": {
-        const v = value();
-        if (v !== "none" && v !== "even" && v !== "odd") throw new UsageError("--parity wants none, even or odd");
-        args.line.parity = v;
-        break;
-      }
-      case "--stop-bits": {
-        const v = value();
-        if (v !== "1" && v !== "2") throw new UsageError("--stop-bits wants 1 or 2");
-        args.line.stopBits = v === "2" ? 2 : 1;
-        break;
-      }
-      case "--host":
-        args.host = value();
-        break;
-      case "--script":
-        args.script = value();
-        break;
-      case "--rooms": {
-        args.rooms = Number(value());
-        if (!Number.isInteger(args.rooms) || args.rooms < 1) throw new UsageError("--rooms wants a positive integer");
-        break;
-      }
-      case "--occupancy": {
-        args.occupancy = Number(value());
-        if (!(args.occupancy >= 0 && args.occupancy <= 1)) throw new UsageError("--occupancy wants a number in 0..1");
-        break;
-      }
-      case "--seed": {
-        args.seed = Number(value());
-        if (!Number.isInteger(args.seed)) throw new UsageError("--seed wants an integer");
-        break;
-      }
-      case "--charset": {
-        const v = value();
-        if (!charsets.includes(v as Charset)) throw new UsageError(`--charset must be one of ${charsets.join(", ")}`);
-        args.charset = v as Charset;
-        break;
-      }
-      case "--variant": {
-        const v = value();
-        if (!isPmsVariant(v)) throw new UsageError(`--variant must be one of ${pmsVariants.join(", ")}, got "${v}"`);
-        args.variant = v;
-        break;
-      }
-      case "--reject-postings": {
-        args.rejectPostings = value()
-          .split(",")
-          .map((r) => r.trim())
-          .filter(Boolean);
-        if (!args.rejectPostings.length) throw new UsageError("--reject-postings wants room numbers, e.g. 101,102");
-        break;
-      }
-      case "--silent-postings":
-        args.silentPostings = true;
-        break;
-      default:
-        throw new UsageError(`unknown argument "${flag}"`);
-    }
-  }
-  if ([args.listen, args.connect, args.serial].filter((x) => x !== undefined).length !== 1) {
-    throw new UsageError("give exactly one of --listen PORT, --connect HOST:PORT or --serial DEVICE");
-  }
+  const args: Args = { ...pmsSimDefaults(), variant: "oracle", rejectPostings: [], silentPostings: false };
+  parseFlags(argv, args, {
+    ...pmsSimFlags(args),
+    "--rooms": ["rooms", int(1)],
+    "--seed": ["seed", checked(number, Number.isInteger, "--seed wants an integer")],
+    "--variant": ["variant", variant],
+    "--reject-postings": ["rejectPostings", rooms],
+    "--silent-postings": ["silentPostings", set(true)],
+  });
+  checkWhere(args);
   if (args.serial !== undefined && VARIANTS[args.variant].framing !== "stx-etx") {
     throw new UsageError(`--variant ${args.variant} frames by lines: FIAS over serial needs STX…ETX and its LRC`);
   }
   return args;
-}
-
-function printFrame(io: CliIo, f: SimFrame): void {
-  const arrow = f.dir === "out" ? ">" : "<";
-  io.stdout.write(f.error ? `${arrow} !${f.error} ${f.text}\n` : `${arrow} ${f.text}\n`);
-}
-
-/** In --connect mode the simulator plays the IFC that keeps reopening the port until stopped. */
-function keepConnected(sim: PmsSimulator, io: CliIo, host: string, port: number): () => void {
-  let stopped = false;
-  let timer: TimerHandle | undefined;
-  const attempt = () => {
-    if (stopped) return;
-    sim.connect(host, port).catch((err) => {
-      io.stdout.write(`# connect to ${host}:${port} failed: ${errorMessage(err)}\n`);
-      retry();
-    });
-  };
-  const retry = () => {
-    if (!stopped) timer = sim.clock.setTimeout(attempt, RECONNECT_MS);
-  };
-  sim.on("disconnected", retry);
-  attempt();
-  return () => {
-    stopped = true;
-    sim.clock.clearTimeout(timer);
-  };
-}
-
-/** In --serial mode the simulator keeps (re)opening the device until stopped, as a PMS's port does. */
-function keepSerialOpen(sim: PmsSimulator, io: CliIo, settings: SerialLineSettings): () => void {
-  let stopped = false;
-  let timer: TimerHandle | undefined;
-  let failing = false;
-  const attempt = () => {
-    if (stopped) return;
-    sim.openSerial(settings).then(
-      () => {
-        failing = false;
-      },
-      (err) => {
-        if (!failing) io.stdout.write(`# cannot open ${settings.device}: ${errorMessage(err)} (retrying every 2 s)\n`);
-        failing = true;
-        retry();
-      },
-    );
-  };
-  const retry = () => {
-    if (!stopped) timer = sim.clock.setTimeout(attempt, RECONNECT_MS);
-  };
-  sim.on("disconnected", retry);
-  attempt();
-  return () => {
-    stopped = true;
-    sim.clock.clearTimeout(timer);
-  };
 }
 
 export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> {
@@ -247,17 +99,7 @@ export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> 
   // A script that cannot be read or parsed is a usage error too: nothing has started yet.
   const parsed = commandArgs(argv, io, "sim pms", SIM_PMS_USAGE, (a) => {
     const args = parseArgs(a);
-    let scriptText: string | undefined;
-    if (args.script !== undefined) {
-      try {
-        scriptText = readFileSync(args.script, "utf8");
-      } catch (err) {
-        throw new UsageError(`cannot read script ${args.script}: ${errorMessage(err)}`);
-      }
-      const { errors } = parseScript(scriptText);
-      if (errors.length) throw new UsageError(`script ${args.script}:\n  ${errors.join("\n  ")}`);
-    }
-    return { args, scriptText };
+    return { args, scriptText: readScript(args.script, parseScript) };
   });
   if ("exit" in parsed) return parsed.exit;
   const { args, scriptText } = parsed.args;
@@ -285,11 +127,23 @@ export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> 
       const port = await sim.listen(args.listen, args.host);
       io.stdout.write(`# listening on ${args.host}:${port}\n`);
     } else if (args.connect) {
-      stopConnecting = keepConnected(sim, io, args.connect.host, args.connect.port);
+      // As the IFC does, it keeps reopening the port until stopped.
+      const { host, port } = args.connect;
+      stopConnecting = keepOpen(
+        sim,
+        () => sim.connect(host, port),
+        (err) => io.stdout.write(`# connect to ${host}:${port} failed: ${errorMessage(err)}\n`),
+      );
     } else if (args.serial) {
-      const { baud, dataBits, parity, stopBits } = args.line;
-      io.stdout.write(`# serial ${args.serial} ${baud} ${dataBits}${parity[0].toUpperCase()}${stopBits}\n`);
-      stopConnecting = keepSerialOpen(sim, io, { device: args.serial, ...args.line });
+      io.stdout.write(serialBanner(args.serial, args.line));
+      const device = args.serial;
+      stopConnecting = keepOpen(
+        sim,
+        () => sim.openSerial({ device, ...args.line }),
+        (err, again) => {
+          if (!again) io.stdout.write(`# cannot open ${device}: ${errorMessage(err)} (retrying every 2 s)\n`);
+        },
+      );
     }
   } catch (err) {
     io.stderr.write(`bellhop sim pms: ${errorMessage(err)}\n`);
