@@ -11,13 +11,14 @@ import { int, parseFlags, type Read, set } from "../cli-args.ts";
 import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
 import {
   checkWhere,
-  keepOpen,
+  openPmsSide,
   type PmsSimArgs,
   pmsSimDefaults,
   pmsSimFlags,
   printFrame,
+  printStep,
+  printVerdict,
   readScript,
-  serialBanner,
 } from "../pms/cli-common.ts";
 import { generateHotel } from "../pms/hotel.ts";
 import { parseMitelScript, runMitelScript } from "./script.ts";
@@ -69,10 +70,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** The first of a run of failures is printed, once. */
-function failed(io: CliIo, what: string): (err: unknown, again: boolean) => void {
-  return (err, again) => {
-    if (!again) io.stdout.write(`# ${what} failed: ${errorMessage(err)} (retrying every 2 s)\n`);
-  };
+function failed(io: CliIo, what: string, err: unknown, again: boolean): void {
+  if (!again) io.stdout.write(`# ${what} failed: ${errorMessage(err)} (retrying every 2 s)\n`);
 }
 
 export async function simMitelCommand(argv: string[], io: CliIo): Promise<number> {
@@ -98,39 +97,20 @@ export async function simMitelCommand(argv: string[], io: CliIo): Promise<number
     `# Mitel PMS, profile ${args.profile}; hotel: ${hotel.rooms.length} rooms, ${hotel.guests.length} guests\n`,
   );
 
-  let stop = () => {};
-  try {
-    if (args.listen !== undefined) {
-      const p = await sim.listen(args.listen, args.host);
-      io.stdout.write(`# listening on ${args.host}:${p}\n`);
-    } else if (args.connect) {
-      const { host, port: p } = args.connect;
-      stop = keepOpen(sim, () => sim.connect(host, p), failed(io, `connect to ${host}:${p}`));
-    } else if (args.serial) {
-      io.stdout.write(serialBanner(args.serial, args.line));
-      const device = args.serial;
-      stop = keepOpen(sim, () => sim.openSerial({ device, ...args.line }), failed(io, `open ${device}`));
-    }
-  } catch (err) {
-    io.stderr.write(`bellhop sim pms: ${errorMessage(err)}\n`);
-    await sim.close();
-    return 1;
-  }
+  const stop = await openPmsSide(sim, args, io, {
+    connect: (target, err, again) => failed(io, `connect to ${target}`, err, again),
+    serial: (device, err, again) => failed(io, `open ${device}`, err, again),
+  });
+  if (!stop) return 1;
   try {
     if (script === undefined) {
       await untilStopped(io);
       io.stdout.write(`# ${sim.connections} connections, ${sim.received.length} messages received\n`);
       return 0;
     }
-    const result = await runMitelScript(sim, script, (r) => {
-      const detail = r.detail ? ` → ${r.detail}` : "";
-      io.stdout.write(`${r.ok ? "ok  " : "FAIL"} line ${r.line}: ${r.text}${detail} (${r.ms} ms)\n`);
-    });
+    const result = await runMitelScript(sim, script, (r) => printStep(io, r));
     await sim.drained();
-    io.stdout.write(
-      result.ok ? `# script passed (${result.steps} steps)\n` : `# script failed: ${result.failures[0]}\n`,
-    );
-    return result.ok ? 0 : 1;
+    return printVerdict(io, result);
   } finally {
     stop();
     await sim.close();

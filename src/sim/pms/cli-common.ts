@@ -87,10 +87,19 @@ export function printFrame(io: CliIo, f: { dir: "in" | "out"; text: string; erro
   io.stdout.write(f.error ? `${arrow} !${f.error} ${f.text}\n` : `${arrow} ${f.text}\n`);
 }
 
-/** `# serial DEVICE 9600 8N1`. */
-export function serialBanner(device: string, line: Omit<SerialLineSettings, "device">): string {
-  const { baud, dataBits, parity, stopBits } = line;
-  return `# serial ${device} ${baud} ${dataBits}${parity[0].toUpperCase()}${stopBits}\n`;
+/** A script step as it ran, printed as it completes. */
+export function printStep(
+  io: CliIo,
+  r: { ok: boolean; line: number; text: string; detail?: string; ms: number },
+): void {
+  const detail = r.detail ? ` → ${r.detail}` : "";
+  io.stdout.write(`${r.ok ? "ok  " : "FAIL"} line ${r.line}: ${r.text}${detail} (${r.ms} ms)\n`);
+}
+
+/** The script's verdict line; the command's exit code. */
+export function printVerdict(io: CliIo, result: { ok: boolean; steps: number; failures: string[] }): number {
+  io.stdout.write(result.ok ? `# script passed (${result.steps} steps)\n` : `# script failed: ${result.failures[0]}\n`);
+  return result.ok ? 0 : 1;
 }
 
 const RECONNECT_MS = 2000;
@@ -101,12 +110,64 @@ export interface Reopening {
   on(event: "disconnected", listener: () => void): unknown;
 }
 
+/** The simulator as `openPmsSide` drives it. */
+export interface PmsSimSide extends Reopening {
+  listen(port: number, host: string): Promise<number>;
+  connect(host: string, port: number): Promise<void>;
+  openSerial(settings: SerialLineSettings): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How a command reports a failed dial (`HOST:PORT`) or device open; `again`: the attempt before failed too. */
+export interface OpenFailures {
+  connect(target: string, err: unknown, again: boolean): void;
+  serial(device: string, err: unknown, again: boolean): void;
+}
+
+/**
+ * Puts the PMS where the flags say: listens, or keeps dialling or reopening the device (every 2 s)
+ * until the returned function is called. Undefined when it cannot start (said on stderr, the
+ * simulator closed).
+ */
+export async function openPmsSide(
+  sim: PmsSimSide,
+  a: PmsSimArgs,
+  io: CliIo,
+  failures: OpenFailures,
+): Promise<(() => void) | undefined> {
+  try {
+    if (a.connect) {
+      const { host, port } = a.connect;
+      const target = `${host}:${port}`;
+      return keepOpen(
+        sim,
+        () => sim.connect(host, port),
+        (err, again) => failures.connect(target, err, again),
+      );
+    }
+    if (a.serial !== undefined) {
+      const { baud, dataBits, parity, stopBits } = a.line;
+      io.stdout.write(`# serial ${a.serial} ${baud} ${dataBits}${parity[0].toUpperCase()}${stopBits}\n`);
+      const device = a.serial;
+      const open = () => sim.openSerial({ device, ...a.line });
+      return keepOpen(sim, open, (err, again) => failures.serial(device, err, again));
+    }
+    const port = await sim.listen(a.listen ?? 0, a.host);
+    io.stdout.write(`# listening on ${a.host}:${port}\n`);
+    return () => {};
+  } catch (err) {
+    io.stderr.write(`bellhop sim pms: ${errorMessage(err)}\n`);
+    await sim.close();
+    return undefined;
+  }
+}
+
 /**
  * Keeps a connection (TCP dial or serial device) open, trying again 2 s after each failure or loss,
  * until the returned function is called. `failed` hears each failure, `again` true when the attempt
  * before failed too.
  */
-export function keepOpen(
+function keepOpen(
   sim: Reopening,
   open: () => Promise<void>,
   failed: (err: unknown, again: boolean) => void,

@@ -9,13 +9,14 @@ import { checked, int, number, parseFlags, type Read, set } from "../cli-args.ts
 import { type CliIo, commandArgs, UsageError, untilStopped } from "../cli-io.ts";
 import {
   checkWhere,
-  keepOpen,
+  openPmsSide,
   type PmsSimArgs,
   pmsSimDefaults,
   pmsSimFlags,
   printFrame,
+  printStep,
+  printVerdict,
   readScript,
-  serialBanner,
 } from "./cli-common.ts";
 import { generateHotel } from "./hotel.ts";
 import { parseScript, runScript } from "./script.ts";
@@ -121,35 +122,14 @@ export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> 
   io.stdout.write(`# variant: ${args.variant} (${VARIANTS[args.variant].summary})\n`);
   io.stdout.write(`# hotel: ${hotel.rooms.length} rooms, ${hotel.guests.length} guests in house\n`);
 
-  let stopConnecting = () => {};
-  try {
-    if (args.listen !== undefined) {
-      const port = await sim.listen(args.listen, args.host);
-      io.stdout.write(`# listening on ${args.host}:${port}\n`);
-    } else if (args.connect) {
-      // As the IFC does, it keeps reopening the port until stopped.
-      const { host, port } = args.connect;
-      stopConnecting = keepOpen(
-        sim,
-        () => sim.connect(host, port),
-        (err) => io.stdout.write(`# connect to ${host}:${port} failed: ${errorMessage(err)}\n`),
-      );
-    } else if (args.serial) {
-      io.stdout.write(serialBanner(args.serial, args.line));
-      const device = args.serial;
-      stopConnecting = keepOpen(
-        sim,
-        () => sim.openSerial({ device, ...args.line }),
-        (err, again) => {
-          if (!again) io.stdout.write(`# cannot open ${device}: ${errorMessage(err)} (retrying every 2 s)\n`);
-        },
-      );
-    }
-  } catch (err) {
-    io.stderr.write(`bellhop sim pms: ${errorMessage(err)}\n`);
-    await sim.close();
-    return 1;
-  }
+  // --connect: as the IFC does, it keeps reopening the port until stopped.
+  const stopConnecting = await openPmsSide(sim, args, io, {
+    connect: (target, err) => io.stdout.write(`# connect to ${target} failed: ${errorMessage(err)}\n`),
+    serial: (device, err, again) => {
+      if (!again) io.stdout.write(`# cannot open ${device}: ${errorMessage(err)} (retrying every 2 s)\n`);
+    },
+  });
+  if (!stopConnecting) return 1;
 
   try {
     if (scriptText === undefined) {
@@ -157,18 +137,10 @@ export async function simPmsCommand(argv: string[], io: CliIo): Promise<number> 
       io.stdout.write(`# ${sim.connections} connections, ${sim.links} links, ${sim.drops} drops\n`);
       return 0;
     }
-    const result = await runScript(sim, scriptText, {
-      onStep: (r) => {
-        const detail = r.detail ? ` → ${r.detail}` : "";
-        io.stdout.write(`${r.ok ? "ok  " : "FAIL"} line ${r.line}: ${r.text}${detail} (${r.ms} ms)\n`);
-      },
-    });
+    const result = await runScript(sim, scriptText, { onStep: (r) => printStep(io, r) });
     // Serial: the last frames still wait for their ACK; let them go out before the line closes.
     await sim.settled();
-    io.stdout.write(
-      result.ok ? `# script passed (${result.steps} steps)\n` : `# script failed: ${result.failures[0]}\n`,
-    );
-    return result.ok ? 0 : 1;
+    return printVerdict(io, result);
   } finally {
     stopConnecting();
     await sim.close();
