@@ -19,7 +19,8 @@
  * enough still compiles. Measured: anonymous RSS after a 2,000-room resync ~30 MB instead of ~38,
  * idle RSS 3–5 MB less, start to health ~20 ms faster, the resync in the binary ~10–20 % slower.
  * Env: OUT, BUN_TARGET (e.g. bun-linux-arm64), LIBSQL_TARGET / LIBSQL_NODE for cross builds,
- * BYTECODE=0 to skip bytecode, JIT_POLICY=1 for JavaScriptCore's default thresholds.
+ * BYTECODE=0 to skip bytecode, JIT_POLICY=1 for JavaScriptCore's default thresholds, ENTRY for
+ * another entry point (experiments).
  */
 import { createHash } from "node:crypto";
 import {
@@ -134,7 +135,7 @@ try {
   let res: Awaited<ReturnType<typeof Bun.build>>;
   try {
     res = await Bun.build({
-      entrypoints: [join(ROOT, "src/main.ts")],
+      entrypoints: [resolve(process.env.ENTRY ?? join(ROOT, "src/main.ts"))],
       plugins: [libsqlEmbeddedNative],
       minify: true,
       bytecode,
