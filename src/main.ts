@@ -4,6 +4,7 @@
  */
 import pkg from "../package.json" with { type: "json" };
 import { runCli } from "./cli/commands.ts";
+import { trimMemory } from "./runtime/memory-trim.ts";
 import { systemdNotifier } from "./runtime/notify.ts";
 import { migrationsFolder } from "./runtime/paths.ts";
 import { serve } from "./runtime/serve.ts";
@@ -38,5 +39,6 @@ const code = await runCli(process.argv.slice(2), {
   stopSignal,
   // Under systemd (Type=notify): READY=1 and the watchdog, through systemd-notify.
   systemd: systemdNotifier(),
+  trimMemory,
 });
 process.exit(code);

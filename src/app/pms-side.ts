@@ -47,6 +47,8 @@ export interface PmsSideOptions {
   connector?: FiasConnector;
   /** Tests shorten link timers. */
   link?: Partial<Pick<FiasLinkOptions, "initWaitMs" | "responseTimeoutMs" | "endWaitMs" | "backoff" | "linkGraceMs">>;
+  /** Runs once a resync's records are all applied (the app gives the burst's memory back). */
+  afterResync?: () => void;
 }
 
 export interface PmsSide {
@@ -88,7 +90,14 @@ export async function assemblePmsSide(o: PmsSideOptions): Promise<PmsSide> {
 
   const handlers: PmsLinkHandlers<unknown> = {
     onRecord: (rec, raw) => ingest.receive(rec, raw),
-    onState: (s) => monitor.onState(s),
+    onState: (s) => {
+      const wasResync = monitor.state === "resync";
+      monitor.onState(s);
+      if (wasResync && s !== "resync" && o.afterResync) {
+        const after = o.afterResync;
+        void ingest?.idle().then(after, () => {});
+      }
+    },
     onTrace: (e) => {
       monitor.onTrace(e);
       // A rejected frame was logged by the link already, with its reason: once is enough.

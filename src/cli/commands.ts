@@ -26,6 +26,8 @@ export interface CliEnv {
   stopSignal: Promise<string>;
   /** systemd's notification socket (Type=notify, WatchdogSec=); absent when not run by systemd. */
   systemd?: ServiceNotifier;
+  /** Gives a burst's memory back to the system (runtime/memory-trim.ts); absent = nothing. */
+  trimMemory?: () => void;
 }
 
 export const USAGE = `bellhop — hotel voice appliance
@@ -147,6 +149,7 @@ async function serveCommand(args: ReturnType<typeof parseArgs>, env: CliEnv): Pr
     logger,
     version: env.version,
     serve: env.serve,
+    ...(env.trimMemory ? { trimMemory: env.trimMemory } : {}),
   });
   // The store is open and the API listens: READY=1, then the watchdog, fed while the loop is healthy.
   const supervision = env.systemd

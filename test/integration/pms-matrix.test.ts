@@ -30,6 +30,8 @@ afterEach(async () => {
 
 interface Harness {
   app: Appliance;
+  /** Times the appliance gave memory back (once started, then after each applied resync). */
+  counts: { trims: number };
   peer: PmsPeer;
   driver: TestDriver;
   /** Sends through `send` (which returns its frame count) and waits until the appliance processed them. */
@@ -45,6 +47,7 @@ async function start(make: () => PmsPeer): Promise<Harness> {
   const tmp = tempDir("bellhop-matrix-");
   cleanups.push(() => tmp.cleanup());
   const driver = new TestDriver();
+  const counts = { trims: 0 };
   const config = parseConfig({
     site: { timezone: "Europe/Rome" },
     pms: await peer.pmsConfig(),
@@ -59,12 +62,16 @@ async function start(make: () => PmsPeer): Promise<Harness> {
     drivers: { test: driver },
     link: { initWaitMs: 200, backoff: { initialMs: 50, maxMs: 300 } },
     synchronous: "NORMAL",
+    trimMemory: () => {
+      counts.trims++;
+    },
   });
   cleanups.push(() => app.stop());
   await peer.attach();
   const processed = () => app.ingest.applied + app.ingest.failed;
   const h: Harness = {
     app,
+    counts,
     peer,
     driver,
     async deliver(send) {
@@ -159,6 +166,8 @@ for (const { name, make, skip, features } of peerFactories()) {
       for (const g of hotel.guests)
         await eventually(`room ${g.room} occupied`, async () => (await h.room(g.room))?.occupied === true, 15_000);
       await h.app.ingest.idle();
+      // Memory given back once started and once the resync was applied.
+      await eventually("the trim after the resync", () => h.counts.trims >= 2, 5000);
     });
 
     it(
