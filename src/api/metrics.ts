@@ -8,7 +8,10 @@
  * password; label values come from closed sets or the configuration (link names).
  */
 import { memoryUsage } from "node:process";
-import { Counter, Gauge, Registry } from "prom-client";
+import type * as Prom from "prom-client";
+import counterJs from "prom-client/lib/counter.js";
+import gaugeJs from "prom-client/lib/gauge.js";
+import registryJs from "prom-client/lib/registry.js";
 import { Mutex } from "../lib/mutex.ts";
 import type { PmsState } from "../pms/port.ts";
 import { readStoreCounts } from "../services/metrics-counts.ts";
@@ -29,12 +32,20 @@ const WAKEUP_STATES = ["pending", "calling", "done", "failed", "cancelled"];
 const MWI_LINK = "sip-mwi";
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
+// The three classes from their own files (each is its file's module.exports): prom-client's index
+// also loads its Pushgateway and cluster aggregator, and with them node:http, node:https, node:zlib
+// and node:cluster, resident in the binary from its start for code the appliance never runs. The
+// index's types are theirs (it re-exports these very classes).
+const Counter = counterJs as unknown as typeof Prom.Counter;
+const Gauge = gaugeJs as unknown as typeof Prom.Gauge;
+const Registry = registryJs as unknown as typeof Prom.Registry;
+
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 export class ApiMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<"route" | "method" | "status">;
-  private readonly gauges: Record<string, Gauge<string>>;
+  private readonly requests: Prom.Counter<"route" | "method" | "status">;
+  private readonly gauges: Record<string, Prom.Gauge<string>>;
   /** Scrapes one at a time: each resets and refills the gauges. */
   private readonly mutex = new Mutex();
 

@@ -6,7 +6,6 @@
  * would use to reach that phone, asked of the routing table through an unsent UDP "connect" (Bun and
  * Node; a runtime that cannot tell gives an error naming the key to set).
  */
-import dgram from "node:dgram";
 import { isIP } from "node:net";
 import { type ActionUrls, type CtiPhone, PHONE_EVENTS } from "./phone-control.ts";
 
@@ -40,7 +39,8 @@ export function localAddressToward(ip: string): Promise<string> {
       reject(new Error(`${ip} is not an IP address`));
       return;
     }
-    const socket = dgram.createSocket(family === 6 ? "udp6" : "udp4");
+    // node:dgram loaded here, not imported: the compiled binary loads every imported built-in at its start.
+    const socket = process.getBuiltinModule("node:dgram").createSocket(family === 6 ? "udp6" : "udp4");
     const fail = (err: Error) => {
       socket.close();
       reject(err);

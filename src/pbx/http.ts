@@ -13,7 +13,7 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { isIP, connect as netConnect, type Socket } from "node:net";
-import { type TLSSocket, connect as tlsConnect } from "node:tls";
+import type { TLSSocket } from "node:tls";
 import { PbxError } from "./driver.ts";
 
 export type TlsTrust =
@@ -89,6 +89,9 @@ function open(
       timeoutMs,
     );
     let socket: Socket;
+    // node:tls loaded when an https link connects, not imported: the compiled binary loads every
+    // imported built-in at its start.
+    const tlsConnect = () => process.getBuiltinModule("node:tls").connect;
     if (!https) {
       socket = netConnect({ host, port }, () => {
         settled = true;
@@ -96,7 +99,7 @@ function open(
         resolve(socket);
       });
     } else if (trust.kind === "ca") {
-      const tls = tlsConnect({
+      const tls = tlsConnect()({
         host,
         port,
         ca: trust.ca,
@@ -111,7 +114,7 @@ function open(
       });
     } else if (trust.kind === "pin") {
       // Chain verification is replaced by the pin, which is checked before anything is written.
-      const tls: TLSSocket = tlsConnect({
+      const tls: TLSSocket = tlsConnect()({
         host,
         port,
         rejectUnauthorized: false,

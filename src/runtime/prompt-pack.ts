@@ -15,7 +15,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import * as zlib from "node:zlib";
 import { trimMemory } from "./memory-trim.ts";
 
 const MAGIC = "bellhop-prompts";
@@ -27,8 +26,16 @@ interface Zstd {
   zstdDecompressSync(buf: Uint8Array): Uint8Array;
 }
 
+/**
+ * node:zlib, loaded when a pack is made or expanded (a version's first start), not imported: the
+ * compiled binary loads every imported built-in at its start.
+ */
+function zlib() {
+  return process.getBuiltinModule("node:zlib");
+}
+
 function zstd(): Zstd {
-  const z = zlib as unknown as Partial<Zstd>;
+  const z = zlib() as unknown as Partial<Zstd>;
   if (!z.zstdCompressSync || !z.zstdDecompressSync) throw new Error("node:zlib has no zstd in this runtime");
   return z as Zstd;
 }
@@ -55,7 +62,7 @@ interface Frame {
 }
 
 const defaultCompress = (raw: Uint8Array) =>
-  zstd().zstdCompressSync(raw, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 19 } });
+  zstd().zstdCompressSync(raw, { params: { [zlib().constants.ZSTD_c_compressionLevel]: 19 } });
 
 /**
  * The pack of the prompts folder `dir` and its file name: a zstd frame per language, so expanding

@@ -12,7 +12,6 @@
  * so the caller may reuse its buffer at once; what has to wait (the drain queue, a host name being
  * resolved) is copied.
  */
-import dns from "node:dns";
 import net from "node:net";
 import { dgramUdp, type UdpFactory, type UdpSocket } from "../sip/rtp/udp.ts";
 
@@ -157,7 +156,8 @@ class BunUdp implements UdpSocket {
   #resolveThenSend(bytes: Uint8Array, port: number, name: string, failed: (err: Error) => void): void {
     const family = net.isIPv6(this.address.split("%")[0] ?? "") ? 6 : 4;
     const copy = bytes.slice();
-    dns.lookup(name, { family }, (err, address) => {
+    // node:dns loaded here, not imported: the compiled binary loads every imported built-in at its start.
+    process.getBuiltinModule("node:dns").lookup(name, { family }, (err, address) => {
       if (err) failed(err);
       else this.send(copy, port, address, failed);
     });

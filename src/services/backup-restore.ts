@@ -34,7 +34,6 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { createGunzip } from "node:zlib";
 import { checkDataDir } from "../store/data-dir.ts";
 import { DB_FILE } from "../store/db.ts";
 import { claimDatabase, prepareRestoredDatabase } from "../store/snapshot.ts";
@@ -144,8 +143,11 @@ async function unpack(from: string, staging: string): Promise<Unpacked> {
       current = null;
     },
   });
+  // node:zlib loaded here, not imported: the compiled binary loads every imported built-in at its start.
+  // Before the stream opens: nothing may await between opening it and listening for its errors.
+  const gunzip = isGzip(from) ? (await import("node:zlib")).createGunzip() : null;
   const input = createReadStream(from);
-  const source = isGzip(from) ? input.pipe(createGunzip()) : input;
+  const source = gunzip ? input.pipe(gunzip) : input;
   input.on("error", (err) => source.destroy(err));
   try {
     for await (const chunk of source) reader.push(chunk as Uint8Array);

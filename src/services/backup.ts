@@ -24,8 +24,6 @@ import {
 } from "node:fs";
 import { rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
 import { tarEnd, tarHeader, tarPadding } from "./backup-tar.ts";
 
 export const MANIFEST = "bellhop-backup.json";
@@ -138,6 +136,9 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
       files: [],
     };
     const mtime = Math.floor(now / 1000);
+    // Loaded here, not imported: the compiled binary loads every imported built-in at its start, and
+    // a backup runs once a night.
+    const [{ pipeline }, { createGzip }] = await Promise.all([import("node:stream/promises"), import("node:zlib")]);
     await pipeline(
       archiveChunks(opts.dataDir, dbCopy, manifest, mtime),
       createGzip({ level: 6 }),

@@ -5,7 +5,6 @@
  * running appliance reports what its links already know (link state, registrations, last error).
  */
 import { randomBytes } from "node:crypto";
-import { createSocket } from "node:dgram";
 import { statSync } from "node:fs";
 import { connect, isIPv6 } from "node:net";
 import type { Config } from "../config/schema.ts";
@@ -198,7 +197,8 @@ export const reachProbes: ReachProbes = {
   sipOptions: ({ host, port, bind, timeoutMs }) =>
     withTimeout<string>(timeoutMs, "SIP OPTIONS", (done) => {
       const v6 = isIPv6(host) || isIPv6(bind);
-      const socket = createSocket(v6 ? "udp6" : "udp4");
+      // node:dgram loaded here, not imported: the compiled binary loads every imported built-in at its start.
+      const socket = process.getBuiltinModule("node:dgram").createSocket(v6 ? "udp6" : "udp4");
       const callId = randomBytes(8).toString("hex");
       const timers: ReturnType<typeof setTimeout>[] = [];
       socket.on("error", (err) => done(err));

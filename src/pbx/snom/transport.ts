@@ -13,7 +13,6 @@
  */
 import { Buffer } from "node:buffer";
 import { connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
 
 export interface PhoneHttpRequest {
   scheme: "http" | "https";
@@ -83,7 +82,8 @@ export function phoneGet(req: PhoneHttpRequest): Promise<PhoneHttpResponse> {
     };
     try {
       if (req.scheme === "https") {
-        const tls = tlsConnect({
+        // node:tls loaded here, not imported: the compiled binary loads every imported built-in at its start.
+        const tls = process.getBuiltinModule("node:tls").connect({
           host: req.host,
           port: req.port,
           ...(req.ca ? { ca: req.ca, rejectUnauthorized: true } : { rejectUnauthorized: false }),

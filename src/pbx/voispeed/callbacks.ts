@@ -7,14 +7,16 @@
  * endpoint refuses everyone rather than guess; set `callbackNetworks` for a hosted VOIspeed whose
  * notifications come from other machines than its SERI host.
  */
-import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { errorMessage } from "../../lib/errors.ts";
 import type { VoispeedLinkConfig } from "./config.ts";
 
 export type HostLookup = (host: string) => Promise<string[]>;
 
-const systemLookup: HostLookup = async (host) => (await dnsLookup(host, { all: true })).map((a) => a.address);
+// node:dns loaded when a name is looked up, not imported: the compiled binary loads every imported
+// built-in at its start.
+const systemLookup: HostLookup = async (host) =>
+  (await process.getBuiltinModule("node:dns/promises").lookup(host, { all: true })).map((a) => a.address);
 
 function hostNetwork(address: string): string {
   return isIP(address) === 6 ? `${address}/128` : `${address}/32`;

@@ -4,7 +4,7 @@
  * (a phone that goes down and comes back, or reboots). Closing drops open connections too, hanging
  * requests included, as a phone losing power would.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -23,7 +23,8 @@ export class Listener {
   /** Listens on host:port (port 0: any free one, then kept for reopen()). */
   listen(port: number, host: string): Promise<number> {
     if (this.server) return Promise.reject(new Error(`already listening on ${this.host}:${this.port}`));
-    const server = createServer(this.handler);
+    // Loaded here, not imported: the compiled binary loads every imported built-in at its start.
+    const server = process.getBuiltinModule("node:http").createServer(this.handler);
     // Phones answer slowly on purpose (faults); node's default timeouts must not cut them short.
     server.requestTimeout = 0;
     server.headersTimeout = 0;

@@ -9,8 +9,7 @@
  * One connection per request (no keep-alive, as a phone's small HTTP client does).
  */
 import { Buffer } from "node:buffer";
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 
 export interface OutboundReply {
@@ -46,7 +45,13 @@ export function phoneGet(
   opts: { headers?: Record<string, string>; timeoutMs: number; listenHost?: string },
 ): Promise<OutboundReply> {
   const u = new URL(url);
-  const send = u.protocol === "https:" ? httpsRequest : u.protocol === "http:" ? httpRequest : undefined;
+  // Loaded here, not imported: the compiled binary loads every imported built-in at its start.
+  const send =
+    u.protocol === "https:"
+      ? process.getBuiltinModule("node:https").request
+      : u.protocol === "http:"
+        ? process.getBuiltinModule("node:http").request
+        : undefined;
   if (!send) return Promise.reject(new Error(`not an http URL: ${url}`));
   const localAddress = sourceAddress(opts.listenHost, u.hostname);
   return new Promise((resolve, reject) => {

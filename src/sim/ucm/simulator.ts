@@ -12,8 +12,7 @@ import { Buffer } from "node:buffer";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -137,15 +136,16 @@ export class UcmSimulator {
       http: opts.http ?? false,
     };
     const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    // node:http(s) loaded here, not imported: the compiled binary loads every imported built-in at its start.
     if (this.o.http) {
       this.fingerprint = null;
       this.certificate = null;
-      this.server = createHttpServer(handler);
+      this.server = process.getBuiltinModule("node:http").createServer(handler);
     } else {
       const tls = opts.tls ?? selfSignedCertificate();
       this.certificate = tls.cert;
       this.fingerprint = pemFingerprint(tls.cert);
-      this.server = createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
+      this.server = process.getBuiltinModule("node:https").createServer({ cert: tls.cert, key: tls.key }, handler);
     }
   }
 

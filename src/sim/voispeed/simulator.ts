@@ -7,7 +7,7 @@
  * and reply faults. `/sim/…` on the same port scripts calls for installers (control.ts).
  * node:http and Web fetch only, as the Zoom and UCM simulators.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { errorMessage } from "../../lib/errors.ts";
 import { toWallTime } from "../../lib/zoned-time.ts";
@@ -139,7 +139,8 @@ export class VoispeedSimulator {
     });
     this.host = { calls: this.calls, now: () => this.now(), enterIvr: (c: SimCall) => this.enterIvr(c) };
     this.ctx = this.commandContext();
-    this.server = createServer((req, res) => {
+    // Loaded here, not imported: the compiled binary loads every imported built-in at its start.
+    this.server = process.getBuiltinModule("node:http").createServer((req, res) => {
       this.handle(req, res).catch((err) => {
         if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
         res.end(`simulator error: ${errorMessage(err)}`);

@@ -14,8 +14,8 @@
  * name being resolved, node:dgram, which keeps the buffer until its callback) gets a copy. So a call
  * builds every packet in one buffer.
  */
-import dgram from "node:dgram";
-import dns from "node:dns";
+import type dgram from "node:dgram";
+import type dns from "node:dns";
 import net from "node:net";
 
 export interface UdpSocket {
@@ -70,7 +70,9 @@ class DgramUdp implements UdpSocket {
   }
 
   static bind(type: UdpFamily, address: string, port: number): Promise<UdpSocket> {
-    const socket = dgram.createSocket({ type, lookup: literalLookup as never });
+    // node:dgram loaded here, not imported: the compiled binary loads every imported built-in at its
+    // start (Bun's media sockets do without it).
+    const socket = process.getBuiltinModule("node:dgram").createSocket({ type, lookup: literalLookup as never });
     return new Promise((resolve, reject) => {
       const failed = (err: Error) => {
         try {
@@ -130,5 +132,5 @@ function literalLookup(
 ): void {
   const family = net.isIP(address);
   if (family !== 0) cb(null, address, family);
-  else dns.lookup(address, options as dns.LookupOptions, cb as never);
+  else process.getBuiltinModule("node:dns").lookup(address, options as dns.LookupOptions, cb as never);
 }

@@ -6,7 +6,7 @@
  */
 import { Buffer } from "node:buffer";
 import net from "node:net";
-import tls from "node:tls";
+import type tls from "node:tls";
 import type { Clock } from "../../lib/clock.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import {
@@ -18,6 +18,14 @@ import {
 } from "./tcp.ts";
 
 export type Pem = string | Uint8Array;
+
+/**
+ * node:tls, loaded when SIP over TLS is used, not imported: the compiled binary loads every imported
+ * built-in at its start.
+ */
+function tlsModule(): typeof tls {
+  return process.getBuiltinModule("node:tls");
+}
 
 /** TLS as a client (the usual case: we connect to the PBX). */
 export interface TlsClientOptions {
@@ -50,7 +58,7 @@ function toPem(p: Pem): string | Buffer {
 export function listenTls(
   opts: StreamListenerOptions & { tls: TlsServerOptions; handshakeTimeoutMs: number },
 ): Promise<StreamListener> {
-  const server = tls.createServer(
+  const server = tlsModule().createServer(
     {
       key: toPem(opts.tls.key),
       cert: toPem(opts.tls.cert),
@@ -89,7 +97,7 @@ export function dialTls(o: TlsDialOptions): Promise<tls.TLSSocket> {
   const name = o.servername ?? c.servername;
   return connectWithTimeout(
     () =>
-      tls.connect({
+      tlsModule().connect({
         host: o.host,
         port: o.port,
         ...(o.localAddress ? { localAddress: o.localAddress } : {}),

@@ -4,7 +4,7 @@
  * leave from the address and port in our Via. A datagram is one message; it is checked for size and
  * SIP shape here, never parsed.
  */
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 import type { Logger } from "../../lib/logger.ts";
 import { isIPv6, normalizeAddress } from "./address.ts";
 import type { Local } from "./types.ts";
@@ -25,7 +25,8 @@ export class UdpListener {
   ) {}
 
   static bind(opts: UdpListenerOptions): Promise<UdpListener> {
-    const socket = dgram.createSocket({ type: isIPv6(opts.host) ? "udp6" : "udp4" });
+    // node:dgram loaded here, not imported: the compiled binary loads every imported built-in at its start.
+    const socket = process.getBuiltinModule("node:dgram").createSocket({ type: isIPv6(opts.host) ? "udp6" : "udp4" });
     return new Promise((resolve, reject) => {
       let bound = false;
       socket.on("error", (err: Error) => {
