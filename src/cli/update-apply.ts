@@ -42,7 +42,7 @@ import {
   writeLastUpdate,
   writePending,
 } from "../store/update-state.ts";
-import { copyIntoPlace, type Probe, probeHealth, run, sleep } from "./update-host.ts";
+import { copyIntoPlace, dropFromPageCache, type Probe, probeHealth, run, sleep } from "./update-host.ts";
 
 export interface ApplyOptions {
   file: string;
@@ -217,6 +217,8 @@ async function applyVerified(
     rmSync(join(o.dataDir, "update", "starts"), { force: true });
     // The swap itself (a rename): the last step that may fail here, so a failure means "not swapped".
     copyIntoPlace(staged, o.bin, 0o755);
+    // Started from pages read back from disk, as after a reboot (the idle RSS it will run at).
+    dropFromPageCache(o.bin);
   } catch (err) {
     // Nothing was swapped yet, or only the copies beside it: the old binary and database still stand.
     clearPending(o.dataDir);
