@@ -125,8 +125,8 @@ const HOT_AFTER_MS = 5;
  * while bytes flowed in the last 250 ms, every 20 ms otherwise. Why not `fs.createReadStream`: under
  * Bun its reads block a worker thread of the fs pool, and with two devices in one process (a test,
  * the simulator beside the appliance) the writes queue behind the blocked reads and the line stalls;
- * `tty.ReadStream` on the fd fails with EAGAIN/EBADF under Bun. The loop works the same under Bun,
- * Node and Deno, costs a syscall per poll and nothing else.
+ * `tty.ReadStream` on the fd fails with EAGAIN/EBADF under Bun; the loop works the same under every
+ * runtime we run on (Bun, Node, Deno) and costs a syscall per poll, nothing else.
  *
  * Around a turnaround a 1 ms poll adds a millisecond or two to every turn, a few percent of a short
  * Mitel message's wire time. So `expectAfter` (which `write` calls with `turnarounds`) makes the loop

@@ -5,7 +5,7 @@
  * serial device with writes paced at the baud rate. It bids for the line for each message (pms-side.ts),
  * answers the system's bids and messages, and answers RQINZ with a GRS cycle of the hotel. Tests
  * drive it with `send`, `resync`, `waitFor` and the answer hooks (`nakNext`, `nakBids`, `ignoreBids`).
- * node:net only, so it also runs under Deno.
+ * node:net only, so it also runs under Deno as it is.
  */
 import { EventEmitter } from "node:events";
 import { type AddressInfo, createServer, connect as netConnect, type Server, type Socket } from "node:net";

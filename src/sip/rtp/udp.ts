@@ -3,7 +3,7 @@
  * The UDP sockets of a call's media: RTP, and RTCP on the port above. The SIP core opens them on
  * node:dgram; a runtime with a cheaper socket supplies its own opener (`UdpFactory`), per port pool
  * or for the whole process (`setDefaultUdpFactory`): under Bun, main.ts installs runtime/udp.ts, which
- * sits straight on `Bun.udpSocket`, because Bun's node:dgram makes ~750 bytes of garbage a datagram
+ * sits straight on Bun's own UDP socket, because Bun's node:dgram makes ~750 bytes of garbage a datagram
  * and garbage is what sets off the collector pauses that delay every stream's frames at once (bench
  * (h)).
  *
