@@ -4,6 +4,7 @@
  * own database file. Killed with SIGKILL and cleaned up after the file whatever the tests did.
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -11,7 +12,7 @@ import { type Client, createClient } from "@libsql/client";
 import { wrapFrame } from "../../src/pms/fias/frame.ts";
 import { type FiasRecord, serializeRecord } from "../../src/pms/fias/record.ts";
 import { DB_FILE } from "../../src/store/db.ts";
-import { eventually, HOST } from "../integration/support.ts";
+import { eventually, freePort, HOST } from "../integration/support.ts";
 import { tempDir } from "./store.ts";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "../..");
@@ -45,6 +46,14 @@ export interface BinaryHarness {
   openDb(dataDir: string): Client;
   /** Runs after the file, last registered first, after every binary exited. */
   defer(close: () => unknown): void;
+  /**
+   * A run's folder: `config.json` (the hotel's time zone, the API on a free port of 127.0.0.1, a log
+   * link, warnings only, then `config`) and the data folder beside it; removed after the file.
+   */
+  site(
+    prefix: string,
+    config: Record<string, unknown>,
+  ): Promise<{ apiPort: number; dataDir: string; configFile: string }>;
 }
 
 /** Call at a test file's top level: registers the file's `after` that kills and cleans up. */
@@ -83,6 +92,23 @@ export function binaryHarness(prefix: string): BinaryHarness {
     },
     defer(close) {
       closers.push(close);
+    },
+    async site(prefix, config) {
+      const apiPort = await freePort();
+      const base = tempDir(prefix);
+      closers.push(() => base.cleanup());
+      const configFile = join(base.dir, "config.json");
+      writeFileSync(
+        configFile,
+        JSON.stringify({
+          site: { timezone: "Europe/Rome" },
+          api: { listen: `${HOST}:${apiPort}` },
+          pbx: { links: [{ type: "log", name: "log" }] },
+          log: { level: "warn" },
+          ...config,
+        }),
+      );
+      return { apiPort, dataDir: join(base.dir, "data"), configFile };
     },
   };
 }

@@ -19,8 +19,6 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, test } from "node:test";
 import { mitelName } from "../../src/sim/mitel/hotel.ts";
 import { MitelPmsSimulator } from "../../src/sim/mitel/simulator.ts";
@@ -28,9 +26,8 @@ import { generateHotel, type Hotel, resyncRecords } from "../../src/sim/pms/hote
 import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
 import { apiReady, binaryHarness, type KillPoint, killPoints, type Run, scalar } from "../helpers/binary.ts";
 import { PtyPair } from "../helpers/socat-pty.ts";
-import { tempDir } from "../helpers/store.ts";
 import { peerSkip } from "../peers/available.ts";
-import { eventually, freePort, HOST, sleep } from "./support.ts";
+import { eventually, HOST, sleep } from "./support.ts";
 
 const STAMP = "DA260115|TI120000|";
 const LINE = { baud: 115200, dataBits: 8, parity: "none", stopBits: 1 } as const;
@@ -167,21 +164,7 @@ function expectedGuests(rig: Rig): string[] {
 }
 
 async function scenario(rig: Rig, kill: KillPoint): Promise<void> {
-  const apiPort = await freePort();
-  const base = tempDir("bellhop-crash-pms-run-");
-  harness.defer(() => base.cleanup());
-  const dataDir = join(base.dir, "data");
-  const configFile = join(base.dir, "config.json");
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      site: { timezone: "Europe/Rome" },
-      api: { listen: `${HOST}:${apiPort}` },
-      pms: rig.pmsConfig,
-      pbx: { links: [{ type: "log", name: "log" }] },
-      log: { level: "warn" },
-    }),
-  );
+  const { apiPort, dataDir, configFile } = await harness.site("bellhop-crash-pms-run-", { pms: rig.pmsConfig });
   const { hotel } = rig;
   const mitel = rig.request === "RQINZ";
   const occupied = new Set(hotel.guests.map((g) => g.room));

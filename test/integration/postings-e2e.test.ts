@@ -12,8 +12,6 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runInboundCall } from "../../src/inbound/dispatch.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
@@ -33,8 +31,7 @@ import {
   startPostingsRig,
   TARIFF,
 } from "../helpers/postings-rig.ts";
-import { tempDir } from "../helpers/store.ts";
-import { eventually, freePort, HOST, sleep } from "./support.ts";
+import { eventually, HOST, sleep } from "./support.ts";
 
 /** A UK number: 00 is the International line (the longest prefix), 0 would be National. */
 const ABROAD = "0044207946000";
@@ -319,22 +316,10 @@ describe("kill -9 of the compiled binary between the PS and its PA", () => {
     const sim = new PmsSimulator({ hotel, answerPostings: true, silentPostings: true });
     harness.defer(() => sim.close());
     const pmsPort = await sim.listen(0, HOST);
-    const apiPort = await freePort();
-    const base = tempDir("bellhop-postings-e2e-run-");
-    harness.defer(() => base.cleanup());
-    const dataDir = join(base.dir, "data");
-    const configFile = join(base.dir, "config.json");
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        site: { timezone: "Europe/Rome" },
-        api: { listen: `${HOST}:${apiPort}` },
-        pms: { mode: "client", host: HOST, port: pmsPort },
-        pbx: { links: [{ type: "log", name: "log" }] },
-        postings: { enabled: true },
-        log: { level: "warn" },
-      }),
-    );
+    const { apiPort, dataDir, configFile } = await harness.site("bellhop-postings-e2e-run-", {
+      pms: { mode: "client", host: HOST, port: pmsPort },
+      postings: { enabled: true },
+    });
     const token = frontdeskTokenWithCli(harness, dataDir);
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`http://${HOST}:${apiPort}/api/v1${path}`, {
