@@ -20,17 +20,15 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { after, describe, test } from "node:test";
-import { pathToFileURL } from "node:url";
-import { type Client, createClient } from "@libsql/client";
+import { describe, test } from "node:test";
+import type { Client } from "@libsql/client";
 import { toWallTime } from "../../src/lib/zoned-time.ts";
 import { fiasDate, fiasTime } from "../../src/pms/fias/datetime.ts";
 import { type FiasRecord, recordFromText } from "../../src/pms/fias/record.ts";
 import { type Guest, generateHotel, guestFields, resyncRecords } from "../../src/sim/pms/hotel.ts";
 import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
-import { DB_FILE } from "../../src/store/db.ts";
 import { WAV_HEADER_BYTES } from "../../src/voice/g711-wav.ts";
-import { apiReady, buildBinary, frames, killPoints, type Run, scalar } from "../helpers/binary.ts";
+import { apiReady, binaryHarness, frames, killPoints, scalar } from "../helpers/binary.ts";
 import { tempDir } from "../helpers/store.ts";
 import { wavStats } from "../helpers/wav-stats.ts";
 import { peerSkip } from "../peers/available.ts";
@@ -42,47 +40,13 @@ import { eventually, explained, freePort, HOST, sleep } from "./support.ts";
 const ROOT = resolve(import.meta.dirname ?? ".", "../..");
 const STAMP = "DA260115|TI120000|";
 
-const tmp = tempDir("bellhop-crash-");
-const running: Run[] = [];
-const closers: (() => unknown)[] = [];
-let bin: string | undefined;
-
-after(async () => {
-  for (const r of running) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill("SIGKILL");
-  await Promise.all(running.map((r) => r.proc.exited));
-  for (const close of closers.splice(0).reverse()) await close();
-  tmp.cleanup();
-});
-
-/** Builds the binary once for the file, into the temp folder (about a second). */
-function binary(): string {
-  bin ??= buildBinary(tmp.dir);
-  return bin;
-}
-
-function startBinary(bin: string, config: string, data: string): Run {
-  const proc = Bun.spawn([bin, "serve", "--config", config, "--data", data], {
-    cwd: tmp.dir,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const run = { proc, log: new Response(proc.stderr).text() };
-  running.push(run);
-  return run;
-}
-
-/** A read-only view of the binary's database, once the binary created it; closed after the file. */
-function openDb(dataDir: string): Client {
-  const db = createClient({ url: pathToFileURL(join(dataDir, DB_FILE)).href });
-  closers.push(() => db.close());
-  return db;
-}
+// Builds the binary once for the file; kills what is left running and cleans up after it.
+const harness = binaryHarness("bellhop-crash-");
 
 /** An admin API token made the way an installer makes one: `bellhop token create` (before the first start is fine). */
 function createTokenWithCli(bin: string, dataDir: string): string {
   const res = Bun.spawnSync([bin, "token", "create", "--data", dataDir, "--role", "admin", "--name", "crash-test"], {
-    cwd: tmp.dir,
+    cwd: harness.dir,
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -131,17 +95,17 @@ async function wakeupRig(prefix: string, o: { tls?: boolean; wakeup?: Record<str
     ctlPort: await freePort(),
     lastUser: 2200,
   });
-  closers.push(() => k.stop());
+  harness.defer(() => k.stop());
   // The PMS's own hotel holds the guest: the resync the restart asks for (DR) must keep the stay,
   // or its check-out would cancel the wake-up.
   const hotel = generateHotel({ rooms: 1, occupancy: 1 });
   const guest = hotel.guests[0] as Guest;
   const sim = new PmsSimulator({ hotel });
-  closers.push(() => sim.close());
+  harness.defer(() => sim.close());
   const pmsPort = await sim.listen(0, HOST);
   const apiPort = await freePort();
   const base = tempDir(prefix);
-  closers.push(() => base.cleanup());
+  harness.defer(() => base.cleanup());
   const dataDir = join(base.dir, "data");
   const configFile = join(base.dir, "config.json");
   const rtp = 24000 + 2 * Math.floor(Math.random() * 1000);
@@ -180,15 +144,14 @@ describe("crash recovery of the compiled binary", () => {
     test(`kill -9 mid-resync (${kill.name}): the restart asks for DR and ends with exactly the hotel's guests; restarts after a clean stop do not`, {
       timeout: 60_000,
     }, async () => {
-      const bin = binary();
       const hotel = generateHotel({ rooms: 2000, occupancy: 0.8 });
       const records = resyncRecords(hotel);
       const sim = new PmsSimulator({ hotel });
-      closers.push(() => sim.close());
+      harness.defer(() => sim.close());
       const pmsPort = await sim.listen(0, HOST);
       const apiPort = await freePort();
       const base = tempDir("bellhop-crash-run-");
-      closers.push(() => base.cleanup());
+      harness.defer(() => base.cleanup());
       const dataDir = join(base.dir, "data");
       const configFile = join(base.dir, "config.json");
       writeFileSync(
@@ -208,11 +171,11 @@ describe("crash recovery of the compiled binary", () => {
 
       // ---- run 1: linked, a few real-time check-ins, then a resync killed half-way -----------------
       let linked = once(sim, "linked");
-      const run1 = startBinary(bin, configFile, dataDir);
+      const run1 = harness.start(configFile, dataDir);
       await linked;
       await apiReady(apiPort, ["linked"]);
       // Opened once the binary created and migrated the file; reads only.
-      const db = openDb(dataDir);
+      const db = harness.openDb(dataDir);
       // Stays the coming resync does not list: checked out once it completes. The first ghost holds a
       // real in-house reservation in the wrong room (a room move the PMS sent while we were down): the
       // resync lists it in its own room, and the stale stay must not survive as a second one.
@@ -248,7 +211,7 @@ describe("crash recovery of the compiled binary", () => {
 
       // ---- run 2: unclean start → DR right after link-up → full DS…DE -----------------------------
       linked = once(sim, "linked");
-      const run2 = startBinary(bin, configFile, dataDir);
+      const run2 = harness.start(configFile, dataDir);
       const [connection2] = (await linked) as [number];
       const linkedAt = Date.now();
       await apiReady(apiPort, ["linked", "resync"]);
@@ -306,7 +269,7 @@ describe("crash recovery of the compiled binary", () => {
 
       // ---- run 3: after a clean stop, a plain restart asks for no resync ----------------------------
       linked = once(sim, "linked");
-      const run3 = startBinary(bin, configFile, dataDir);
+      const run3 = harness.start(configFile, dataDir);
       const [connection3] = (await linked) as [number];
       await apiReady(apiPort, ["linked"]);
       // A round trip through the appliance's store: a DR decided at link-up would be out by now.
@@ -329,12 +292,12 @@ describe("crash recovery of the compiled binary", () => {
   }, async () => {
     const { k, sim, guest, room, apiPort, configFile, dataDir } = await wakeupRig("bellhop-crash-wakeup-", {});
     const phone = await startSipp({ scenario: "uas-guest-phone.xml", user: `2${room}`, registrar: k.sipPort });
-    closers.push(() => phone.stop());
+    harness.defer(() => phone.stop());
     const invites = () => (phone.messages().match(new RegExp(`INVITE sip:2${room}@`, "g")) ?? []).length;
 
     // ---- run 1: the wake-up is answered, and the binary dies in the middle of the call -------------
     let linked = once(sim, "linked");
-    const run1 = startBinary(binary(), configFile, dataDir);
+    const run1 = harness.start(configFile, dataDir);
     await linked;
     await apiReady(apiPort, ["linked"]);
     await eventually("port registered", () => k.ulDump().includes("sip:2001@"), 10_000);
@@ -350,7 +313,7 @@ describe("crash recovery of the compiled binary", () => {
 
     // ---- run 2: the call in flight is placed again; the guest presses 1; one WA ASOK ---------------
     linked = once(sim, "linked");
-    const run2 = startBinary(binary(), configFile, dataDir);
+    const run2 = harness.start(configFile, dataDir);
     await linked;
     const wa = await sim.waitFor((r) => r.type === "WA" && r.fields.RN === room, 30_000);
     assert.equal(wa.fields.AS, "OK");
@@ -377,7 +340,7 @@ describe("crash recovery of the compiled binary", () => {
       mediaenc: "srtp-mand",
       tls: kamailioTls(k),
     });
-    closers.push(() => phone.stop());
+    harness.defer(() => phone.stop());
     const diag = () => `baresip:\n${phone.log().slice(-3000)}\nkamailio:\n${k.log().slice(-1500)}`;
     await explained(
       eventually(
@@ -390,7 +353,7 @@ describe("crash recovery of the compiled binary", () => {
     let db: Client | undefined;
     /** The `answered` events of the room's wake-up history, read from the binary's database. */
     const answered = async () => {
-      db ??= openDb(dataDir);
+      db ??= harness.openDb(dataDir);
       const rs = await db.execute({
         sql: "select e.detail from wakeup_events e join wakeups w on w.id = e.wakeup_id where w.room = ? and e.event = 'answered' order by e.id",
         args: [room],
@@ -400,7 +363,7 @@ describe("crash recovery of the compiled binary", () => {
 
     // ---- run 1: baresip answers, the call is SRTP, the prompt plays; the binary dies mid-call ------
     let linked = once(sim, "linked");
-    const run1 = startBinary(binary(), configFile, dataDir);
+    const run1 = harness.start(configFile, dataDir);
     await linked;
     await apiReady(apiPort, ["linked"]);
     await eventually("port 2001 registered over TLS", () => /sip:2001@[^\n]*transport=tls/i.test(k.ulDump()), 10_000);
@@ -428,7 +391,7 @@ describe("crash recovery of the compiled binary", () => {
 
     // ---- run 2: the call in flight is placed again, over SRTP; no key → one WA ASOK -----------------
     linked = once(sim, "linked");
-    const run2 = startBinary(binary(), configFile, dataDir);
+    const run2 = harness.start(configFile, dataDir);
     await linked;
     const wa = await explained(
       sim.waitFor((r) => r.type === "WA" && r.fields.RN === room, 45_000),
@@ -468,7 +431,7 @@ describe("crash recovery of the compiled binary", () => {
     const { k, sim, guest, room, apiPort, sipPort, configFile, dataDir } = await wakeupRig("bellhop-crash-vm-", {});
     // The English greeting and the tone (5.6 s) are over before the caller's audio starts (6 s after the 200).
     guest.language = "EA";
-    const token = createTokenWithCli(binary(), dataDir);
+    const token = createTokenWithCli(harness.binary(), dataDir);
     const api = (path: string, init: RequestInit = {}) =>
       fetch(`http://${HOST}:${apiPort}${path}`, {
         ...init,
@@ -476,14 +439,14 @@ describe("crash recovery of the compiled binary", () => {
       });
     // The room's phone, for the lamp: NOTIFYs reach it at the address the room is given below.
     const phone = await startSipp({ scenario: "uas-guest-phone.xml", user: `2${room}` });
-    closers.push(() => phone.stop());
+    harness.defer(() => phone.stop());
     const msgsDir = join(dataDir, "voicemail", "msgs");
     const files = () => (existsSync(msgsDir) ? readdirSync(msgsDir) : []);
     const vm0100 = (r: FiasRecord) => r.type === "RE" && r.fields.RN === room && r.fields.VM === "0100";
 
     // ---- run 1: a caller forwarded from the room leaves a message; the binary dies 4 s into it -----
     let linked = once(sim, "linked");
-    const run1 = startBinary(binary(), configFile, dataDir);
+    const run1 = harness.start(configFile, dataDir);
     await linked;
     await apiReady(apiPort, ["linked"]);
     await eventually("port registered", () => k.ulDump().includes("sip:2001@"), 10_000);
@@ -509,7 +472,7 @@ describe("crash recovery of the compiled binary", () => {
         ...["-key", "todisplay", "", "-key", "caller", "0612345678", "-timeout", "40s"],
       ],
     });
-    closers.push(() => caller.stop());
+    harness.defer(() => caller.stop());
     // The file grows as the audio arrives: 4 s of the pcap's PCMA (8000 bytes a second) are on disk.
     const audioBytes = () =>
       files().reduce((n, f) => n + Math.max(0, fileSize(join(msgsDir, f)) - WAV_HEADER_BYTES), 0);
@@ -528,7 +491,7 @@ describe("crash recovery of the compiled binary", () => {
 
     // ---- run 2: the recording cut off is kept as a new message, counted, reported, lit -------------
     linked = once(sim, "linked");
-    const run2 = startBinary(binary(), configFile, dataDir);
+    const run2 = harness.start(configFile, dataDir);
     const [connection2] = (await linked) as [number];
     await apiReady(apiPort, ["linked", "resync"]);
     await sim.waitFor(vm0100, 20_000);
