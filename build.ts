@@ -4,14 +4,15 @@
  * What it embeds beside the bundle (minified, with bytecode: start-up 2× faster for 6 MB):
  * - the migrations: the SQL files and meta/_journal.json (drizzle's migrator reads nothing else; the
  *   snapshots drizzle-kit keeps in meta/ are 0.3 MB of no use at run time);
- * - the prompts as one zstd pack (src/runtime/prompt-pack.ts: 16 MB of μ-law → ~8 MB), expanded
- *   under TMPDIR at a version's first start;
+ * - the prompts as one pack of Opus streams (src/runtime/prompt-pack.ts: 16.4 MB of μ-law → ~2.8 MB),
+ *   expanded under TMPDIR at a version's first start;
  * - libsql's native addon, zstd-compressed (9.7 → ~3.2 MB). libsql loads it with a computed require
  *   (`@libsql/${target}`) the bundler cannot follow; the plugin replaces it with code that unpacks the
  *   addon into TMPDIR once (`.bellhop-libsql-<hash>-<uid>.node`, reused while its size, owner and mode
  *   hold) and dlopens it. Bun's own embedding of a .node file read all 9.7 MB of it at every start
  *   (resident pages of the binary's writable segment: 16.1 MB with it, 6.5 MB without).
- * Compressed files are cached in node_modules/.cache/bellhop-build (zstd 19 takes ~10 s once).
+ * Encoded and compressed files are cached in node_modules/.cache/bellhop-build (encoding the prompts
+ * takes ~15 s, zstd 19 of the addon ~10 s, once).
  * `build/serve.order`, when present, lays the bytecode out in the order a start uses it (3 MB less
  * of the executable resident; re-record it with `RECORD_ORDER=build/serve.order bun bench/start.ts`).
  * JavaScriptCore's tier-up thresholds are 100× the default for the binary's whole life (jitPolicy;
@@ -40,7 +41,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as zlib from "node:zlib";
 import type { BunPlugin } from "bun";
-import { packPrompts } from "./src/runtime/prompt-pack.ts";
+import { PROMPT_BITRATE, promptEncoder } from "./build/prompt-encoder.ts";
+import { encodeStream, packPrompts } from "./src/runtime/prompt-pack.ts";
 
 const ROOT = import.meta.dir;
 const CACHE = join(ROOT, "node_modules/.cache/bellhop-build");
@@ -48,12 +50,12 @@ const CACHE = join(ROOT, "node_modules/.cache/bellhop-build");
 const MB = 1e6;
 const target = process.env.LIBSQL_TARGET ?? `${process.platform}-${process.arch}-gnu`;
 
-/** zstd level 19 of `raw`, from the cache when these bytes were compressed before. */
-function zstdCached(raw: Uint8Array, label: string): Uint8Array {
+/** `make(raw)`, from the cache when the same bytes were made into `label` before. */
+function cached(raw: Uint8Array, label: string, make: (raw: Uint8Array) => Uint8Array): Uint8Array {
   const key = createHash("sha256").update(raw).digest("hex").slice(0, 24);
-  const file = join(CACHE, `${label}-${key}.zst`);
+  const file = join(CACHE, `${label}-${key}`);
   if (existsSync(file)) return readFileSync(file);
-  const out = zlib.zstdCompressSync(raw, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 19 } });
+  const out = make(raw);
   mkdirSync(CACHE, { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, out);
@@ -106,6 +108,21 @@ const libsqlEmbeddedNative: BunPlugin = {
   },
 };
 
+/**
+ * opus-decoder's index also exports its Web Worker variant; bundled, the lazy module wrapper of a
+ * dynamic import leaves `OpusDecoderWebWorker` undefined when the index runs (Bun 1.4.5: a
+ * ReferenceError at the first expansion). The expansion needs the decoder alone.
+ */
+const opusDecoderOnly: BunPlugin = {
+  name: "opus-decoder-only",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]opus-decoder[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as OpusDecoder } from "./src/OpusDecoder.js";',
+      loader: "js",
+    }));
+  },
+};
+
 // Everything embedded is staged in a folder of its own: Bun embeds assets under their path relative
 // to the working directory, and concurrent builds (tests) must not share one.
 const stage = mkdtempSync(join(tmpdir(), "bellhop-build-"));
@@ -121,11 +138,15 @@ try {
   copyFileSync(join(ROOT, "migrations/meta/_journal.json"), join(stage, "migrations/meta/_journal.json"));
   sizes.push(["migrations (SQL + journal)", sql, sql + statSync(join(stage, "migrations/meta/_journal.json")).size]);
 
-  const pack = packPrompts(join(ROOT, "prompts"), (raw) => zstdCached(raw, "prompts"));
+  const pack = packPrompts(join(ROOT, "prompts"), (raw) =>
+    cached(raw, `prompts-opus${PROMPT_BITRATE}.bin`, () => encodeStream(raw, promptEncoder())),
+  );
   writeFileSync(join(stage, pack.name), pack.bytes);
-  sizes.push(["prompts (μ-law, a zstd pack)", pack.rawBytes, pack.bytes.length]);
+  sizes.push(["prompts (μ-law → Opus)", pack.rawBytes, pack.bytes.length]);
 
-  const addonZst = zstdCached(addon, "libsql");
+  const addonZst = cached(addon, "libsql.zst", (raw) =>
+    zlib.zstdCompressSync(raw, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 19 } }),
+  );
   writeFileSync(join(stage, "libsql.node.zst"), addonZst);
   sizes.push(["libsql native addon (zstd)", addon.length, addonZst.length]);
 
@@ -137,9 +158,10 @@ try {
   try {
     res = await Bun.build({
       entrypoints: [resolve(process.env.ENTRY ?? join(ROOT, "src/main.ts"))],
-      plugins: [libsqlEmbeddedNative],
+      plugins: [libsqlEmbeddedNative, opusDecoderOnly],
       minify: true,
       bytecode,
+      ...(process.env.BYTECODE_DEPTH ? { bytecodeDepth: Number(process.env.BYTECODE_DEPTH) } : {}),
       format: "esm",
       compile: {
         outfile,

@@ -4,7 +4,7 @@
  * worst). Each restart is killed again right after its 200, so every start is an unclean one.
  * Timing: on a loaded machine (other engineers' runs on the 2 cores) expect it high and noisy.
  * BELLHOP_BIN=path benches a binary already built; RECORD_ORDER=build/serve.order then records the
- * bytecode order of a start for build.ts.
+ * bytecode order of a start for build.ts; PROFILE_START=dir writes a CPU profile of one more start there.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -61,6 +61,18 @@ export async function benchStart(): Promise<void> {
       await new Promise((r) => setTimeout(r, 5000));
       await stop(app);
       console.log(`bytecode order recorded in ${process.env.RECORD_ORDER}`);
+    }
+    if (process.env.PROFILE_START) {
+      // One more start after a kill -9 under Bun's sampling profiler (a Markdown report, written at
+      // exit): stopped cleanly at its first 200, so the report is the start and a stop.
+      await stop(app, "SIGKILL");
+      const out = resolve(process.env.PROFILE_START);
+      app = startBinary(bin, dir, apiPort, {
+        BUN_OPTIONS: `--cpu-prof-md --cpu-prof-interval=100 --cpu-prof-dir=${out}`,
+      });
+      await untilHealthy(apiPort, performance.now());
+      await stop(app);
+      console.log(`start profile written under ${out}`);
     }
     line("first start, empty data folder: → health 200, ms", fmt(coldMs, 0));
     line(`after kill -9, 2,000 rooms: → health 200, ms (median of ${RUNS})`, fmt(median(times), 0), "≤ 150");

@@ -13,13 +13,13 @@ export function migrationsFolder(): string {
 
 /**
  * The wake-up prompts (`<lang>/<id>.ul`): at the repo top from source; the binary carries them as a
- * compressed pack (build.ts, prompt-pack.ts), expanded under TMPDIR at a version's first start.
+ * pack of Opus streams (build.ts, prompt-pack.ts), expanded under TMPDIR at a version's first start.
  */
-export function promptsFolder(): string {
+export async function promptsFolder(): Promise<string> {
   const here = fileURLToPath(new URL(".", import.meta.url));
   if (here.startsWith("/$bunfs") || here.includes("~BUN")) {
     const pack = findPack("/$bunfs/root");
-    return pack ? expandPrompts(pack, tmpdir()) : join("/$bunfs/root", "prompts");
+    return pack ? await expandPrompts(pack, tmpdir()) : join("/$bunfs/root", "prompts");
   }
   return resolve(here, "../../prompts");
 }

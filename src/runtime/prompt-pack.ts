@@ -1,43 +1,118 @@
 /**
  * @module runtime/prompt-pack
- * The built-in prompts as the binary carries them: one zstd-compressed pack instead of 1,340 `.ul`
- * files. μ-law compresses poorly file by file (74 % with deflate) but well as a whole (49 % with
- * zstd: the files share one synthetic voice), which took 8 MB off the binary (issue 16 §6). At the
- * first start of a firmware version the pack is expanded into `<TMPDIR>/bellhop-prompts-<hash>/`
- * (the systemd unit's TMPDIR is /var/lib/bellhop/tmp, kept across reboots, where Bun unpacks the
- * libsql addon too) and the prompt library reads that folder like the source tree's `prompts/`.
+ * The built-in prompts as the binary carries them: one pack instead of 1,340 `.ul` files, each
+ * language's prompts back to back as one Opus stream (8 kHz mono, 20 ms packets, ~12 kbit/s).
+ *
+ * Why Opus (issue 16 §6, "what we add to Bun ≤ 10 MB"): 34 minutes of μ-law are 16.4 MB; zstd made
+ * them 8.4 MB, half of all we added to Bun. Opus at 12 kbit/s makes them ~2.8 MB, and the call's
+ * narrowband G.711 hides the difference (Opus's own guidance for narrowband speech is 8–12 kbit/s;
+ * the prompts are a synthetic voice, espeak-ng). The decoder is `opus-decoder` (libopus in
+ * WebAssembly, ~90 kB), loaded only when a pack is expanded; the encoder (build/prompt-encoder.ts)
+ * runs at build time only. The repository keeps the μ-law files: they are what a source run plays,
+ * and the source the pack is made from.
+ *
+ * At the first start of a firmware version the pack is expanded into `<TMPDIR>/bellhop-prompts-<hash>/`
+ * (the systemd unit's TMPDIR is /var/lib/bellhop/tmp, kept across reboots, where the libsql addon is
+ * unpacked too) and the prompt library reads that folder like the source tree's `prompts/`.
+ * Decoding all of it takes a few seconds, once per version; later starts only check the folder.
  *
  * The pack is the file `prompts-<hash>.pack` (the name tells a start whether it is expanded already
  * without reading it: Bun's embedded files can be read whole but not opened): the line
- * `bellhop-prompts <index bytes>\n`, the index (JSON `[{lang, bytes, files: [[name, size], …]}, …]`),
- * then per language a zstd frame of its files' bytes back to back, in index order.
+ * `bellhop-prompts-opus <index bytes>\n`, the index (JSON `[{lang, bytes, files: [[name, size], …]}, …]`,
+ * sizes in μ-law bytes, i.e. samples), then per language its stream: a 16-bit big-endian pre-skip
+ * (the encoder's look-ahead, in samples), then each packet as a 16-bit big-endian length and its bytes.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { linearToUlaw, ulawToLinear } from "../sip/rtp/g711.ts";
 import { trimMemory } from "./memory-trim.ts";
 
-const MAGIC = "bellhop-prompts";
+const MAGIC = "bellhop-prompts-opus";
 /** Written last into an expanded folder: its presence says every file is there. */
 const DONE = ".complete";
+/** 20 ms at 8 kHz: the packet size of every stream. */
+export const PROMPT_FRAME_SAMPLES = 160;
 
-interface Zstd {
-  zstdCompressSync(buf: Uint8Array, opts?: { params?: Record<number, number> }): Uint8Array;
-  zstdDecompressSync(buf: Uint8Array): Uint8Array;
+/** An Opus encoder of 8 kHz mono, fresh for one stream (build/prompt-encoder.ts wraps libopus). */
+export interface PromptEncoder {
+  /** Samples by which the decoded stream lags the input (the encoder's look-ahead). */
+  readonly lookahead: number;
+  /** One packet for each PROMPT_FRAME_SAMPLES samples. */
+  encodeFrame(pcm: Int16Array): Uint8Array;
+  close(): void;
 }
 
 /**
- * node:zlib, loaded when a pack is made or expanded (a version's first start), not imported: the
- * compiled binary loads every imported built-in at its start.
+ * The stream of one language's μ-law prompts, back to back: pre-skip, then length-prefixed packets.
+ * The encoder is used for this stream alone, and closed.
  */
-function zlib() {
-  return process.getBuiltinModule("node:zlib");
+export function encodeStream(ulaw: Uint8Array, encoder: PromptEncoder): Uint8Array {
+  try {
+    return encodeWith(ulaw, encoder);
+  } finally {
+    encoder.close();
+  }
 }
 
-function zstd(): Zstd {
-  const z = zlib() as unknown as Partial<Zstd>;
-  if (!z.zstdCompressSync || !z.zstdDecompressSync) throw new Error("node:zlib has no zstd in this runtime");
-  return z as Zstd;
+function encodeWith(ulaw: Uint8Array, encoder: PromptEncoder): Uint8Array {
+  // Padded with the look-ahead and to whole packets, so the last sample comes out of the decoder.
+  const frames = Math.ceil((ulaw.length + encoder.lookahead) / PROMPT_FRAME_SAMPLES);
+  const pcm = new Int16Array(frames * PROMPT_FRAME_SAMPLES);
+  pcm.set(ulawToLinear(ulaw));
+  const parts: Uint8Array[] = [u16(encoder.lookahead)];
+  for (let f = 0; f < frames; f++) {
+    const packet = encoder.encodeFrame(pcm.subarray(f * PROMPT_FRAME_SAMPLES, (f + 1) * PROMPT_FRAME_SAMPLES));
+    if (packet.length === 0 || packet.length > 0xffff)
+      throw new Error(`prompt encoder: a packet of ${packet.length} bytes`);
+    parts.push(u16(packet.length), packet);
+  }
+  return Buffer.concat(parts);
+}
+
+function u16(n: number): Uint8Array {
+  return Uint8Array.of(n >> 8, n & 0xff);
+}
+
+/** The decoder `opus-decoder` gives, as far as expanding uses it. */
+interface OpusStreamDecoder {
+  ready: Promise<void>;
+  decodeFrame(packet: Uint8Array): { channelData: Float32Array[]; samplesDecoded: number; errors: unknown[] };
+  free(): void;
+}
+
+/** `samples` μ-law samples out of a stream encodeStream made. */
+export async function decodeStream(stream: Uint8Array, samples: number): Promise<Uint8Array> {
+  const { OpusDecoder } = await import("opus-decoder");
+  const decoder = new OpusDecoder({ sampleRate: 8000, channels: 1 }) as unknown as OpusStreamDecoder;
+  await decoder.ready;
+  try {
+    const out = new Uint8Array(samples);
+    const pcm = new Int16Array(PROMPT_FRAME_SAMPLES * 6); // room for a 120 ms packet
+    let skip = (stream[0] << 8) | stream[1];
+    let at = 2;
+    let written = 0;
+    while (at < stream.length && written < samples) {
+      const length = (stream[at] << 8) | stream[at + 1];
+      if (length === 0 || at + 2 + length > stream.length) throw new Error(`packet at byte ${at}: cut short`);
+      const decoded = decoder.decodeFrame(stream.subarray(at + 2, at + 2 + length));
+      if (decoded.errors.length > 0) throw new Error(`packet at byte ${at}: ${String(decoded.errors[0])}`);
+      at += 2 + length;
+      const channel = decoded.channelData[0];
+      let n = 0;
+      for (let i = skip; i < decoded.samplesDecoded && written + n < samples; i++) {
+        const v = channel[i] * 32768;
+        pcm[n++] = v >= 32767 ? 32767 : v <= -32768 ? -32768 : Math.round(v);
+      }
+      skip = Math.max(0, skip - decoded.samplesDecoded);
+      out.set(linearToUlaw(pcm.subarray(0, n)), written);
+      written += n;
+    }
+    if (written !== samples) throw new Error(`${written} samples in the stream, ${samples} in the index`);
+    return out;
+  } finally {
+    decoder.free();
+  }
 }
 
 /** Every language folder under `dir`, sorted, with its `.ul` files, sorted. */
@@ -56,38 +131,35 @@ function promptFiles(dir: string): { lang: string; files: { name: string; bytes:
 
 interface Frame {
   lang: string;
-  /** Compressed bytes of the frame. */
+  /** Bytes of the language's stream. */
   bytes: number;
+  /** Each prompt's name and μ-law size (= samples), in stream order. */
   files: [name: string, size: number][];
 }
 
-const defaultCompress = (raw: Uint8Array) =>
-  zstd().zstdCompressSync(raw, { params: { [zlib().constants.ZSTD_c_compressionLevel]: 19 } });
-
 /**
- * The pack of the prompts folder `dir` and its file name: a zstd frame per language, so expanding
- * it holds one language (~3.5 MB) in memory at a time. `compress`: zstd level 19 by default.
+ * The pack of the prompts folder `dir` and its file name (`prompts-<hash of the pack>.pack`: other
+ * prompts or another encoder, another folder to expand into). `encode` turns one language's μ-law,
+ * its files back to back, into a stream (encodeStream with an encoder, cached by build.ts).
  */
 export function packPrompts(
   dir: string,
-  compress: (raw: Uint8Array) => Uint8Array = defaultCompress,
+  encode: (ulaw: Uint8Array) => Uint8Array,
 ): { name: string; bytes: Uint8Array; rawBytes: number } {
-  const hash = createHash("sha256");
   const frames: Frame[] = [];
   const bodies: Uint8Array[] = [];
   let rawBytes = 0;
   for (const { lang, files } of promptFiles(dir)) {
     const raw = Buffer.concat(files.map((f) => f.bytes));
-    const body = compress(raw);
-    const frame: Frame = { lang, bytes: body.length, files: files.map((f) => [f.name, f.bytes.length]) };
-    hash.update(JSON.stringify(frame)).update(raw);
-    frames.push(frame);
+    const body = encode(raw);
+    frames.push({ lang, bytes: body.length, files: files.map((f) => [f.name, f.bytes.length]) });
     bodies.push(body);
     rawBytes += raw.length;
   }
   const index = Buffer.from(JSON.stringify(frames));
   const bytes = Buffer.concat([Buffer.from(`${MAGIC} ${index.length}\n`), index, ...bodies]);
-  return { name: `prompts-${hash.digest("hex").slice(0, 16)}.pack`, bytes, rawBytes };
+  const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+  return { name: `prompts-${hash}.pack`, bytes, rawBytes };
 }
 
 /** The pack in `dir` (`prompts-<hash>.pack`), if there is one. */
@@ -106,7 +178,7 @@ const PACK_NAME = /^prompts-([0-9a-f]{16})\.pack$/;
  * The folder holding the pack's files, expanded under `baseDir` unless a previous start did; then
  * the pack is not read at all, so its pages stay out of memory.
  */
-export function expandPrompts(pack: string, baseDir: string): string {
+export async function expandPrompts(pack: string, baseDir: string): Promise<string> {
   const hash = PACK_NAME.exec(basename(pack))?.[1];
   if (!hash) throw new Error(`${pack}: not a prompt pack name`);
   const dir = join(baseDir, `bellhop-prompts-${hash}`);
@@ -121,7 +193,10 @@ export function expandPrompts(pack: string, baseDir: string): string {
   try {
     const counts: Record<string, number> = {};
     for (const frame of frames) {
-      const raw = zstd().zstdDecompressSync(all.subarray(at, at + frame.bytes));
+      const samples = frame.files.reduce((n, [, size]) => n + size, 0);
+      const raw = await decodeStream(all.subarray(at, at + frame.bytes), samples).catch((err: Error) => {
+        throw new Error(`${pack}: ${frame.lang}: ${err.message}`);
+      });
       at += frame.bytes;
       mkdirSync(join(temp, frame.lang), { recursive: true });
       let from = 0;
@@ -146,8 +221,8 @@ export function expandPrompts(pack: string, baseDir: string): string {
     if (existsSync(temp)) rmSync(temp, { recursive: true, force: true });
   }
   removeStale(baseDir, dir);
-  // The pack and the languages expanded (~12 MB) are garbage now; without this a version's first
-  // start kept ~16 MB more anonymous memory until the next restart.
+  // The pack, the languages decoded (~4 MB each) and the decoder's memory are garbage now; without
+  // this a version's first start kept them as anonymous memory until the next restart.
   trimMemory();
   return dir;
 }

@@ -5,16 +5,16 @@
  * again, for each link that handles DND.
  */
 import { insertJobs } from "../store/pbx-jobs.ts";
-import { listRooms } from "../store/rooms.ts";
+import { dndRooms } from "../store/rooms.ts";
 import type { ServiceContext } from "./context.ts";
 
 export async function reassertDnd(ctx: ServiceContext): Promise<{ queued: number }> {
   const links = ctx.pbxLinks().filter((l) => l.capabilities.includes("dnd"));
   if (!links.length) return { queued: 0 };
   const queued = await ctx.store.tx(async (tx) => {
-    const rooms = (await listRooms(tx)).filter(({ room }) => room.dnd);
+    const rooms = await dndRooms(tx);
     const jobs = links.flatMap((l) =>
-      rooms.map(({ room }) => ({
+      rooms.map((room) => ({
         link: l.name,
         op: "dnd",
         room: room.number,

@@ -222,6 +222,15 @@ export async function roomsByPhoneMac(db: Queryable, mac: string): Promise<strin
   return r.map((x) => x.number);
 }
 
+/** The rooms in DND and their extensions, by number: all a restart's DND re-assert needs. */
+export async function dndRooms(db: Queryable): Promise<{ number: string; extension: string }[]> {
+  return db
+    .select({ number: rooms.number, extension: rooms.extension })
+    .from(rooms)
+    .where(eq(rooms.dnd, true))
+    .orderBy(asc(rooms.number));
+}
+
 /** The room with this extension, if exactly one has it. */
 export async function roomByExtension(db: Queryable, extension: string): Promise<string | undefined> {
   const r = await db.select({ number: rooms.number }).from(rooms).where(eq(rooms.extension, extension)).limit(2);
