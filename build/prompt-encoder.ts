@@ -10,7 +10,7 @@
 import OpusScript from "opusscript";
 import type { PromptEncoder } from "../src/runtime/prompt-pack.ts";
 
-export const PROMPT_BITRATE = 12_000;
+export const PROMPT_BITRATE = 10_000;
 const RATE = 8000;
 
 /**

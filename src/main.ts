@@ -4,9 +4,10 @@
  */
 import pkg from "../package.json" with { type: "json" };
 import { runCli } from "./cli/commands.ts";
+import { settleJitPolicy } from "./runtime/jit-policy.ts";
 import { trimMemory } from "./runtime/memory-trim.ts";
 import { systemdNotifier } from "./runtime/notify.ts";
-import { migrationsFolder } from "./runtime/paths.ts";
+import { migrationsFolder, promptsFolder } from "./runtime/paths.ts";
 import { serve } from "./runtime/serve.ts";
 import { mediaUdp } from "./runtime/udp.ts";
 import { setDefaultUdpFactory } from "./sip/rtp/udp.ts";
@@ -40,5 +41,7 @@ const code = await runCli(process.argv.slice(2), {
   // Under systemd (Type=notify): READY=1 and the watchdog, through systemd-notify.
   systemd: systemdNotifier(),
   trimMemory,
+  afterStartup: settleJitPolicy,
+  promptsFolder,
 });
 process.exit(code);

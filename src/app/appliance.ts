@@ -85,6 +85,8 @@ export interface ApplianceOptions {
    * PMS resync has been applied, never on a timer (it stalls the loop a few ms).
    */
   trimMemory?: () => void;
+  /** Called once, after the start-up sweeps (the binary settles its JIT policy: runtime/jit-policy.ts). */
+  afterStartup?: () => void;
 }
 
 export interface Appliance {
@@ -288,6 +290,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       await chargeSweep();
       await reassertDnd(ctx).catch((err) => logger.error("DND re-assert failed", { error: errorMessage(err) }));
       opts.trimMemory?.();
+      opts.afterStartup?.();
     })();
   }, AFTER_START_MS);
   if (sip) {

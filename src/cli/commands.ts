@@ -9,7 +9,6 @@ import type { Config } from "../config/schema.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { createLogger } from "../lib/logger.ts";
 import { type ServiceNotifier, superviseWithSystemd } from "../lib/watchdog.ts";
-import { simPmsCommand } from "../sim/pms/cli.ts";
 import { DataDirError, EX_CONFIG } from "../store/data-dir.ts";
 import { openStore } from "../store/db.ts";
 import { roles } from "../store/schema/index.ts";
@@ -28,6 +27,10 @@ export interface CliEnv {
   systemd?: ServiceNotifier;
   /** Gives a burst's memory back to the system (runtime/memory-trim.ts); absent = nothing. */
   trimMemory?: () => void;
+  /** Called once the appliance has started (runtime/jit-policy.ts); absent = nothing. */
+  afterStartup?: () => void;
+  /** The built-in prompts' folder, expanded first when the binary carries them packed (runtime/paths.ts). */
+  promptsFolder?: () => Promise<string>;
 }
 
 export const USAGE = `bellhop — hotel voice appliance
@@ -52,6 +55,8 @@ export const USAGE = `bellhop — hotel voice appliance
   bellhop release sign --key KEY.pem FILE        sign a release binary (writes FILE.sig)
   bellhop update verify|apply FILE SIG [--keys DIR]
                                                  check a signed release, or install it (see bellhop update)
+  bellhop unpack                                 expand the built-in prompts and the database addon under TMPDIR
+                                                 (a version's first start does it in a child process of its own)
   bellhop version
 `;
 
@@ -78,7 +83,7 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
         if (sub !== "create") break;
         return await tokenCommand(args, env);
       case "sim":
-        if (sub === "pms") return await simPmsCommand(argv.slice(2), env);
+        if (sub === "pms") return await (await import("../sim/pms/cli.ts")).simPmsCommand(argv.slice(2), env);
         if (sub === "zoom") return await (await import("../sim/zoom/cli.ts")).simZoomCommand(argv.slice(2), env);
         if (sub === "ucm") return await (await import("../sim/ucm/cli.ts")).simUcmCommand(argv.slice(2), env);
         if (sub === "voispeed") {
@@ -96,6 +101,9 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
         return await (await import("./release.ts")).releaseCommand(args, env);
       case "update":
         return await (await import("./update.ts")).updateCommand(args, env);
+      case "unpack":
+        env.stdout.write(`${(await env.promptsFolder?.()) ?? "nothing to unpack"}\n`);
+        return 0;
       case "version":
         env.stdout.write(`${env.version}\n`);
         return 0;
@@ -150,6 +158,7 @@ async function serveCommand(args: ReturnType<typeof parseArgs>, env: CliEnv): Pr
     version: env.version,
     serve: env.serve,
     ...(env.trimMemory ? { trimMemory: env.trimMemory } : {}),
+    ...(env.afterStartup ? { afterStartup: env.afterStartup } : {}),
   });
   // The store is open and the API listens: READY=1, then the watchdog, fed while the loop is healthy.
   const supervision = env.systemd

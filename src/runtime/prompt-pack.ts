@@ -174,14 +174,25 @@ export function findPack(dir: string): string | undefined {
 
 const PACK_NAME = /^prompts-([0-9a-f]{16})\.pack$/;
 
+/** Where the pack expands to under `baseDir`. */
+function folderOf(pack: string, baseDir: string): string {
+  const hash = PACK_NAME.exec(basename(pack))?.[1];
+  if (!hash) throw new Error(`${pack}: not a prompt pack name`);
+  return join(baseDir, `bellhop-prompts-${hash}`);
+}
+
+/** The pack's folder under `baseDir` when a previous run expanded all of it, else undefined. */
+export function expandedFolder(pack: string, baseDir: string): string | undefined {
+  const dir = folderOf(pack, baseDir);
+  return isComplete(dir) ? dir : undefined;
+}
+
 /**
  * The folder holding the pack's files, expanded under `baseDir` unless a previous start did; then
  * the pack is not read at all, so its pages stay out of memory.
  */
 export async function expandPrompts(pack: string, baseDir: string): Promise<string> {
-  const hash = PACK_NAME.exec(basename(pack))?.[1];
-  if (!hash) throw new Error(`${pack}: not a prompt pack name`);
-  const dir = join(baseDir, `bellhop-prompts-${hash}`);
+  const dir = folderOf(pack, baseDir);
   if (isComplete(dir)) return dir;
   const all = readFileSync(pack);
   const head = new RegExp(`^${MAGIC} (\\d+)\\n`).exec(all.subarray(0, 64).toString("latin1"));

@@ -8,9 +8,10 @@
  */
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Client, createClient } from "@libsql/client";
-import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { type Client, createClient } from "@libsql/client/sqlite3";
+import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
+import { drizzle } from "drizzle-orm/libsql/sqlite3";
 import { Mutex } from "../lib/mutex.ts";
 import { checkDataDir } from "./data-dir.ts";
 import * as schema from "./schema/index.ts";

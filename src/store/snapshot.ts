@@ -16,7 +16,7 @@
  */
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { type Client, createClient } from "@libsql/client";
+import { type Client, createClient } from "@libsql/client/sqlite3";
 import { errorMessage } from "../lib/errors.ts";
 
 function open(file: string): Client {

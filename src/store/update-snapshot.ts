@@ -22,7 +22,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createClient } from "@libsql/client";
+import { createClient } from "@libsql/client/sqlite3";
 import { DB_FILE } from "./db.ts";
 
 /** Copies `<dataDir>/bellhop.db` to `target` (which must not exist); false when there is no database yet. */

@@ -37,6 +37,40 @@ describe("bellhop CLI", () => {
     assert.match(e.err.join(""), /unknown command: frobnicate/);
   });
 
+  test("unpack prints the built-in prompts' folder (the binary expands its pack first), or says there is none", async () => {
+    const e = env();
+    assert.equal(await runCli(["unpack"], { ...e.env, promptsFolder: async () => "/tmp/bellhop-prompts-x" }), 0);
+    assert.equal(e.out.join(""), "/tmp/bellhop-prompts-x\n");
+    const none = env();
+    assert.equal(await runCli(["unpack"], none.env), 0);
+    assert.equal(none.out.join(""), "nothing to unpack\n");
+  });
+
+  test("serve calls afterStartup once the appliance has started", async () => {
+    const t = tempDir();
+    let stop!: (s: string) => void;
+    const stopped = new Promise<string>((r) => {
+      stop = r;
+    });
+    try {
+      const file = join(t.dir, "config.json");
+      writeFileSync(file, JSON.stringify({ pms: { port: 0 }, log: { level: "error" } }));
+      const e = env(stopped);
+      let settled = 0;
+      const run = runCli(["serve", "--config", file, "--data", join(t.dir, "data")], {
+        ...e.env,
+        afterStartup: () => settled++,
+      });
+      const until = Date.now() + 5000;
+      while (settled === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      stop("SIGTERM");
+      assert.equal(await run, 0);
+      assert.equal(settled, 1);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   test("a wrong config stops start-up with exit 78 and names the key path", async () => {
     const t = tempDir();
     try {
