@@ -36,36 +36,43 @@ function residentPayloadKb(pid: number, bin: string): number {
   return kb;
 }
 
-test("`bellhop unpack` expands every prompt, each as long as its source, and the addon; again is a no-op", () => {
-  const tmp = emptyTmp("unpack");
-  const run = () =>
-    Bun.spawnSync([h.binary(), "unpack"], { env: { ...process.env, TMPDIR: tmp }, stdout: "pipe", stderr: "pipe" });
-  const first = run();
-  assert.equal(first.exitCode, 0, first.stderr.toString());
-  const folder = first.stdout.toString().trim();
-  assert.ok(folder.startsWith(join(tmp, "bellhop-prompts-")), folder);
-  assert.deepEqual(promptFiles(folder), promptFiles(PROMPTS));
-  for (const f of promptFiles(PROMPTS)) {
-    assert.equal(statSync(join(folder, f)).size, statSync(join(PROMPTS, f)).size, f);
-  }
-  // The binary's own decoder (bundled, its WebAssembly re-encoded by build.ts) gives the prompt back.
-  const source = ulawToLinear(readFileSync(join(PROMPTS, "en", "wakeup.ul")));
-  const decoded = ulawToLinear(readFileSync(join(folder, "en", "wakeup.ul")));
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < source.length; i++) {
-    ab += source[i] * decoded[i];
-    aa += source[i] * source[i];
-    bb += decoded[i] * decoded[i];
-  }
-  assert.ok(ab / Math.sqrt(aa * bb) > 0.9, `correlation ${ab / Math.sqrt(aa * bb)}`);
-  assert.ok(readdirSync(tmp).some((f) => /^\.bellhop-libsql-[0-9a-f]+-\d+\.node$/.test(f)));
-  const second = run();
-  assert.equal(second.stdout.toString().trim(), folder);
-});
+// The first build of a fresh clone encodes the prompts (~15–30 s): the binary tests allow for it.
+const BINARY = { timeout: 120_000 };
 
-test("a first start has a child unpack; the serving process does not read the payload", async () => {
+test(
+  "`bellhop unpack` expands every prompt, each as long as its source, and the addon; again is a no-op",
+  BINARY,
+  () => {
+    const tmp = emptyTmp("unpack");
+    const run = () =>
+      Bun.spawnSync([h.binary(), "unpack"], { env: { ...process.env, TMPDIR: tmp }, stdout: "pipe", stderr: "pipe" });
+    const first = run();
+    assert.equal(first.exitCode, 0, first.stderr.toString());
+    const folder = first.stdout.toString().trim();
+    assert.ok(folder.startsWith(join(tmp, "bellhop-prompts-")), folder);
+    assert.deepEqual(promptFiles(folder), promptFiles(PROMPTS));
+    for (const f of promptFiles(PROMPTS)) {
+      assert.equal(statSync(join(folder, f)).size, statSync(join(PROMPTS, f)).size, f);
+    }
+    // The binary's own decoder (bundled, its WebAssembly re-encoded by build.ts) gives the prompt back.
+    const source = ulawToLinear(readFileSync(join(PROMPTS, "en", "wakeup.ul")));
+    const decoded = ulawToLinear(readFileSync(join(folder, "en", "wakeup.ul")));
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let i = 0; i < source.length; i++) {
+      ab += source[i] * decoded[i];
+      aa += source[i] * source[i];
+      bb += decoded[i] * decoded[i];
+    }
+    assert.ok(ab / Math.sqrt(aa * bb) > 0.9, `correlation ${ab / Math.sqrt(aa * bb)}`);
+    assert.ok(readdirSync(tmp).some((f) => /^\.bellhop-libsql-[0-9a-f]+-\d+\.node$/.test(f)));
+    const second = run();
+    assert.equal(second.stdout.toString().trim(), folder);
+  },
+);
+
+test("a first start has a child unpack; the serving process does not read the payload", BINARY, async () => {
   const tmp = emptyTmp("serve");
   const site = await h.site("bellhop-first-start-site-", { pms: { mode: "server", host: "127.0.0.1", port: 0 } });
   const proc = Bun.spawn([h.binary(), "serve", "--config", site.configFile, "--data", site.dataDir], {
