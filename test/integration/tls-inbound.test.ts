@@ -67,7 +67,7 @@ describe("the IVR answers calls to ports registered over TLS (RFC 5626 flows)", 
     token = await app.store.tx((tx) => createToken(tx, "tech", "installer", Date.now()));
     await sim.whenLinked(10_000);
     sim.send("GI|RN101|G#101|GNGuest|GLEA|");
-    await eventually("5 TLS ports registered", () => (app.sip?.freePorts() ?? 0) === 5, 8000);
+    await eventually("5 TLS ports registered", () => (app.sip?.freePorts() ?? 0) === 5, 15_000);
   });
 
   after(async () => {
@@ -104,7 +104,8 @@ describe("the IVR answers calls to ports registered over TLS (RFC 5626 flows)", 
         assert.equal(re.fields.ID, "23", "the code keyed reached the PMS");
       }
       for (const [i, c] of callers.entries()) {
-        assert.equal(await c.exited, 0, `port ${USERS[i]}: the call ended cleanly:\n${c.messages().slice(-2000)}`);
+        const code = await c.exited;
+        assert.equal(code, 0, `port ${USERS[i]}: the call ended cleanly:\n${c.messages().slice(-2000)}\n${c.errors()}`);
       }
     } finally {
       for (const c of callers) await c.stop();
@@ -140,7 +141,7 @@ describe("the IVR answers calls to ports registered over TLS (RFC 5626 flows)", 
     await eventually(
       "the API shows every port registered again on a new flow",
       async () => (await apiPorts()).every((p) => p.state === "registered" && p.flowsLost === 1 && p.flow !== null),
-      5000,
+      20_000,
     );
     const ports = await apiPorts();
     assert.ok(ports.every((p) => p.lastError === null));
