@@ -285,16 +285,6 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   // own job). One query of the DND rooms: reading and mapping all 2,000 rooms for it kept the first
   // health 200 waiting ~65 ms.
   await reassertDnd(ctx).catch((err) => logger.error("DND re-assert failed", { error: errorMessage(err) }));
-  // Start-up work nothing waits for, once the first requests got their answer: a chain of database
-  // calls holds the event loop while it runs (issue 16 §6, start ≤ 150 ms).
-  let afterStart: Promise<void> | undefined;
-  const afterStartTimer = setTimeout(() => {
-    afterStart = (async () => {
-      await chargeSweep();
-      opts.trimMemory?.();
-      opts.afterStartup?.();
-    })();
-  }, AFTER_START_MS);
   if (sip) {
     await sip.start();
     // Phones may have missed lamp changes while we were down: bring every known phone up to date.
@@ -310,6 +300,16 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     logger,
     appVersion: opts.version,
   });
+  // Start-up work nothing waits for, once the first requests got their answer: a chain of database
+  // calls holds the event loop while it runs (issue 16 §6, start ≤ 150 ms).
+  let afterStart: Promise<void> | undefined;
+  const afterStartTimer = setTimeout(() => {
+    afterStart = (async () => {
+      await chargeSweep();
+      opts.trimMemory?.();
+      opts.afterStartup?.();
+    })();
+  }, AFTER_START_MS);
   const pms = config.pms;
   logger.info("appliance started", { version: opts.version, timezone, pms: `${pms.mode} ${pms.host}:${pms.port}` });
 
