@@ -245,9 +245,13 @@ describe("SIP under attack (issue 10)", () => {
     assert.ok(s.refusedTotal > 0, "the phone network as a whole hit the cap less the PBX's reserve");
     assert.ok(s.stateless > 0, "OPTIONS and unknown-dialog BYEs were answered without a transaction");
     assert.ok(ports.traffic().droppedNotAllowed > 0, "the outsider was dropped before parsing");
-    // Uncapped, the same flood holds ~5,500 transactions: +75 MB RSS, +40 MB heap after a collection.
-    assert.ok(growthMb < 50, `RSS grew ${growthMb.toFixed(1)} MB`);
+    // Uncapped, the same flood holds ~5,500 transactions: +40 MB heap after a collection (+75 MB RSS
+    // in a process of its own). The heap is the measure here: in the suite's long-lived process RSS
+    // also moves with the allocator's pages from earlier files (+57 MB seen on a quiet machine for a
+    // flood that held +4 MB); bench (j) measures RSS in a process of its own (≤ 30 MB). The RSS bound
+    // only catches a runaway.
     assert.ok(heldMb < 15, `${heldMb.toFixed(1)} MB still held after a collection`);
+    assert.ok(growthMb < 150, `RSS grew ${growthMb.toFixed(1)} MB`);
     // The log stayed within its budget: a line or two per kind of event, whatever the rate.
     const logBytes = lines.reduce((n, l) => n + l.bytes, 0);
     assert.ok(lines.length < 30 && logBytes < 10_000, `${lines.length} lines, ${logBytes} bytes logged`);
