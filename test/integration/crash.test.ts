@@ -18,7 +18,7 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
 import type { Client } from "@libsql/client";
@@ -29,7 +29,6 @@ import { type Guest, generateHotel, guestFields, resyncRecords } from "../../src
 import { PmsSimulator } from "../../src/sim/pms/simulator.ts";
 import { WAV_HEADER_BYTES } from "../../src/voice/g711-wav.ts";
 import { apiReady, binaryHarness, frames, killPoints, scalar } from "../helpers/binary.ts";
-import { tempDir } from "../helpers/store.ts";
 import { wavStats } from "../helpers/wav-stats.ts";
 import { peerSkip } from "../peers/available.ts";
 import { type Baresip, kamailioTls, startBaresip } from "../peers/baresip.ts";
@@ -103,39 +102,29 @@ async function wakeupRig(prefix: string, o: { tls?: boolean; wakeup?: Record<str
   const sim = new PmsSimulator({ hotel });
   harness.defer(() => sim.close());
   const pmsPort = await sim.listen(0, HOST);
-  const apiPort = await freePort();
-  const base = tempDir(prefix);
-  harness.defer(() => base.cleanup());
-  const dataDir = join(base.dir, "data");
-  const configFile = join(base.dir, "config.json");
   const rtp = 24000 + 2 * Math.floor(Math.random() * 1000);
   const media = { portMin: rtp, portMax: rtp + 100 };
   const sipPort = await freePort();
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      site: { timezone: "Europe/Rome" },
-      api: { listen: `${HOST}:${apiPort}` },
-      pms: { mode: "client", host: HOST, port: pmsPort },
-      rooms: { extensionTemplate: "2${room}" },
-      sip: o.tls
-        ? {
-            local: { port: sipPort, transport: "tls" },
-            pbx: { address: HOST, port: k.tlsPort, expiresSeconds: 600 },
-            tls: { caFile: k.caFile ?? null, serverName: "localhost" },
-            ports: [{ user: "2001", password: "secret" }],
-            media: { ...media, srtp: "mandatory" },
-          }
-        : {
-            local: { port: sipPort },
-            pbx: { address: HOST, port: k.sipPort, expiresSeconds: 600 },
-            ports: [{ user: "2001", password: "secret" }],
-            media,
-          },
-      wakeup: { pollSeconds: 1, ...o.wakeup },
-      log: { level: "warn" },
-    }),
-  );
+  const { apiPort, dataDir, configFile } = await harness.site(prefix, {
+    pbx: { links: [] },
+    pms: { mode: "client", host: HOST, port: pmsPort },
+    rooms: { extensionTemplate: "2${room}" },
+    sip: o.tls
+      ? {
+          local: { port: sipPort, transport: "tls" },
+          pbx: { address: HOST, port: k.tlsPort, expiresSeconds: 600 },
+          tls: { caFile: k.caFile ?? null, serverName: "localhost" },
+          ports: [{ user: "2001", password: "secret" }],
+          media: { ...media, srtp: "mandatory" },
+        }
+      : {
+          local: { port: sipPort },
+          pbx: { address: HOST, port: k.sipPort, expiresSeconds: 600 },
+          ports: [{ user: "2001", password: "secret" }],
+          media,
+        },
+    wakeup: { pollSeconds: 1, ...o.wakeup },
+  });
   return { k, sim, guest, room: guest.room, apiPort, sipPort, configFile, dataDir };
 }
 
@@ -149,21 +138,9 @@ describe("crash recovery of the compiled binary", () => {
       const sim = new PmsSimulator({ hotel });
       harness.defer(() => sim.close());
       const pmsPort = await sim.listen(0, HOST);
-      const apiPort = await freePort();
-      const base = tempDir("bellhop-crash-run-");
-      harness.defer(() => base.cleanup());
-      const dataDir = join(base.dir, "data");
-      const configFile = join(base.dir, "config.json");
-      writeFileSync(
-        configFile,
-        JSON.stringify({
-          site: { timezone: "Europe/Rome" },
-          api: { listen: `${HOST}:${apiPort}` },
-          pms: { mode: "client", host: HOST, port: pmsPort },
-          pbx: { links: [{ type: "log", name: "log" }] },
-          log: { level: "warn" },
-        }),
-      );
+      const { apiPort, dataDir, configFile } = await harness.site("bellhop-crash-run-", {
+        pms: { mode: "client", host: HOST, port: pmsPort },
+      });
       const occupied = new Set(hotel.guests.map((g) => g.room));
       const ghosts = hotel.rooms.filter((r) => !occupied.has(r.number)).slice(0, 3);
       const drs = (connection?: number) =>
